@@ -1,0 +1,257 @@
+"""Typed configuration: the brands file's schema (pydantic) and the environment's secrets."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d)?\s*$", re.IGNORECASE)
+_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Read `90s`, `15m`, `1h`, `2d` or a number of seconds."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 30s, 15m or 1h")
+    if isinstance(value, int | float):
+        return timedelta(seconds=value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"{value!r} is not a duration; write it as 30s, 15m, 1h or 2d")
+    number, unit = match.groups()
+    return timedelta(seconds=float(number) * _UNITS[(unit or "s").lower()])
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+SLACK_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
+CHANNEL = re.compile(r"^(#[a-z0-9][a-z0-9._-]{0,79}|[CG][A-Z0-9]{2,})$")
+ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceConfig(Model):
+    """One place to watch for one brand."""
+
+    type: str
+    name: str = ""
+    query: str = ""
+    poll_interval: Duration = timedelta(minutes=1)
+    credentials: dict[str, str] = Field(default_factory=dict)
+    options: dict[str, Any] = Field(default_factory=dict)
+    enabled: bool = True
+
+    @field_validator("credentials")
+    @classmethod
+    def _env_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, env in value.items():
+            if not ENV_NAME.match(env):
+                raise ValueError(
+                    f"credentials.{key} must name an environment variable (like ACME_X_TOKEN), "
+                    "not hold the secret itself; put the secret in the environment"
+                )
+        return value
+
+    @field_validator("poll_interval")
+    @classmethod
+    def _sane_interval(cls, value: timedelta) -> timedelta:
+        if value < timedelta(seconds=5):
+            raise ValueError("poll_interval below 5s would hammer the platform; write 30s or more")
+        return value
+
+
+class SlackTarget(Model):
+    """Where a brand's alerts go in Slack."""
+
+    channel: str
+    escalation_channel: str | None = None
+    escalation_group: str | None = None
+
+    @field_validator("channel", "escalation_channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        if value is not None and not CHANNEL.match(value):
+            raise ValueError(
+                f"{value!r} is not a channel; write a channel id like C0123ABCD "
+                "or a name like #brand-complaints"
+            )
+        return value
+
+
+class Thresholds(Model):
+    """When a score counts as a complaint, overall and per language."""
+
+    default: float | None = Field(default=None, ge=0.0, le=1.0)
+    languages: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(default_factory=dict)
+
+
+class ClassifierConfig(Model):
+    """Which model decides, and where its files are."""
+
+    backend: Literal["default", "transformers"] = "default"
+    model: str = ""
+    labels: dict[str, bool] = Field(default_factory=dict)
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+
+    @model_validator(mode="after")
+    def _model_for_transformers(self) -> ClassifierConfig:
+        if self.backend == "transformers" and not self.model:
+            raise ValueError(
+                "backend 'transformers' needs model: a local folder or a hub id, "
+                "e.g. model: ./models/my-complaint-classifier"
+            )
+        return self
+
+
+class BrandConfig(Model):
+    """Everything brand-monitor knows about one brand."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    name: str
+    keywords: list[str] = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    handles: dict[str, list[str]] = Field(default_factory=dict)
+    exclude: list[str] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=lambda: ["en"])
+    timezone: str = "UTC"
+    response_time: Duration = timedelta(hours=1)
+    reminder_before: Duration = timedelta(minutes=15)
+    slack: SlackTarget
+    responders: list[str] = Field(min_length=1)
+    sources: list[SourceConfig] = Field(min_length=1)
+    signature: str = ""
+    templates: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+
+    @field_validator("handles", mode="before")
+    @classmethod
+    def _handles_as_lists(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: [v] if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a timezone; write an IANA name such as Europe/Warsaw or UTC"
+            ) from None
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _langs(cls, value: list[str]) -> list[str]:
+        for lang in value:
+            if not re.fullmatch(r"[a-z]{2,3}", lang):
+                raise ValueError(f"{lang!r} is not a language code; write ISO 639-1 codes like en, ar, fa, pl")
+        return value
+
+    @field_validator("responders")
+    @classmethod
+    def _responders(cls, value: list[str]) -> list[str]:
+        for rid in value:
+            if not SLACK_ID.match(rid):
+                raise ValueError(
+                    f"{rid!r} is not a Slack user or user-group id; copy ids like U0123ABCD "
+                    "(Profile > Copy member ID) or S0123ABCD for a user group"
+                )
+        return value
+
+    @field_validator("response_time")
+    @classmethod
+    def _response_time(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("response_time must be positive, e.g. 1h")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_source_names(self) -> BrandConfig:
+        seen: set[str] = set()
+        for source in self.sources:
+            name = source.name or source.type
+            if name in seen:
+                raise ValueError(f"two sources are named {name!r}; give each a distinct name:")
+            seen.add(name)
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def source_name(self, index: int) -> str:
+        source = self.sources[index]
+        return source.name or source.type
+
+    def own_handles(self, platform: str) -> list[str]:
+        return [h.lstrip("@").lower() for h in self.handles.get(platform, [])]
+
+
+class Config(Model):
+    """The whole brands file."""
+
+    version: Literal[1] = 1
+    brands: list[BrandConfig] = Field(min_length=1)
+    classifier: ClassifierConfig = Field(default_factory=ClassifierConfig)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Config:
+        ids = [b.id for b in self.brands]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"brand ids must be unique; rename: {', '.join(dupes)}")
+        return self
+
+    def brand(self, brand_id: str) -> BrandConfig:
+        for brand in self.brands:
+            if brand.id == brand_id:
+                return brand
+        raise KeyError(brand_id)
+
+
+class Environment(BaseModel):
+    """Secrets and endpoints, read from the environment only; masked in every repr."""
+
+    model_config = ConfigDict(frozen=True)
+
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str | None = None
+    database_url: str = "sqlite:///brand-monitor.db"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Environment:
+        env = os.environ if env is None else env
+
+        def secret(name: str) -> SecretStr | None:
+            value = env.get(name, "").strip()
+            return SecretStr(value) if value else None
+
+        return cls(
+            slack_bot_token=secret("SLACK_BOT_TOKEN"),
+            slack_app_token=secret("SLACK_APP_TOKEN"),
+            slack_signing_secret=secret("SLACK_SIGNING_SECRET"),
+            slack_api_url=env.get("SLACK_API_URL") or None,
+            database_url=env.get("DATABASE_URL") or "sqlite:///brand-monitor.db",
+        )
