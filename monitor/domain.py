@@ -146,6 +146,7 @@ class SourceSpec:
     options: Mapping[str, Any] = field(default_factory=dict)
     credentials: Mapping[str, str] = field(default_factory=dict, repr=False)
     poll_interval: timedelta = timedelta(minutes=1)
+    config_dir: str = "."
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,7 @@ class CaseView:
     history: CustomerHistory = field(default_factory=CustomerHistory)
     events: tuple[CaseEvent, ...] = ()
     acknowledgement: str | None = None
+    alert_url: str | None = None
 
     @property
     def response_time(self) -> timedelta | None:

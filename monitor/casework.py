@@ -1,0 +1,131 @@
+"""What a person can do to a case: publish a reply, assign, resolve, relabel.
+
+Every action records who and when, queues the alert's update through the outbox, and is safe
+to repeat: a second click changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from monitor.domain import CaseStatus, ReplyTarget
+from monitor.errors import PlatformError
+from monitor.wiring import Runtime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What happened, in words for the person who clicked."""
+
+    changed: bool
+    message: str = ""
+    error: str | None = None
+
+
+def _queue_update(runtime: Runtime, case_id: int, now: datetime, why: str) -> None:
+    runtime.outbox.put(f"update:{case_id}:{why}:{now.isoformat()}", "update",
+                       {"case_id": case_id}, now, case_id=case_id)
+
+
+def _queue_thread(runtime: Runtime, case_id: int, now: datetime, why: str, text: str) -> None:
+    runtime.outbox.put(f"thread:{case_id}:{why}:{now.isoformat()}", "thread",
+                       {"case_id": case_id, "text": text}, now, case_id=case_id)
+
+
+def publish_reply(runtime: Runtime, case_id: int, text: str, user: str) -> ActionResult:
+    """Publish `text` on the platform once; a second click, from anyone, publishes nothing."""
+    store = runtime.store
+    now = runtime.clock()
+    case = store.case(case_id)
+    if case.replied_at is not None:
+        return ActionResult(False, f"Already answered by <@{case.replied_by}>; nothing was posted again.")
+    if CaseStatus(case.status) in (CaseStatus.NOT_A_COMPLAINT, CaseStatus.RESOLVED):
+        return ActionResult(False, f"Case {case.reference} is {CaseStatus(case.status).value.replace('_', ' ')}; "
+                            "reopen it first if it still needs a reply.")
+    key = store.claim_reply(case_id, user, now)
+    if key is None:
+        holder = store.claim_holder(case_id)
+        who = f"<@{holder.actor}>" if holder else "someone else"
+        return ActionResult(False, f"{who} is already publishing the reply to {case.reference}; "
+                            "nothing was posted twice.")
+    row = case.mention
+    connector = runtime.connector(case.brand_id, row.source)
+    target = ReplyTarget(platform=row.platform, mention_id=row.external_id, url=row.url,
+                         author_handle=row.author_handle, conversation_id=row.conversation_id,
+                         extra=dict(row.extra or {}))
+    try:
+        result = connector.reply(target, text, key)
+    except PlatformError as exc:
+        store.release_claim(case_id)
+        message = f"{connector.title} did not publish the reply: {exc.message}"
+        store.update_case(case_id, last_error=message)
+        store.add_event(case_id, user, "reply_failed", now, exc.message)
+        _queue_update(runtime, case_id, now, "reply_failed")
+        log.warning("reply to %s failed: %s", case.reference, exc)
+        return ActionResult(False, error=message)
+    done = runtime.clock()
+    store.update_case(case_id, replied_by=user, replied_at=done, reply_url=result.url,
+                      reply_external_id=result.id, reply_text=text, last_error=None)
+    store.set_status(case_id, CaseStatus.REPLIED, user, done, detail=text)
+    _queue_update(runtime, case_id, done, "replied")
+    for hook in runtime.on_answered:
+        hook(case_id)
+    return ActionResult(True, f"Reply to {case.reference} published.")
+
+
+def mark_not_complaint(runtime: Runtime, case_id: int, user: str) -> ActionResult:
+    """Close a false alarm and keep it as a labelled example for training."""
+    now = runtime.clock()
+    case = runtime.store.case(case_id)
+    if not runtime.store.set_status(case_id, CaseStatus.NOT_A_COMPLAINT, user, now):
+        return ActionResult(False, "Already marked as not a complaint.")
+    row = case.mention
+    runtime.store.add_label(row.text, row.lang, 0, user, now, mention_id=row.id)
+    runtime.store.update_case(case_id, closed_at=now)
+    _queue_update(runtime, case_id, now, "not_complaint")
+    for hook in runtime.on_answered:
+        hook(case_id)
+    return ActionResult(True, f"{case.reference} closed as not a complaint; the example will "
+                        "teach the next `brand-monitor train`.")
+
+
+def set_status(runtime: Runtime, case_id: int, status: CaseStatus, user: str,
+               detail: str = "") -> ActionResult:
+    """Move a case along its life (acknowledge, resolve, reopen), once."""
+    now = runtime.clock()
+    case = runtime.store.case(case_id)
+    if status is CaseStatus.REOPENED and CaseStatus(case.status).is_open:
+        return ActionResult(False, f"{case.reference} is already open.")
+    extra = {"closed_at": now} if status is CaseStatus.RESOLVED else {}
+    if status is CaseStatus.REOPENED:
+        extra = {"closed_at": None}
+    if not runtime.store.set_status(case_id, status, user, now, detail, **extra):
+        return ActionResult(False, f"{case.reference} is already {status.value.replace('_', ' ')}.")
+    _queue_update(runtime, case_id, now, status.value)
+    _queue_thread(runtime, case_id, now, status.value,
+                  f"<@{user}> marked {case.reference} as {status.value.replace('_', ' ')}.")
+    if status is CaseStatus.RESOLVED:
+        for hook in runtime.on_answered:
+            hook(case_id)
+    return ActionResult(True, f"{case.reference} is now {status.value.replace('_', ' ')}.")
+
+
+def assign(runtime: Runtime, case_id: int, assignee: str, user: str) -> ActionResult:
+    """Give a case to `assignee`; reassigning is recorded too."""
+    now = runtime.clock()
+    case = runtime.store.case(case_id)
+    if case.assignee == assignee:
+        return ActionResult(False, f"{case.reference} is already assigned to <@{assignee}>.")
+    detail = f"from <@{case.assignee}> to <@{assignee}>" if case.assignee else f"to <@{assignee}>"
+    runtime.store.update_case(case_id, assignee=assignee)
+    runtime.store.add_event(case_id, user, "reassigned" if case.assignee else "assigned", now, detail)
+    if CaseStatus(case.status) is CaseStatus.NEW:
+        runtime.store.set_status(case_id, CaseStatus.ACKNOWLEDGED, user, now, "by assignment")
+    _queue_update(runtime, case_id, now, f"assign-{assignee}")
+    _queue_thread(runtime, case_id, now, f"assign-{assignee}",
+                  f"<@{user}> assigned {case.reference} {detail}.")
+    return ActionResult(True, f"{case.reference} assigned {detail}.")

@@ -1,0 +1,201 @@
+"""Database tables (SQLAlchemy 2). Schema changes go through Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Store aware datetimes as UTC and give them back aware, on SQLite too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware UTC time")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class MentionRow(Base):
+    __tablename__ = "mentions"
+    __table_args__ = (UniqueConstraint("brand_id", "platform", "external_id", name="uq_mention"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[str] = mapped_column(String(40), index=True)
+    source: Mapped[str] = mapped_column(String(80))
+    platform: Mapped[str] = mapped_column(String(40))
+    external_id: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[str] = mapped_column(String(200), index=True)
+    author_handle: Mapped[str] = mapped_column(String(200))
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    author_followers: Mapped[int | None] = mapped_column(Integer)
+    published_at: Mapped[datetime]
+    fetched_at: Mapped[datetime]
+    edited_at: Mapped[datetime | None]
+    kind: Mapped[str] = mapped_column(String(40), default="post")
+    title: Mapped[str] = mapped_column(Text, default="")
+    conversation_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    in_reply_to_id: Mapped[str | None] = mapped_column(String(200))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    lang_hint: Mapped[str | None] = mapped_column(String(10))
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    lang: Mapped[str | None] = mapped_column(String(10))
+    is_complaint: Mapped[bool | None] = mapped_column(Boolean)
+    score: Mapped[float | None] = mapped_column(Float)
+    severity: Mapped[int | None] = mapped_column(Integer)
+    category: Mapped[str | None] = mapped_column(String(20))
+    anger: Mapped[float | None] = mapped_column(Float)
+    why: Mapped[str] = mapped_column(Text, default="")
+    cues: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    model: Mapped[str] = mapped_column(String(80), default="")
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    brand_id: Mapped[str] = mapped_column(String(40), index=True)
+    mention_id: Mapped[int] = mapped_column(ForeignKey("mentions.id"), unique=True)
+    customer_key: Mapped[str] = mapped_column(String(250), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True, default="new")
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    opened_at: Mapped[datetime]
+    deadline_at: Mapped[datetime] = mapped_column(index=True)
+    assignee: Mapped[str | None] = mapped_column(String(40))
+    replied_by: Mapped[str | None] = mapped_column(String(40))
+    replied_at: Mapped[datetime | None]
+    reply_external_id: Mapped[str | None] = mapped_column(String(200))
+    reply_url: Mapped[str | None] = mapped_column(Text)
+    reply_text: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    slack_channel: Mapped[str | None] = mapped_column(String(40))
+    slack_ts: Mapped[str | None] = mapped_column(String(40))
+    acknowledgement: Mapped[str | None] = mapped_column(Text)
+
+    mention: Mapped[MentionRow] = relationship(lazy="joined")
+
+
+class SuggestionRow(Base):
+    __tablename__ = "suggestions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    lang: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class CaseEventRow(Base):
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReplyClaimRow(Base):
+    """At most one published reply per case: the unique case_id is the lock."""
+
+    __tablename__ = "reply_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    actor: Mapped[str] = mapped_column(String(40))
+    claimed_at: Mapped[datetime]
+    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
+
+
+class OutboxRow(Base):
+    """A Slack call waiting to go out; `dedupe_key` makes each one happen once."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(20), index=True, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SourceStateRow(Base):
+    __tablename__ = "source_state"
+
+    brand_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source: Mapped[str] = mapped_column(String(80), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(40))
+    cursor: Mapped[str | None] = mapped_column(Text)
+    last_success_at: Mapped[datetime | None]
+    last_error_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failing_since: Mapped[datetime | None]
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    items_fetched: Mapped[int] = mapped_column(Integer, default=0)
+    items_skipped: Mapped[int] = mapped_column(Integer, default=0)
+    next_poll_at: Mapped[datetime | None]
+    blind_spot: Mapped[str | None] = mapped_column(Text)
+    down_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LabelRow(Base):
+    """A post the team labelled: "not a complaint" or "flag as complaint"."""
+
+    __tablename__ = "labels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str | None] = mapped_column(String(10))
+    label: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(40))
+    mention_id: Mapped[int | None] = mapped_column(ForeignKey("mentions.id"))
+    created_at: Mapped[datetime]
+
+
+class CounterRow(Base):
+    """Per-brand sequence for human-readable reference numbers."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)

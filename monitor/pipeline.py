@@ -1,0 +1,126 @@
+"""From fetched mentions to cases: store once, classify, open a case, queue the alert."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from monitor.domain import Classification, Mention, Severity
+from monitor.settings import BrandConfig
+from monitor.sla import deadline_for, priority_for
+from monitor.wiring import Runtime, suggest_replies
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one batch of mentions turned into."""
+
+    stored: int = 0
+    duplicates: int = 0
+    filtered: int = 0
+    complaints: int = 0
+    cases: tuple[int, ...] = ()
+    reopened: tuple[int, ...] = ()
+
+
+def is_filtered(brand: BrandConfig, mention: Mention) -> bool:
+    """Skip the brand's own posts and posts with excluded terms."""
+    if mention.author_handle.lstrip("@").lower() in brand.own_handles(mention.platform):
+        return True
+    text = f"{mention.title} {mention.text}".lower()
+    return any(term.lower() in text for term in brand.exclude)
+
+
+def apply_rating(c: Classification, rating: int | None) -> Classification:
+    """Let star ratings speak: 1-2 stars are complaints, 4-5 stars are not."""
+    if rating is None:
+        return c
+    if rating <= 2:
+        severity = max(c.severity, Severity.DISAPPROVAL)
+        why = f"{rating}-star review" + (f"; {c.why}" if c.why else "")
+        return replace(c, is_complaint=True, score=max(c.score, 0.9), severity=severity, why=why)
+    if rating >= 4:
+        return replace(c, is_complaint=False, score=min(c.score, 0.2),
+                       why=f"{rating}-star review")
+    return c
+
+
+def process(runtime: Runtime, brand: BrandConfig, source: str, mentions: list[Mention],
+            now: datetime) -> Outcome:
+    """Store, classify and open cases for one source's batch of mentions."""
+    store = runtime.store
+    fresh: list[tuple[int, Mention]] = []
+    reopened: list[int] = []
+    duplicates = filtered = 0
+    for mention in mentions:
+        if is_filtered(brand, mention):
+            filtered += 1
+            continue
+        mention_id, state = store.save_mention(brand.id, source, mention, now)
+        if state == "edited":
+            case_id = _reopen_if_answered(runtime, mention_id, now)
+            if case_id is not None:
+                reopened.append(case_id)
+            else:
+                fresh.append((mention_id, mention))
+        elif state == "new" or store.mention(mention_id).is_complaint is None:
+            fresh.append((mention_id, mention))
+        else:
+            duplicates += 1
+    if not fresh:
+        return Outcome(duplicates=duplicates, filtered=filtered, reopened=tuple(reopened))
+
+    thresholds = [brand.thresholds, runtime.config.classifier.thresholds]
+    verdicts = runtime.classifier.classify([m.text if not m.title else f"{m.title}\n{m.text}"
+                                            for _, m in fresh],
+                                           [m.lang_hint for _, m in fresh],
+                                           [t for t in thresholds])
+    cases = []
+    for (mention_id, mention), verdict in zip(fresh, verdicts, strict=True):
+        verdict = apply_rating(verdict, mention.rating)
+        store.set_classification(mention_id, verdict)
+        if verdict.is_complaint and store.case_for_mention(mention_id) is None:
+            cases.append(open_case(runtime, brand, source, mention_id, mention, verdict, now))
+    return Outcome(stored=len(fresh), duplicates=duplicates, filtered=filtered,
+                   complaints=len(cases), cases=tuple(cases), reopened=tuple(reopened))
+
+
+def open_case(runtime: Runtime, brand: BrandConfig, source: str, mention_id: int,
+              mention: Mention, verdict: Classification, now: datetime) -> int:
+    """Open a case, write its suggestions and queue its alert."""
+    connector = runtime.connector(brand.id, source)
+    deadline = deadline_for(brand, mention, verdict)
+    reference = runtime.store.next_reference(brand.id)
+    name = mention.author_name or f"@{mention.author_handle}"
+    texts = suggest_replies(runtime, brand, connector, lang=verdict.lang,
+                            category=verdict.category.value, name=name, reference=reference)
+    case = runtime.store.open_case(
+        brand_id=brand.id, mention_id=mention_id, reference=reference,
+        customer_key=f"{mention.platform}:{mention.author_id}", opened_at=now,
+        deadline_at=deadline, priority=priority_for(mention, verdict),
+        suggestions=[(verdict.lang, t) for t in texts], channel=brand.slack.channel)
+    runtime.outbox.put(f"alert:{case.id}", "alert", {"case_id": case.id}, now, case_id=case.id)
+    for hook in runtime.on_case_opened:
+        hook(case.id)
+    log.info("case %s opened for %s (%s, deadline %s)", case.reference, brand.id,
+             mention.url, deadline.isoformat())
+    return case.id
+
+
+def _reopen_if_answered(runtime: Runtime, mention_id: int, now: datetime) -> int | None:
+    """Reopen the case of a review edited after we replied, and say so."""
+    from monitor.domain import CaseStatus
+
+    case = runtime.store.case_for_mention(mention_id)
+    if case is None or case.replied_at is None:
+        return None
+    note = "The customer edited the review after we replied; the case is open again."
+    if runtime.store.set_status(case.id, CaseStatus.REOPENED, "brand-monitor", now, note):
+        runtime.outbox.put(f"update:{case.id}:edit:{now.isoformat()}", "update",
+                           {"case_id": case.id}, now, case_id=case.id)
+        runtime.outbox.put(f"thread:{case.id}:edit:{now.isoformat()}", "thread",
+                           {"case_id": case.id, "text": note}, now, case_id=case.id)
+    return case.id

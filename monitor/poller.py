@@ -1,0 +1,99 @@
+"""Poll one source: fetch after the stored cursor, process, then advance the cursor.
+
+A source that fails is logged, backed off and marked unhealthy; it never stops the others.
+The cursor moves only after the mentions are stored, so a crash in between loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from monitor.errors import AuthError, PlatformError, RateLimited
+from monitor.pipeline import Outcome, process
+from monitor.source_health import poll_delay
+from monitor.wiring import Runtime
+
+log = logging.getLogger(__name__)
+
+DOWN_NOTICE_AFTER = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class PollResult:
+    brand_id: str
+    source: str
+    ok: bool
+    fetched: int = 0
+    outcome: Outcome = Outcome()
+    error: str | None = None
+    next_poll_in: timedelta = timedelta(0)
+
+
+def poll_source(runtime: Runtime, brand_id: str, source: str) -> PollResult:
+    """Run one poll of one source and record its health."""
+    brand = runtime.brand(brand_id)
+    cfg = runtime.source_config(brand_id, source)
+    states = runtime.sources
+    state = states.get(brand_id, source)
+    now = runtime.clock()
+    try:
+        connector = runtime.connector(brand_id, source)
+        result = connector.fetch(state.cursor if state else None)
+        outcome = process(runtime, brand, source, result.mentions, now)
+    except Exception as exc:  # one source's failure must never stop the others
+        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+        message = _plain(exc)
+        failures = (state.consecutive_failures if state else 0) + 1
+        delay = poll_delay(cfg.poll_interval, failures, retry_after, random.random())
+        health = states.failed(brand_id, source, cfg.type, message, now, now + delay)
+        log_fn = log.warning if isinstance(exc, PlatformError) else log.exception
+        log_fn("%s/%s failed (%d in a row), next try in %ds: %s", brand_id, source, failures,
+               delay.total_seconds(), message)
+        if (health.failing_since and now - health.failing_since >= _notice_after(runtime)
+                and not health.down_notified):
+            _notify(runtime, brand_id, source, down=True, error=message)
+        return PollResult(brand_id, source, False, error=message, next_poll_in=delay)
+    blind_spot = result.blind_spot or getattr(connector, "blind_spot", None)
+    before = states.succeeded(brand_id, source, cfg.type, result.cursor, len(result.mentions),
+                              result.skipped, blind_spot, now, now + cfg.poll_interval)
+    if before.down_notified:
+        _notify(runtime, brand_id, source, down=False, error=before.last_error or "")
+    return PollResult(brand_id, source, True, fetched=len(result.mentions), outcome=outcome,
+                      next_poll_in=cfg.poll_interval)
+
+
+def poll_all(runtime: Runtime) -> list[PollResult]:
+    """Poll every enabled source of every brand once."""
+    results = []
+    for brand in runtime.config.brands:
+        for index, source in enumerate(brand.sources):
+            if source.enabled:
+                results.append(poll_source(runtime, brand.id, brand.source_name(index)))
+    return results
+
+
+def _plain(exc: Exception) -> str:
+    if isinstance(exc, AuthError):
+        return f"{exc} (check the credentials' environment variables)"
+    if isinstance(exc, PlatformError):
+        return str(exc)
+    return f"unexpected {type(exc).__name__}: {exc}"
+
+
+def _notice_after(runtime: Runtime) -> timedelta:
+    return getattr(runtime.config, "source_down_after", None) or DOWN_NOTICE_AFTER
+
+
+def _notify(runtime: Runtime, brand_id: str, source: str, *, down: bool, error: str) -> None:
+    """Queue one notice to the brand's channel when a source goes down or comes back."""
+    now = runtime.clock()
+    state = runtime.sources.get(brand_id, source)
+    since = state.failing_since.isoformat() if state and state.failing_since else now.isoformat()
+    key = f"source:{brand_id}:{source}:{'down' if down else 'up'}:{since if down else now.isoformat()}"
+    runtime.outbox.put(key, "source_notice", {
+        "brand_id": brand_id, "source": source, "recovered": not down, "error": error,
+        "down_since": since}, now)
+    runtime.sources.mark_notified(brand_id, source, down)

@@ -1,0 +1,117 @@
+"""Per-source cursors and health: last success, last error, items fetched, blind spots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from monitor.models import SourceStateRow
+from monitor.store import Store
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    brand_id: str
+    source: str
+    platform: str
+    cursor: str | None
+    last_success_at: datetime | None
+    last_error_at: datetime | None
+    last_error: str | None
+    failing_since: datetime | None
+    consecutive_failures: int
+    items_fetched: int
+    items_skipped: int
+    next_poll_at: datetime | None
+    blind_spot: str | None
+    down_notified: bool
+
+    @property
+    def healthy(self) -> bool:
+        return self.consecutive_failures == 0
+
+
+class SourceStates:
+    """Read and write each source's cursor and health."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def _row(self, s: object, brand_id: str, source: str, platform: str) -> SourceStateRow:
+        from sqlalchemy.orm import Session
+
+        assert isinstance(s, Session)
+        row = s.get(SourceStateRow, (brand_id, source))
+        if row is None:
+            row = SourceStateRow(brand_id=brand_id, source=source, platform=platform,
+                                 consecutive_failures=0, items_fetched=0, items_skipped=0,
+                                 down_notified=False)
+            s.add(row)
+        return row
+
+    def get(self, brand_id: str, source: str) -> SourceHealth | None:
+        with self.store.session() as s:
+            row = s.get(SourceStateRow, (brand_id, source))
+            return _health(row) if row else None
+
+    def all(self) -> list[SourceHealth]:
+        with self.store.session() as s:
+            rows = s.scalars(select(SourceStateRow).order_by(SourceStateRow.brand_id,
+                                                             SourceStateRow.source))
+            return [_health(r) for r in rows]
+
+    def succeeded(self, brand_id: str, source: str, platform: str, cursor: str | None,
+                  fetched: int, skipped: int, blind_spot: str | None, now: datetime,
+                  next_poll_at: datetime) -> SourceHealth:
+        """Advance the cursor (only after the mentions are stored) and clear failures."""
+        with self.store.session() as s:
+            row = self._row(s, brand_id, source, platform)
+            before = _health(row)
+            if cursor is not None:
+                row.cursor = cursor
+            row.last_success_at = now
+            row.consecutive_failures = 0
+            row.failing_since = None
+            row.items_fetched = (row.items_fetched or 0) + fetched
+            row.items_skipped = (row.items_skipped or 0) + skipped
+            row.blind_spot = blind_spot
+            row.next_poll_at = next_poll_at
+            return before
+
+    def failed(self, brand_id: str, source: str, platform: str, error: str, now: datetime,
+               next_poll_at: datetime) -> SourceHealth:
+        with self.store.session() as s:
+            row = self._row(s, brand_id, source, platform)
+            row.last_error = error
+            row.last_error_at = now
+            row.consecutive_failures = (row.consecutive_failures or 0) + 1
+            row.failing_since = row.failing_since or now
+            row.next_poll_at = next_poll_at
+            return _health(row)
+
+    def mark_notified(self, brand_id: str, source: str, down: bool) -> None:
+        with self.store.session() as s:
+            row = s.get(SourceStateRow, (brand_id, source))
+            if row is not None:
+                row.down_notified = down
+
+
+def _health(row: SourceStateRow) -> SourceHealth:
+    return SourceHealth(row.brand_id, row.source, row.platform, row.cursor, row.last_success_at,
+                        row.last_error_at, row.last_error, row.failing_since,
+                        row.consecutive_failures or 0, row.items_fetched or 0,
+                        row.items_skipped or 0, row.next_poll_at, row.blind_spot,
+                        bool(row.down_notified))
+
+
+def poll_delay(interval: timedelta, failures: int, retry_after: float | None,
+               jitter: float) -> timedelta:
+    """Next poll: the interval when healthy; exponential backoff (capped at 30 min) when not."""
+    if failures == 0:
+        return interval
+    base = interval.total_seconds() * (2 ** min(failures, 6))
+    if retry_after is not None:
+        base = max(base, retry_after)
+    return timedelta(seconds=min(base, 1800) * (1 + 0.1 * jitter))

@@ -1,0 +1,53 @@
+"""`brand-monitor status`: each source's health, then the open and overdue cases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from monitor.sla import describe_remaining
+from monitor.wiring import Runtime
+
+
+def _ago(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return "never"
+    minutes = (now - when).total_seconds() / 60
+    if minutes < 1:
+        return "just now"
+    return f"{minutes:.0f} min ago" if minutes < 120 else f"{minutes / 60:.1f} h ago"
+
+
+def render_status(runtime: Runtime) -> str:
+    """Return a plain-text report a person can read in a terminal."""
+    now = runtime.clock()
+    known = {(s.brand_id, s.source): s for s in runtime.sources.all()}
+    lines = ["Sources"]
+    for brand in runtime.config.brands:
+        for index, source in enumerate(brand.sources):
+            name = brand.source_name(index)
+            state = known.get((brand.id, name))
+            if state is None:
+                lines.append(f"  {brand.id}/{name} ({source.type}): not polled yet")
+                continue
+            health = "healthy" if state.healthy else f"FAILING x{state.consecutive_failures}"
+            lines.append(f"  {brand.id}/{name} ({source.type}): {health}; last success "
+                         f"{_ago(state.last_success_at, now)}; {state.items_fetched} fetched; "
+                         f"cursor {state.cursor or '-'}")
+            if state.last_error:
+                lines.append(f"      last error {_ago(state.last_error_at, now)}: {state.last_error}")
+            if state.blind_spot:
+                lines.append(f"      blind spot: {state.blind_spot}")
+    open_cases = runtime.store.cases(open_only=True, limit=500)
+    overdue = [c for c in open_cases if c.deadline_at <= now and c.replied_at is None]
+    lines += ["", f"Cases: {len(open_cases)} open, {len(overdue)} overdue"]
+    for case in open_cases[:50]:
+        mention = case.mention
+        flag = "OVERDUE" if case in overdue else "open"
+        text = " ".join(mention.text.split())
+        lines.append(f"  {case.reference} [{flag}, {case.status}] {describe_remaining(case.deadline_at, now)} — "
+                     f"@{mention.author_handle} on {mention.platform}: {text[:70]}")
+    pending = runtime.outbox.counts().get("pending", 0)
+    if pending:
+        oldest = runtime.outbox.oldest_pending()
+        lines += ["", f"Slack outbox: {pending} message(s) waiting since {_ago(oldest, now)}"]
+    return "\n".join(lines)

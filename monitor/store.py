@@ -1,0 +1,318 @@
+"""The store: mentions, cases, suggestions, events, reply claims and labels (SQLAlchemy 2).
+
+Every write runs in its own short transaction so that a crash never leaves half a case.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from monitor import migrate
+from monitor.domain import (
+    CaseEvent,
+    CaseStatus,
+    Category,
+    Classification,
+    CustomerHistory,
+    Mention,
+    Severity,
+    Suggestion,
+)
+from monitor.models import (
+    CaseEventRow,
+    CaseRow,
+    CounterRow,
+    LabelRow,
+    MentionRow,
+    ReplyClaimRow,
+    SuggestionRow,
+)
+
+log = logging.getLogger(__name__)
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets WAL and a busy timeout so threads can share it."""
+    if url.startswith("sqlite"):
+        memory = url in ("sqlite://", "sqlite:///:memory:")
+        options: dict[str, Any] = {"poolclass": StaticPool} if memory else {}
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               **options)
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def mention_from_row(row: MentionRow) -> Mention:
+    return Mention(
+        platform=row.platform, id=row.external_id, text=row.text, url=row.url,
+        author_id=row.author_id, author_handle=row.author_handle, author_name=row.author_name,
+        author_followers=row.author_followers, published_at=row.published_at,
+        lang_hint=row.lang_hint, kind=row.kind, title=row.title,
+        conversation_id=row.conversation_id, in_reply_to_id=row.in_reply_to_id,
+        rating=row.rating, edited_at=row.edited_at, extra=dict(row.extra or {}),
+    )
+
+
+def classification_from_row(row: MentionRow) -> Classification:
+    return Classification(
+        is_complaint=bool(row.is_complaint), score=row.score or 0.0, lang=row.lang or "und",
+        severity=Severity(row.severity or 0), category=Category(row.category or "other"),
+        anger=row.anger or 0.0, why=row.why, cues=tuple((row.cues or {}).get("cues", [])),
+        model=row.model,
+    )
+
+
+class Store:
+    """Database access for everything except the outbox and source health."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str, migrate_schema: bool = True) -> Store:
+        engine = make_engine(url)
+        if migrate_schema:
+            migrate.upgrade(engine)
+        return cls(engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """Yield a session inside one transaction: committed on success, rolled back on error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    # -- mentions -------------------------------------------------------------------------
+
+    def save_mention(self, brand_id: str, source: str, mention: Mention,
+                     now: datetime) -> tuple[int, str]:
+        """Store `mention` once; return its row id and "new", "edited" or "seen"."""
+        with self.session() as s:
+            row = s.scalar(select(MentionRow).where(
+                MentionRow.brand_id == brand_id, MentionRow.platform == mention.platform,
+                MentionRow.external_id == mention.id))
+            if row is not None:
+                edited = mention.edited_at is not None and (
+                    row.edited_at is None or mention.edited_at > row.edited_at)
+                if edited and (mention.text != row.text or mention.rating != row.rating):
+                    row.text, row.rating, row.edited_at = mention.text, mention.rating, mention.edited_at
+                    return row.id, "edited"
+                return row.id, "seen"
+            row = MentionRow(
+                brand_id=brand_id, source=source, platform=mention.platform,
+                external_id=mention.id, text=mention.text, url=mention.url,
+                author_id=mention.author_id, author_handle=mention.author_handle,
+                author_name=mention.author_name, author_followers=mention.author_followers,
+                published_at=mention.published_at, fetched_at=now, edited_at=mention.edited_at,
+                kind=mention.kind, title=mention.title, conversation_id=mention.conversation_id,
+                in_reply_to_id=mention.in_reply_to_id, rating=mention.rating,
+                lang_hint=mention.lang_hint, extra=dict(mention.extra),
+            )
+            s.add(row)
+            s.flush()
+            return row.id, "new"
+
+    def set_classification(self, mention_id: int, c: Classification) -> None:
+        with self.session() as s:
+            s.execute(update(MentionRow).where(MentionRow.id == mention_id).values(
+                lang=c.lang, is_complaint=c.is_complaint, score=c.score, severity=int(c.severity),
+                category=c.category.value, anger=c.anger, why=c.why, cues={"cues": list(c.cues)},
+                model=c.model))
+
+    def mention(self, mention_id: int) -> MentionRow:
+        with self.session() as s:
+            row = s.get(MentionRow, mention_id)
+            if row is None:
+                raise KeyError(mention_id)
+            return row
+
+    def recent_mentions(self, limit: int = 20, complaints: bool | None = None) -> list[MentionRow]:
+        with self.session() as s:
+            q = select(MentionRow).order_by(MentionRow.published_at.desc()).limit(limit)
+            if complaints is not None:
+                q = q.where(MentionRow.is_complaint.is_(complaints))
+            return list(s.scalars(q))
+
+    # -- cases ------------------------------------------------------------------------------
+
+    def next_reference(self, brand_id: str) -> str:
+        """Give the next human-readable reference for a brand, e.g. ACME-0042."""
+        name = f"case:{brand_id}"
+        for _ in range(3):
+            with self.session() as s:
+                value = s.scalar(update(CounterRow).where(CounterRow.name == name)
+                                 .values(value=CounterRow.value + 1).returning(CounterRow.value))
+                if value is not None:
+                    break
+            try:
+                with self.session() as s:
+                    s.add(CounterRow(name=name, value=1))
+                value = 1
+                break
+            except IntegrityError:
+                continue
+        else:  # pragma: no cover - three lost races in a row
+            raise RuntimeError("could not allocate a case reference")
+        prefix = "".join(ch for ch in brand_id.upper() if ch.isalnum())[:6] or "CASE"
+        return f"{prefix}-{value:04d}"
+
+    def open_case(self, *, brand_id: str, mention_id: int, reference: str, customer_key: str,
+                  opened_at: datetime, deadline_at: datetime, priority: int,
+                  suggestions: Sequence[tuple[str, str]], channel: str) -> CaseRow:
+        """Open a case with its suggestions and an "opened" event."""
+        with self.session() as s:
+            case = CaseRow(reference=reference, brand_id=brand_id, mention_id=mention_id,
+                           customer_key=customer_key, status=CaseStatus.NEW.value,
+                           priority=priority, opened_at=opened_at, deadline_at=deadline_at,
+                           slack_channel=channel)
+            s.add(case)
+            s.flush()
+            for position, (lang, text) in enumerate(suggestions):
+                s.add(SuggestionRow(case_id=case.id, position=position, lang=lang, text=text))
+            s.add(CaseEventRow(case_id=case.id, at=opened_at, actor="brand-monitor", kind="opened",
+                               detail=reference))
+            return case
+
+    def case(self, case_id: int) -> CaseRow:
+        with self.session() as s:
+            row = s.get(CaseRow, case_id)
+            if row is None:
+                raise KeyError(case_id)
+            return row
+
+    def case_by_reference(self, reference: str) -> CaseRow | None:
+        with self.session() as s:
+            return s.scalar(select(CaseRow).where(CaseRow.reference == reference.upper()))
+
+    def case_for_mention(self, mention_id: int) -> CaseRow | None:
+        with self.session() as s:
+            return s.scalar(select(CaseRow).where(CaseRow.mention_id == mention_id))
+
+    def update_case(self, case_id: int, **values: Any) -> None:
+        with self.session() as s:
+            s.execute(update(CaseRow).where(CaseRow.id == case_id).values(**values))
+
+    def set_status(self, case_id: int, status: CaseStatus, actor: str, now: datetime,
+                   detail: str = "", **values: Any) -> bool:
+        """Move a case to `status` unless it is already there; record who and when."""
+        with self.session() as s:
+            result = s.execute(update(CaseRow).where(CaseRow.id == case_id,
+                                                     CaseRow.status != status.value)
+                               .values(status=status.value, **values))
+            if not getattr(result, "rowcount", 0):
+                return False
+            s.add(CaseEventRow(case_id=case_id, at=now, actor=actor, kind=status.value,
+                               detail=detail))
+            return True
+
+    def add_event(self, case_id: int, actor: str, kind: str, now: datetime, detail: str = "") -> None:
+        with self.session() as s:
+            s.add(CaseEventRow(case_id=case_id, at=now, actor=actor, kind=kind, detail=detail))
+
+    def events(self, case_id: int) -> list[CaseEvent]:
+        with self.session() as s:
+            rows = s.scalars(select(CaseEventRow).where(CaseEventRow.case_id == case_id)
+                             .order_by(CaseEventRow.at, CaseEventRow.id))
+            return [CaseEvent(r.at, r.actor, r.kind, r.detail) for r in rows]
+
+    def suggestions(self, case_id: int) -> list[Suggestion]:
+        with self.session() as s:
+            rows = s.scalars(select(SuggestionRow).where(SuggestionRow.case_id == case_id)
+                             .order_by(SuggestionRow.position))
+            return [Suggestion(r.id, r.text, r.lang) for r in rows]
+
+    def suggestion(self, suggestion_id: int) -> SuggestionRow | None:
+        with self.session() as s:
+            return s.get(SuggestionRow, suggestion_id)
+
+    def cases(self, *, brand_id: str | None = None, open_only: bool = True,
+              overdue_at: datetime | None = None, assignee: str | None = None,
+              since: datetime | None = None, limit: int = 100) -> list[CaseRow]:
+        with self.session() as s:
+            q = select(CaseRow).order_by(CaseRow.deadline_at).limit(limit)
+            if brand_id:
+                q = q.where(CaseRow.brand_id == brand_id)
+            if open_only:
+                q = q.where(CaseRow.status.in_([st.value for st in CaseStatus if st.is_open]))
+            if overdue_at is not None:
+                q = q.where(CaseRow.deadline_at <= overdue_at)
+            if assignee is not None:
+                q = q.where(CaseRow.assignee == assignee)
+            if since is not None:
+                q = q.where(CaseRow.opened_at >= since)
+            return list(s.scalars(q))
+
+    def history(self, customer_keys: Sequence[str], before_case: int) -> CustomerHistory:
+        """Summarise a customer's earlier cases, across every linked handle."""
+        with self.session() as s:
+            rows = list(s.scalars(select(CaseRow).where(CaseRow.customer_key.in_(customer_keys),
+                                                        CaseRow.id < before_case)
+                                  .order_by(CaseRow.id.desc())))
+            if not rows:
+                return CustomerHistory()
+            last = rows[0]
+            category = last.mention.category
+            return CustomerHistory(earlier_cases=len(rows),
+                                   last_category=Category(category) if category else None,
+                                   last_outcome=last.status, last_reference=last.reference)
+
+    # -- reply claims: the lock that keeps a double click from posting twice ------------------
+
+    def claim_reply(self, case_id: int, actor: str, now: datetime) -> str | None:
+        """Take the right to publish this case's reply; None when someone already has it."""
+        key = f"case-{case_id}-reply"
+        try:
+            with self.session() as s:
+                s.add(ReplyClaimRow(case_id=case_id, actor=actor, claimed_at=now, idempotency_key=key))
+        except IntegrityError:
+            return None
+        return key
+
+    def release_claim(self, case_id: int) -> None:
+        with self.session() as s:
+            claim = s.scalar(select(ReplyClaimRow).where(ReplyClaimRow.case_id == case_id))
+            if claim is not None:
+                s.delete(claim)
+
+    def claim_holder(self, case_id: int) -> ReplyClaimRow | None:
+        with self.session() as s:
+            return s.scalar(select(ReplyClaimRow).where(ReplyClaimRow.case_id == case_id))
+
+    # -- labels the team gives ---------------------------------------------------------------
+
+    def add_label(self, text: str, lang: str | None, label: int, actor: str, now: datetime,
+                  mention_id: int | None = None) -> None:
+        with self.session() as s:
+            s.add(LabelRow(text=text, lang=lang, label=label, actor=actor, created_at=now,
+                           mention_id=mention_id))
+
+    def labelled_examples(self) -> list[tuple[str, str | None, int]]:
+        """Every example the team labelled, latest label per mention winning."""
+        with self.session() as s:
+            rows = list(s.scalars(select(LabelRow).order_by(LabelRow.id)))
+        latest: dict[Any, LabelRow] = {}
+        for row in rows:
+            latest[row.mention_id if row.mention_id is not None else ("text", row.text)] = row
+        return [(r.text, r.lang, r.label) for r in latest.values()]
+
+    def count(self, model: type[Any]) -> int:
+        with self.session() as s:
+            return int(s.scalar(select(func.count()).select_from(model)) or 0)
+

@@ -1,0 +1,128 @@
+"""Put the parts together: config, store, classifier, connectors and the alert layer.
+
+This is the one module of `monitor/` that reaches into `connectors/` and `alerts/`, and only
+through their registries and entry points.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import connectors
+from monitor.domain import SourceSpec
+from monitor.outbox import Outbox
+from monitor.settings import BrandConfig, Config, Environment, SourceConfig
+from monitor.source_health import SourceStates
+from monitor.store import Store
+
+if TYPE_CHECKING:
+    from connectors.base import Connector
+    from monitor.classify import Classifier
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    """Everything a job, a command or a Slack handler needs, built once at start-up."""
+
+    config: Config
+    env: Environment
+    store: Store
+    config_dir: Path
+    clock: Clock = system_clock
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False)
+    connector_overrides: dict[tuple[str, str], Connector] = field(default_factory=dict)
+    on_answered: list[Callable[[int], None]] = field(default_factory=list)
+    on_case_opened: list[Callable[[int], None]] = field(default_factory=list)
+    _classifier: Classifier | None = None
+    _connectors: dict[tuple[str, str], Connector] = field(default_factory=dict)
+
+    @property
+    def outbox(self) -> Outbox:
+        return Outbox(self.store)
+
+    @property
+    def sources(self) -> SourceStates:
+        return SourceStates(self.store)
+
+    @property
+    def classifier(self) -> Classifier:
+        if self._classifier is None:
+            from monitor.classify import build_classifier
+
+            self._classifier = build_classifier(self.config.classifier)
+        return self._classifier
+
+    def brand(self, brand_id: str) -> BrandConfig:
+        return self.config.brand(brand_id)
+
+    def source_config(self, brand_id: str, source: str) -> SourceConfig:
+        brand = self.brand(brand_id)
+        for index, cfg in enumerate(brand.sources):
+            if brand.source_name(index) == source:
+                return cfg
+        raise KeyError(f"{brand_id}/{source}")
+
+    def spec(self, brand: BrandConfig, source: SourceConfig, name: str) -> SourceSpec:
+        return SourceSpec(
+            brand_id=brand.id, name=name, type=source.type, query=source.query,
+            keywords=tuple(brand.keywords + brand.aliases),
+            own_handles=tuple(brand.own_handles(source.type)), options=source.options,
+            credentials={k: self.environ.get(v, "") for k, v in source.credentials.items()},
+            poll_interval=source.poll_interval, config_dir=str(self.config_dir),
+        )
+
+    def connector(self, brand_id: str, source: str) -> Connector:
+        """Return the connector instance for one brand's source (built once)."""
+        key = (brand_id, source)
+        if key in self.connector_overrides:
+            return self.connector_overrides[key]
+        if key not in self._connectors:
+            brand = self.brand(brand_id)
+            cfg = self.source_config(brand_id, source)
+            cls = connectors.load(cfg.type)
+            self._connectors[key] = cls(self.spec(brand, cfg, source))
+        return self._connectors[key]
+
+    def connector_class(self, platform_type: str) -> type[Connector]:
+        return connectors.load(platform_type)
+
+
+def build_runtime(config: Config, config_path: Path, env: Environment | None = None,
+                  environ: Mapping[str, str] | None = None, clock: Clock = system_clock,
+                  store: Store | None = None) -> Runtime:
+    """Build the runtime for a validated config, migrating the database if needed."""
+    import os
+
+    env = env or Environment.from_env()
+    store = store or Store.from_url(env.database_url)
+    return Runtime(config=config, env=env, store=store, config_dir=config_path.resolve().parent,
+                   clock=clock, environ=dict(os.environ if environ is None else environ))
+
+
+def suggest_replies(runtime: Runtime, brand: BrandConfig, connector: Connector, *, lang: str,
+                    category: str, name: str, reference: str) -> list[str]:
+    """Ask the alert layer for 2-3 replies in `lang`, within the platform's limit."""
+    from alerts.suggestions import suggest
+
+    return suggest(brand.templates, lang, category, name=name, reference=reference,
+                   brand_name=brand.name, signature=brand.signature,
+                   limit=connector.reply_limit, count_length=connector.count_length)
+
+
+def slack_entry() -> Any:
+    """Return the alert layer's entry module (sender and Bolt app)."""
+    import alerts.service
+
+    return alerts.service

@@ -1,0 +1,124 @@
+"""A local fake of the Slack Web API on loopback that records every call.
+
+Responses are shaped as Slack documents them (`ok`, `ts`, `channel`, `error`). Failures can
+be queued per method to test retries (HTTP 500, 429 with Retry-After, `ok: false`).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class Failure:
+    status: int = 200
+    body: dict[str, Any] = field(default_factory=lambda: {"ok": False, "error": "internal_error"})
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeSlack:
+    """Start with `with FakeSlack() as slack:`; point SLACK_API_URL at `slack.url`."""
+
+    def __init__(self, usergroups: dict[str, list[str]] | None = None) -> None:
+        self.calls: list[Call] = []
+        self.failures: dict[str, list[Failure]] = {}
+        self.usergroups = usergroups or {}
+        self._ts = 1_700_000_000
+        self._lock = threading.Condition()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                return
+
+            def do_POST(self) -> None:
+                method = self.path.rsplit("/", 1)[-1]
+                raw = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                if "json" in (self.headers.get("Content-Type") or ""):
+                    params = json.loads(raw or "{}")
+                else:
+                    params = {k: v[0] for k, v in parse_qs(raw).items()}
+                    for key in ("blocks", "view", "attachments"):
+                        if isinstance(params.get(key), str):
+                            params[key] = json.loads(params[key])
+                status, body, headers = fake._answer(method, params, dict(self.headers))
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/api/"
+
+    def __enter__(self) -> FakeSlack:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fail_next(self, method: str, failure: Failure) -> None:
+        self.failures.setdefault(method, []).append(failure)
+
+    def _answer(self, method: str, params: dict[str, Any],
+                headers: dict[str, str]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        with self._lock:
+            self.calls.append(Call(method, params, headers))
+            self._lock.notify_all()
+            queued = self.failures.get(method)
+            if queued:
+                failure = queued.pop(0)
+                return failure.status, failure.body, failure.headers
+            self._ts += 1
+            ts = f"{self._ts}.000100"
+            channel = str(params.get("channel", "C0FAKE"))
+            if channel.startswith("#"):
+                channel = "C" + channel[1:].upper().replace("-", "")[:9]
+        if method == "chat.postMessage":
+            return 200, {"ok": True, "channel": channel, "ts": ts,
+                         "message": {"text": params.get("text", ""), "ts": ts}}, {}
+        if method == "chat.update":
+            return 200, {"ok": True, "channel": channel, "ts": params.get("ts"),
+                         "text": params.get("text", "")}, {}
+        if method == "chat.postEphemeral":
+            return 200, {"ok": True, "message_ts": ts}, {}
+        if method == "views.open":
+            return 200, {"ok": True, "view": {"id": "V0FAKE", "type": "modal"}}, {}
+        if method == "usergroups.users.list":
+            return 200, {"ok": True, "users": self.usergroups.get(str(params.get("usergroup")), [])}, {}
+        if method == "auth.test":
+            return 200, {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "bot",
+                         "team_id": "T0FAKE", "user_id": "U0BOT", "bot_id": "B0BOT"}, {}
+        return 200, {"ok": True}, {}
+
+    def of(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Block until `count` calls of `method` arrived (bounded by `timeout`)."""
+        with self._lock:
+            self._lock.wait_for(lambda: len([c for c in self.calls if c.method == method]) >= count,
+                                timeout=timeout)
+        return self.of(method)

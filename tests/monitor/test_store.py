@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from monitor.domain import CaseStatus, Mention
+from monitor.outbox import Outbox, backoff
+from monitor.source_health import SourceStates
+from monitor.store import Store
+from tests.factories import T0
+
+
+def _mention(mid: str = "1", text: str = "the parcel is late", **kw: object) -> Mention:
+    return Mention(platform="x", id=mid, text=text, url=f"https://x.com/a/status/{mid}",
+                   author_id="42", author_handle="jan", published_at=T0, **kw)  # type: ignore[arg-type]
+
+
+def _case(store: Store, mention_id: int, ref: str) -> int:
+    return store.open_case(brand_id="acme", mention_id=mention_id, reference=ref,
+                           customer_key="x:42", opened_at=T0, deadline_at=T0 + timedelta(hours=1),
+                           priority=10, suggestions=[("en", "Sorry!"), ("en", "So sorry!")],
+                           channel="C1").id
+
+
+def test_save_mention__dedups_on_platform_and_id(database_url: str) -> None:
+    store = Store.from_url(database_url)
+    first = store.save_mention("acme", "src", _mention(), T0)
+    again = store.save_mention("acme", "src", _mention(), T0)
+    assert first[1] == "new"
+    assert again == (first[0], "seen")
+    assert store.save_mention("acme", "src", _mention("2"), T0)[1] == "new"
+
+
+def test_save_mention__edited_review_is_reported(database_url: str) -> None:
+    store = Store.from_url(database_url)
+    mid, _ = store.save_mention("acme", "src", _mention(rating=4, edited_at=T0), T0)
+    edited = _mention(text="now it broke", rating=1, edited_at=T0 + timedelta(days=1))
+    assert store.save_mention("acme", "src", edited, T0) == (mid, "edited")
+    assert store.mention(mid).rating == 1
+
+
+def test_reference_numbers__increase_per_brand(database_url: str) -> None:
+    store = Store.from_url(database_url)
+    assert [store.next_reference("acme") for _ in range(3)] == ["ACME-0001", "ACME-0002", "ACME-0003"]
+    assert store.next_reference("north-wind") == "NORTHW-0001"
+
+
+def test_claim_reply__only_first_claim_wins(database_url: str) -> None:
+    store = Store.from_url(database_url)
+    mid, _ = store.save_mention("acme", "src", _mention(), T0)
+    case_id = _case(store, mid, "ACME-0001")
+    assert store.claim_reply(case_id, "U1", T0) == f"case-{case_id}-reply"
+    assert store.claim_reply(case_id, "U2", T0) is None
+    holder = store.claim_holder(case_id)
+    assert holder is not None and holder.actor == "U1"
+    store.release_claim(case_id)
+    assert store.claim_reply(case_id, "U2", T0) is not None
+
+
+def test_set_status__records_once(database_url: str) -> None:
+    store = Store.from_url(database_url)
+    mid, _ = store.save_mention("acme", "src", _mention(), T0)
+    case_id = _case(store, mid, "ACME-0001")
+    assert store.set_status(case_id, CaseStatus.RESOLVED, "U1", T0)
+    assert not store.set_status(case_id, CaseStatus.RESOLVED, "U2", T0)
+    assert [e.kind for e in store.events(case_id)] == ["opened", "resolved"]
+
+
+def test_history__counts_earlier_cases_of_customer(database_url: str) -> None:
+    store = Store.from_url(database_url)
+    first = _case(store, store.save_mention("acme", "s", _mention("1"), T0)[0], "ACME-0001")
+    second = _case(store, store.save_mention("acme", "s", _mention("2"), T0)[0], "ACME-0002")
+    store.set_status(first, CaseStatus.RESOLVED, "U1", T0)
+    history = store.history(["x:42"], second)
+    assert history.earlier_cases == 1
+    assert history.last_reference == "ACME-0001"
+    assert history.last_outcome == "resolved"
+
+
+def test_outbox__dedupes_and_retries(database_url: str) -> None:
+    store = Store.from_url(database_url)
+    outbox = Outbox(store)
+    assert outbox.put("alert:1", "alert", {"case_id": 1}, T0)
+    assert not outbox.put("alert:1", "alert", {"case_id": 1}, T0)
+    [item] = outbox.due(T0)
+    outbox.retry_later(item.id, "slack 500", T0 + timedelta(seconds=30))
+    assert outbox.due(T0 + timedelta(seconds=29)) == []
+    [again] = outbox.due(T0 + timedelta(seconds=30))
+    assert again.attempts == 1
+    outbox.sent(again.id, T0)
+    assert outbox.due(T0 + timedelta(days=1)) == []
+    assert outbox.counts() == {"sent": 1}
+
+
+def test_backoff__uses_retry_after_then_doubles() -> None:
+    assert backoff(0, 7) == timedelta(seconds=7)
+    assert backoff(1) == timedelta(seconds=2)
+    assert backoff(3) == timedelta(seconds=8)
+    assert backoff(30) == timedelta(seconds=300)
+
+
+def test_source_state__cursor_and_failures(database_url: str) -> None:
+    states = SourceStates(Store.from_url(database_url))
+    states.failed("acme", "x", "x", "429", T0, T0)
+    states.failed("acme", "x", "x", "429", T0 + timedelta(minutes=1), T0)
+    state = states.get("acme", "x")
+    assert state is not None and state.consecutive_failures == 2 and state.failing_since == T0
+    states.succeeded("acme", "x", "x", "99", 3, 1, None, T0, T0)
+    state = states.get("acme", "x")
+    assert state is not None and state.healthy and state.cursor == "99" and state.items_fetched == 3
