@@ -25,11 +25,17 @@ def case_view(runtime: Runtime, case_id: int) -> CaseView:
         suggestions=tuple(store.suggestions(case.id)), can_reply=can_reply, reply_limit=limit,
         platform_title=title, assignee=case.assignee, replied_by=case.replied_by,
         replied_at=case.replied_at, reply_url=case.reply_url, last_error=case.last_error,
-        history=store.history(customer_keys(runtime, case.customer_key), case.id),
+        history=store.history(customer_keys(runtime, brand.id, case.customer_key), case.id),
         events=tuple(store.events(case.id)), acknowledgement=case.acknowledgement,
     )
 
 
-def customer_keys(runtime: Runtime, key: str) -> list[str]:
-    """Every key under which this customer is known (linked handles), including `key`."""
-    return [key]
+def customer_keys(runtime: Runtime, brand_id: str, key: str) -> list[str]:
+    """Every key under which this customer is known: `key`, handles linked in YAML or by the team."""
+    keys = {key.lower()}
+    for group in runtime.brand(brand_id).linked_customers:
+        lowered = {k.lower().replace(":@", ":") for k in group}
+        if key.lower() in lowered:
+            keys |= lowered
+    keys |= runtime.store.linked_keys(brand_id, keys)
+    return sorted(keys)

@@ -19,14 +19,15 @@ log = logging.getLogger(__name__)
 OPEN = [s.value for s in CaseStatus if s.is_open]
 
 
-def _claim(runtime: Runtime, case_id: int, column: str, now: datetime) -> bool:
-    """Set reminded_at / escalated_at if still empty on an open case; True if we did."""
+def _claim(runtime: Runtime, case_id: int, column: str, now: datetime,
+           statuses: list[str] = OPEN, unanswered: bool = True) -> bool:
+    """Set a timestamp column if still empty on a case in `statuses`; True if we did."""
     col = getattr(CaseRow, column)
+    conditions = [CaseRow.id == case_id, col.is_(None), CaseRow.status.in_(statuses)]
+    if unanswered:
+        conditions.append(CaseRow.replied_at.is_(None))
     with runtime.store.session() as s:
-        result = s.execute(update(CaseRow).where(CaseRow.id == case_id, col.is_(None),
-                                                 CaseRow.status.in_(OPEN),
-                                                 CaseRow.replied_at.is_(None))
-                           .values({column: now}))
+        result = s.execute(update(CaseRow).where(*conditions).values({column: now}))
         return bool(getattr(result, "rowcount", 0))
 
 
@@ -55,16 +56,45 @@ def escalate(runtime: Runtime, case_id: int) -> bool:
     return True
 
 
+def escalate_again(runtime: Runtime, case_id: int) -> bool:
+    """Second-level escalation, for a case still unanswered well after its deadline."""
+    now = runtime.clock()
+    if not _claim(runtime, case_id, "escalated2_at", now):
+        return False
+    runtime.outbox.put(f"escalate2:{case_id}", "escalation", {"case_id": case_id, "level": 2}, now,
+                       case_id=case_id)
+    runtime.store.add_event(case_id, "brand-monitor", "escalated", now, "second level")
+    return True
+
+
+def follow_up(runtime: Runtime, case_id: int) -> bool:
+    """Ask the team, once, whether the customer of a resolved case is satisfied."""
+    now = runtime.clock()
+    if not _claim(runtime, case_id, "followup_sent_at", now, [CaseStatus.RESOLVED.value], False):
+        return False
+    runtime.outbox.put(f"followup:{case_id}", "followup", {"case_id": case_id}, now, case_id=case_id)
+    runtime.store.add_event(case_id, "brand-monitor", "followup_asked", now)
+    return True
+
+
 def sweep(runtime: Runtime) -> tuple[int, int]:
-    """Remind and escalate every open case that is due; return how many of each."""
+    """Remind, escalate and follow up every case that is due; return reminders and escalations."""
     now = runtime.clock()
     reminded = escalated = 0
     for case in runtime.store.cases(open_only=True, limit=10_000):
         if case.replied_at is not None:
             continue
         brand = runtime.brand(case.brand_id)
+        second = brand.escalation.second_level_after
         if case.deadline_at <= now and case.escalated_at is None:
             escalated += escalate(runtime, case.id)
+        elif (second is not None and case.escalated_at is not None and case.escalated2_at is None
+              and case.escalated_at + second <= now):
+            escalated += escalate_again(runtime, case.id)
         elif case.deadline_at - brand.reminder_before <= now and case.reminded_at is None:
             reminded += remind(runtime, case.id)
+    for case in runtime.store.resolved_awaiting_followup():
+        brand = runtime.brand(case.brand_id)
+        if brand.followup.enabled and case.closed_at and case.closed_at + brand.followup.after <= now:
+            follow_up(runtime, case.id)
     return reminded, escalated

@@ -104,8 +104,40 @@ class CaseRow(Base):
     slack_channel: Mapped[str | None] = mapped_column(String(40))
     slack_ts: Mapped[str | None] = mapped_column(String(40))
     acknowledgement: Mapped[str | None] = mapped_column(Text)
+    escalated2_at: Mapped[datetime | None]
+    followup_sent_at: Mapped[datetime | None]
+    followup_outcome: Mapped[str | None] = mapped_column(String(40))
+    wave_id: Mapped[int | None] = mapped_column(ForeignKey("waves.id"), index=True)
 
     mention: Mapped[MentionRow] = relationship(lazy="joined")
+
+
+class WaveRow(Base):
+    """Many similar complaints within minutes: one grouped alert in the channel."""
+
+    __tablename__ = "waves"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[str] = mapped_column(String(40), index=True)
+    started_at: Mapped[datetime]
+    last_at: Mapped[datetime]
+    topic: Mapped[str] = mapped_column(Text, default="")
+    slack_channel: Mapped[str | None] = mapped_column(String(40))
+    slack_ts: Mapped[str | None] = mapped_column(String(40))
+
+
+class CustomerLinkRow(Base):
+    """Two handles the team knows are one customer (e.g. x:maya and reddit:maya_r)."""
+
+    __tablename__ = "customer_links"
+    __table_args__ = (UniqueConstraint("brand_id", "key_a", "key_b", name="uq_customer_link"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[str] = mapped_column(String(40))
+    key_a: Mapped[str] = mapped_column(String(250), index=True)
+    key_b: Mapped[str] = mapped_column(String(250), index=True)
+    actor: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime]
 
 
 class SuggestionRow(Base):

@@ -6,9 +6,11 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from monitor.acknowledge import acknowledge_out_of_hours
 from monitor.domain import Classification, Mention, Severity
 from monitor.settings import BrandConfig
 from monitor.sla import deadline_for, priority_for
+from monitor.waves import join_wave
 from monitor.wiring import Runtime, suggest_replies
 
 log = logging.getLogger(__name__)
@@ -21,6 +23,7 @@ class Outcome:
     stored: int = 0
     duplicates: int = 0
     filtered: int = 0
+    joined: int = 0
     complaints: int = 0
     cases: tuple[int, ...] = ()
     reopened: tuple[int, ...] = ()
@@ -32,6 +35,28 @@ def is_filtered(brand: BrandConfig, mention: Mention) -> bool:
         return True
     text = f"{mention.title} {mention.text}".lower()
     return any(term.lower() in text for term in brand.exclude)
+
+
+def customer_key(mention: Mention) -> str:
+    """Name a customer by platform and handle, the way the team links them in YAML."""
+    return f"{mention.platform}:{mention.author_handle.lstrip('@').lower()}"
+
+
+def _joins_open_case(runtime: Runtime, brand: BrandConfig, mention_id: int, mention: Mention,
+                     now: datetime) -> bool:
+    """Add a customer's new post in the same conversation to their open case, deadline kept."""
+    if not mention.conversation_id:
+        return False
+    case = runtime.store.open_case_in_conversation(brand.id, customer_key(mention),
+                                                   mention.conversation_id)
+    if case is None:
+        return False
+    runtime.store.add_event(case.id, f"@{mention.author_handle}", "customer_posted", now, mention.text)
+    runtime.outbox.put(f"thread:{case.id}:post:{mention_id}", "thread",
+                       {"case_id": case.id, "mention_id": mention_id}, now, case_id=case.id)
+    runtime.outbox.put(f"update:{case.id}:post:{mention_id}", "update", {"case_id": case.id}, now,
+                       case_id=case.id)
+    return True
 
 
 def apply_rating(c: Classification, rating: int | None) -> Classification:
@@ -54,7 +79,7 @@ def process(runtime: Runtime, brand: BrandConfig, source: str, mentions: list[Me
     store = runtime.store
     fresh: list[tuple[int, Mention]] = []
     reopened: list[int] = []
-    duplicates = filtered = 0
+    duplicates = filtered = joined = 0
     for mention in mentions:
         if is_filtered(brand, mention):
             filtered += 1
@@ -66,12 +91,15 @@ def process(runtime: Runtime, brand: BrandConfig, source: str, mentions: list[Me
                 reopened.append(case_id)
             else:
                 fresh.append((mention_id, mention))
+        elif state == "new" and _joins_open_case(runtime, brand, mention_id, mention, now):
+            joined += 1
         elif state == "new" or store.mention(mention_id).is_complaint is None:
             fresh.append((mention_id, mention))
         else:
             duplicates += 1
     if not fresh:
-        return Outcome(duplicates=duplicates, filtered=filtered, reopened=tuple(reopened))
+        return Outcome(duplicates=duplicates, filtered=filtered, joined=joined,
+                       reopened=tuple(reopened))
 
     thresholds = [brand.thresholds, runtime.config.classifier.thresholds]
     verdicts = runtime.classifier.classify([m.text if not m.title else f"{m.title}\n{m.text}"
@@ -84,7 +112,7 @@ def process(runtime: Runtime, brand: BrandConfig, source: str, mentions: list[Me
         store.set_classification(mention_id, verdict)
         if verdict.is_complaint and store.case_for_mention(mention_id) is None:
             cases.append(open_case(runtime, brand, source, mention_id, mention, verdict, now))
-    return Outcome(stored=len(fresh), duplicates=duplicates, filtered=filtered,
+    return Outcome(stored=len(fresh), duplicates=duplicates, filtered=filtered, joined=joined,
                    complaints=len(cases), cases=tuple(cases), reopened=tuple(reopened))
 
 
@@ -99,10 +127,17 @@ def open_case(runtime: Runtime, brand: BrandConfig, source: str, mention_id: int
                             category=verdict.category.value, name=name, reference=reference)
     case = runtime.store.open_case(
         brand_id=brand.id, mention_id=mention_id, reference=reference,
-        customer_key=f"{mention.platform}:{mention.author_id}", opened_at=now,
+        customer_key=customer_key(mention), opened_at=now,
         deadline_at=deadline, priority=priority_for(mention, verdict),
         suggestions=[(verdict.lang, t) for t in texts], channel=brand.slack.channel)
-    runtime.outbox.put(f"alert:{case.id}", "alert", {"case_id": case.id}, now, case_id=case.id)
+    wave_id = join_wave(runtime, brand, case.id, mention.text, now)
+    if wave_id is None:
+        runtime.outbox.put(f"alert:{case.id}", "alert", {"case_id": case.id}, now, case_id=case.id)
+    else:
+        runtime.outbox.put(f"wave:{wave_id}:{case.id}", "wave", {"wave_id": wave_id}, now)
+        runtime.outbox.put(f"alert:{case.id}", "alert", {"case_id": case.id, "wave_id": wave_id},
+                           now, case_id=case.id)
+    acknowledge_out_of_hours(runtime, brand, case.id, now)
     for hook in runtime.on_case_opened:
         hook(case.id)
     log.info("case %s opened for %s (%s, deadline %s)", case.reference, brand.id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -121,6 +121,72 @@ class ClassifierConfig(Model):
         return self
 
 
+_SEVERITY_RANK = {"no explicit reproach": 1, "disapproval": 2, "accusation": 3, "blame": 4}
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SPAN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+
+class BusinessHours(Model):
+    """When the team is at work, in the brand's timezone."""
+
+    opening: dict[str, str] = Field(default_factory=lambda: dict.fromkeys(_DAYS[:5], "09:00-17:00"))
+    holidays: list[date] = Field(default_factory=list)
+    out_of_hours_ack: bool = False
+
+    @field_validator("opening")
+    @classmethod
+    def _spans(cls, value: dict[str, str]) -> dict[str, str]:
+        for day, span in value.items():
+            if day not in _DAYS:
+                raise ValueError(f"{day!r} is not a day; use mon, tue, wed, thu, fri, sat, sun")
+            match = _SPAN.match(span)
+            if not match or span[:5] >= span[6:]:
+                raise ValueError(f"{day}: {span!r} is not a span of hours; write it as 08:30-17:00")
+        return value
+
+
+class DeadlineRule(Model):
+    """Shorten the deadline for the worst cases, e.g. blame or very high reach."""
+
+    response_time: Duration
+    severity: Literal["no explicit reproach", "disapproval", "accusation", "blame"] | None = None
+    min_followers: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _has_condition(self) -> DeadlineRule:
+        if self.severity is None and self.min_followers is None:
+            raise ValueError("a deadline rule needs severity: or min_followers: (or both)")
+        return self
+
+    def matches(self, severity: int, followers: int | None) -> bool:
+        """True when a case is at least this severe and has at least this reach."""
+        if self.severity is not None and int(severity) < _SEVERITY_RANK[self.severity]:
+            return False
+        return self.min_followers is None or (followers or 0) >= self.min_followers
+
+
+class Escalation(Model):
+    """An optional second escalation, a while after the first."""
+
+    second_level_after: Duration | None = None
+    second_level_group: str | None = None
+    second_level_channel: str | None = None
+
+
+class FollowUp(Model):
+    enabled: bool = True
+    after: Duration = timedelta(hours=24)
+
+
+class Waves(Model):
+    """Group many similar complaints arriving within minutes into one alert."""
+
+    enabled: bool = True
+    window: Duration = timedelta(minutes=10)
+    min_cases: int = Field(default=5, ge=2)
+    similarity: float = Field(default=0.5, gt=0.0, le=1.0)
+
+
 class BrandConfig(Model):
     """Everything brand-monitor knows about one brand."""
 
@@ -140,6 +206,12 @@ class BrandConfig(Model):
     signature: str = ""
     templates: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    business_hours: BusinessHours | None = None
+    deadline_rules: list[DeadlineRule] = Field(default_factory=list)
+    escalation: Escalation = Field(default_factory=Escalation)
+    followup: FollowUp = Field(default_factory=FollowUp)
+    waves: Waves = Field(default_factory=Waves)
+    linked_customers: list[list[str]] = Field(default_factory=list)
 
     @field_validator("handles", mode="before")
     @classmethod

@@ -15,7 +15,7 @@ def deadline_for(brand: BrandConfig, mention: Mention, c: Classification) -> dat
 
 def response_time_for(brand: BrandConfig, mention: Mention, c: Classification) -> timedelta:
     limit = brand.response_time
-    for rule in getattr(brand, "deadline_rules", ()):
+    for rule in brand.deadline_rules:
         if rule.matches(c.severity, mention.author_followers):
             limit = min(limit, rule.response_time)
     return limit

@@ -31,6 +31,7 @@ from monitor.models import (
     CaseEventRow,
     CaseRow,
     CounterRow,
+    CustomerLinkRow,
     LabelRow,
     MentionRow,
     ReplyClaimRow,
@@ -258,6 +259,45 @@ class Store:
             if since is not None:
                 q = q.where(CaseRow.opened_at >= since)
             return list(s.scalars(q))
+
+    def link_customers(self, brand_id: str, key_a: str, key_b: str, actor: str, now: datetime) -> bool:
+        """Record that two handles are one customer; False if already linked."""
+        a, b = sorted((key_a.lower(), key_b.lower()))
+        try:
+            with self.session() as s:
+                s.add(CustomerLinkRow(brand_id=brand_id, key_a=a, key_b=b, actor=actor, created_at=now))
+        except IntegrityError:
+            return False
+        return True
+
+    def linked_keys(self, brand_id: str, keys: set[str]) -> set[str]:
+        """Follow the team's links out from `keys` until no new handle turns up."""
+        found = set(keys)
+        with self.session() as s:
+            while True:
+                rows = s.execute(select(CustomerLinkRow.key_a, CustomerLinkRow.key_b).where(
+                    CustomerLinkRow.brand_id == brand_id,
+                    CustomerLinkRow.key_a.in_(found) | CustomerLinkRow.key_b.in_(found))).all()
+                more = {k for row in rows for k in row} - found
+                if not more:
+                    return found
+                found |= more
+
+    def resolved_awaiting_followup(self) -> list[CaseRow]:
+        with self.session() as s:
+            return list(s.scalars(select(CaseRow).where(CaseRow.status == CaseStatus.RESOLVED.value,
+                                                        CaseRow.followup_sent_at.is_(None))))
+
+    def open_case_in_conversation(self, brand_id: str, customer_key: str,
+                                  conversation_id: str) -> CaseRow | None:
+        """The customer's open case in this conversation (thread, review, comment chain)."""
+        with self.session() as s:
+            return s.scalar(select(CaseRow).join(MentionRow, CaseRow.mention_id == MentionRow.id)
+                            .where(CaseRow.brand_id == brand_id, CaseRow.customer_key == customer_key,
+                                   MentionRow.conversation_id == conversation_id,
+                                   CaseRow.status.notin_([CaseStatus.RESOLVED.value,
+                                                          CaseStatus.NOT_A_COMPLAINT.value]))
+                            .order_by(CaseRow.id.desc()).limit(1))
 
     def history(self, customer_keys: Sequence[str], before_case: int) -> CustomerHistory:
         """Summarise a customer's earlier cases, across every linked handle."""

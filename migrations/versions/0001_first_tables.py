@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 22:13:10.091198
+Create Date: 2026-11-22
 """
 from __future__ import annotations
 
@@ -26,6 +26,20 @@ def upgrade() -> None:
     sa.Column('value', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('name')
     )
+    op.create_table('customer_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.String(length=40), nullable=False),
+    sa.Column('key_a', sa.String(length=250), nullable=False),
+    sa.Column('key_b', sa.String(length=250), nullable=False),
+    sa.Column('actor', sa.String(length=40), nullable=False),
+    sa.Column('created_at', monitor.models.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('brand_id', 'key_a', 'key_b', name='uq_customer_link')
+    )
+    with op.batch_alter_table('customer_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_customer_links_key_a'), ['key_a'], unique=False)
+        batch_op.create_index(batch_op.f('ix_customer_links_key_b'), ['key_b'], unique=False)
+
     op.create_table('mentions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('brand_id', sa.String(length=40), nullable=False),
@@ -82,6 +96,19 @@ def upgrade() -> None:
     sa.Column('down_notified', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('brand_id', 'source')
     )
+    op.create_table('waves',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.String(length=40), nullable=False),
+    sa.Column('started_at', monitor.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_at', monitor.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('topic', sa.Text(), nullable=False),
+    sa.Column('slack_channel', sa.String(length=40), nullable=True),
+    sa.Column('slack_ts', sa.String(length=40), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('waves', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_waves_brand_id'), ['brand_id'], unique=False)
+
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('reference', sa.String(length=40), nullable=False),
@@ -105,7 +132,12 @@ def upgrade() -> None:
     sa.Column('slack_channel', sa.String(length=40), nullable=True),
     sa.Column('slack_ts', sa.String(length=40), nullable=True),
     sa.Column('acknowledgement', sa.Text(), nullable=True),
+    sa.Column('escalated2_at', monitor.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('followup_sent_at', monitor.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('followup_outcome', sa.String(length=40), nullable=True),
+    sa.Column('wave_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['mention_id'], ['mentions.id'], ),
+    sa.ForeignKeyConstraint(['wave_id'], ['waves.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('mention_id'),
     sa.UniqueConstraint('reference')
@@ -115,6 +147,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_cases_customer_key'), ['customer_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_deadline_at'), ['deadline_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cases_wave_id'), ['wave_id'], unique=False)
 
     op.create_table('labels',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -204,12 +237,17 @@ def downgrade() -> None:
     op.drop_table('case_events')
     op.drop_table('labels')
     with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cases_wave_id'))
         batch_op.drop_index(batch_op.f('ix_cases_status'))
         batch_op.drop_index(batch_op.f('ix_cases_deadline_at'))
         batch_op.drop_index(batch_op.f('ix_cases_customer_key'))
         batch_op.drop_index(batch_op.f('ix_cases_brand_id'))
 
     op.drop_table('cases')
+    with op.batch_alter_table('waves', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_waves_brand_id'))
+
+    op.drop_table('waves')
     op.drop_table('source_state')
     with op.batch_alter_table('mentions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mentions_conversation_id'))
@@ -217,5 +255,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_mentions_author_id'))
 
     op.drop_table('mentions')
+    with op.batch_alter_table('customer_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_customer_links_key_b'))
+        batch_op.drop_index(batch_op.f('ix_customer_links_key_a'))
+
+    op.drop_table('customer_links')
     op.drop_table('counters')
     # ### end Alembic commands ###

@@ -1,0 +1,40 @@
+"""Today's response-time figures for the team, in the brand's own day."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from monitor.wiring import Runtime
+
+
+@dataclass(frozen=True)
+class DayStats:
+    opened: int = 0
+    replied: int = 0
+    replied_within_target: int = 0
+    open_now: int = 0
+    overdue_now: int = 0
+    median_response: timedelta | None = None
+    slowest_response: timedelta | None = None
+
+
+def day_stats(runtime: Runtime, now: datetime, brand_id: str | None = None) -> DayStats:
+    """Count today's cases (midnight in the first brand's timezone) and their response times."""
+    zone = runtime.brand(brand_id).zone if brand_id else (
+        runtime.config.brands[0].zone if runtime.config.brands else ZoneInfo("UTC"))
+    midnight = datetime.combine(now.astimezone(zone).date(), time.min, tzinfo=zone)
+    today = runtime.store.cases(brand_id=brand_id, open_only=False, since=midnight, limit=100_000)
+    open_now = runtime.store.cases(brand_id=brand_id, open_only=True, limit=100_000)
+    responses = [c.replied_at - c.mention.published_at for c in today if c.replied_at]
+    within = sum(1 for c in today if c.replied_at and c.replied_at <= c.deadline_at)
+    return DayStats(
+        opened=len(today), replied=len(responses), replied_within_target=within,
+        open_now=len(open_now),
+        overdue_now=sum(1 for c in open_now if c.deadline_at <= now and c.replied_at is None),
+        median_response=timedelta(seconds=statistics.median(r.total_seconds() for r in responses))
+        if responses else None,
+        slowest_response=max(responses) if responses else None,
+    )

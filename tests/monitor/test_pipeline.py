@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from monitor import deadlines
+from monitor.domain import CaseStatus, Mention
+from monitor.models import OutboxRow
+from monitor.pipeline import apply_rating, process
+from monitor.poller import poll_all, poll_source
+from tests.factories import T0, KeywordClassifier, make_world, post
+
+
+def test_poll__complaint_opens_case_with_deadline_and_alert(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    world.add_posts(post("1", "acme parcel is late again", published_at=T0 - timedelta(minutes=10)),
+                    post("2", "acme coffee is lovely"))
+    [result] = poll_all(world.runtime)
+    assert result.ok and result.fetched == 2 and result.outcome.complaints == 1
+    [case] = world.runtime.store.cases()
+    assert case.reference == "ACME-0001"
+    assert case.deadline_at == T0 + timedelta(minutes=50)
+    assert len(world.runtime.store.suggestions(case.id)) >= 2
+    assert [i.kind for i in world.runtime.outbox.due(T0)] == ["alert"]
+
+
+def test_poll__same_posts_twice_open_no_second_case(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    world.add_posts(post("1", "acme parcel is late"))
+    poll_all(world.runtime)
+    world.runtime.sources.succeeded("acme", "posts", "replay", "0", 0, 0, None, T0, T0)  # rewind
+    [again] = poll_all(world.runtime)
+    assert again.outcome.duplicates == 1 and again.outcome.complaints == 0
+    assert len(world.runtime.store.cases()) == 1
+    assert world.runtime.store.count(OutboxRow) == 1
+
+
+def test_poll__own_posts_and_excluded_terms_are_skipped(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    world.add_posts(post("1", "acme late deliveries? not ours!", author="acmecoffee"),
+                    post("2", "my acme anvil arrived broken"))
+    [result] = poll_all(world.runtime)
+    assert result.outcome.filtered == 2
+    assert world.runtime.store.cases() == []
+
+
+class Exploding(KeywordClassifier):
+    def classify(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk full")
+
+
+def test_poll__crash_after_fetch_keeps_cursor_and_loses_nothing(tmp_path: Path) -> None:
+    world = make_world(tmp_path, classifier=Exploding())
+    world.add_posts(post("1", "acme parcel is late"))
+    [result] = poll_all(world.runtime)
+    assert not result.ok and "disk full" in (result.error or "")
+    state = world.runtime.sources.get("acme", "posts")
+    assert state is not None and state.cursor is None and state.consecutive_failures == 1
+    world.runtime._classifier = KeywordClassifier()
+    world.clock.advance(hours=1)
+    [retry] = poll_all(world.runtime)
+    assert retry.ok and retry.outcome.complaints == 1
+
+
+def test_poll__failing_source_does_not_stop_others_and_backs_off(tmp_path: Path) -> None:
+    extra = """\
+  - id: other
+    name: Other
+    keywords: [other]
+    slack: {channel: C0OTHER}
+    responders: [U0OTHER]
+    sources:
+      - type: replay
+        options: {path: missing.jsonl}
+"""
+    world = make_world(tmp_path, extra=extra)
+    world.add_posts(post("1", "acme parcel is late"))
+    results = {r.brand_id: r for r in poll_all(world.runtime)}
+    assert results["acme"].ok and not results["other"].ok
+    assert "missing.jsonl does not exist" in (results["other"].error or "")
+    second = poll_source(world.runtime, "other", "replay")
+    assert second.next_poll_in > results["other"].next_poll_in
+
+
+def test_source_down_for_long__one_notice_then_one_recovery(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    world.posts.unlink()
+    for _ in range(5):
+        poll_source(world.runtime, "acme", "posts")
+        world.clock.advance(minutes=20)
+    notices = [i for i in world.runtime.outbox.due(world.clock()) if i.kind == "source_notice"]
+    assert len(notices) == 1 and not notices[0].payload["recovered"]
+    world.posts.touch()
+    poll_source(world.runtime, "acme", "posts")
+    poll_source(world.runtime, "acme", "posts")
+    notices = [i for i in world.runtime.outbox.due(world.clock()) if i.kind == "source_notice"]
+    assert [n.payload["recovered"] for n in notices] == [False, True]
+
+
+def test_old_post_found_late__overdue_and_escalated_at_once(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    world.add_posts(post("1", "acme parcel is late", published_at=T0 - timedelta(hours=3)))
+    poll_all(world.runtime)
+    reminded, escalated = deadlines.sweep(world.runtime)
+    assert (reminded, escalated) == (0, 1)
+    assert deadlines.sweep(world.runtime) == (0, 0)
+
+
+def test_deadlines__reminder_then_escalation_each_once(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    world.add_posts(post("1", "acme parcel is late", published_at=T0))
+    poll_all(world.runtime)
+    assert deadlines.sweep(world.runtime) == (0, 0)
+    world.clock.advance(minutes=45)
+    assert deadlines.sweep(world.runtime) == (1, 0)
+    assert deadlines.sweep(world.runtime) == (0, 0)
+    world.clock.advance(minutes=15)
+    assert deadlines.sweep(world.runtime) == (0, 1)
+    kinds = [i.kind for i in world.runtime.outbox.due(world.clock())]
+    assert kinds.count("reminder") == 1 and kinds.count("escalation") == 1
+
+
+def test_deadlines__answered_case_is_not_reminded(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    world.add_posts(post("1", "acme parcel is late", published_at=T0))
+    poll_all(world.runtime)
+    [case] = world.runtime.store.cases()
+    world.runtime.store.set_status(case.id, CaseStatus.RESOLVED, "U1", T0)
+    world.clock.advance(hours=2)
+    assert deadlines.sweep(world.runtime) == (0, 0)
+
+
+def test_rating__low_stars_are_complaints_high_stars_are_not() -> None:
+    [calm] = KeywordClassifier().classify(["it is fine"])
+    assert apply_rating(calm, 1).is_complaint
+    assert "1-star review" in apply_rating(calm, 2).why
+    [angry] = KeywordClassifier().classify(["worst ever"])
+    assert not apply_rating(angry, 5).is_complaint
+    assert apply_rating(angry, 3) == angry
+
+
+def test_edited_review_after_reply__reopens_case(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    rt = world.runtime
+    brand = rt.brand("acme")
+    m = Mention(platform="google_play", id="r1", text="broken after update", url="u", author_id="a",
+                author_handle="a", published_at=T0, rating=1, edited_at=T0)
+    [case_id] = process(rt, brand, "posts", [m], T0).cases
+    rt.store.update_case(case_id, replied_at=T0, replied_by="U1")
+    rt.store.set_status(case_id, CaseStatus.REPLIED, "U1", T0)
+    edited = Mention(**{**m.__dict__, "text": "still broken, worse now", "edited_at": T0 + timedelta(days=1)})
+    outcome = process(rt, brand, "posts", [edited], T0 + timedelta(days=1))
+    assert outcome.reopened == (case_id,)
+    assert rt.store.case(case_id).status == CaseStatus.REOPENED.value
+    assert any("edited the review" in e.detail for e in rt.store.events(case_id))
