@@ -27,6 +27,12 @@ REGISTRY: dict[str, str] = {
     "youtube": "connectors.youtube:YouTubeConnector",
 }
 
+# The pip extra that brings each connector's SDK, where the base install lacks it.
+EXTRAS: dict[str, str] = {
+    "google_play": "google", "youtube": "google", "google_business": "google",
+    "app_store": "app_store", "mastodon": "mastodon", "bluesky": "bluesky", "rss": "rss",
+}
+
 
 class ConnectorUnavailable(ImportError):
     """A connector's module or SDK could not be imported."""
@@ -45,7 +51,7 @@ def load(platform: str) -> type[Connector]:
     except ImportError as exc:
         raise ConnectorUnavailable(
             f"the {platform!r} connector needs a package that is not installed ({exc.name}); "
-            f"run: pip install 'brand-monitor[{platform}]'"
+            f"run: pip install 'brand-monitor[{EXTRAS.get(platform, 'platforms')}]'"
         ) from exc
     cls: type[Connector] = getattr(module, class_name)
     return cls

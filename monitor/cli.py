@@ -142,7 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    for noisy in ("apscheduler", "slack_bolt", "slack_sdk", "urllib3", "httpx", "alembic"):
+    for noisy in ("apscheduler", "slack_bolt", "slack_sdk", "urllib3", "httpx", "alembic",
+                  "googleapiclient", "prawcore", "tweepy"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return int(args.func(args))

@@ -38,7 +38,13 @@ def is_filtered(brand: BrandConfig, mention: Mention) -> bool:
 
 
 def customer_key(mention: Mention) -> str:
-    """Name a customer by platform and handle, the way the team links them in YAML."""
+    """Name a customer by platform and handle, the way the team links them in YAML.
+
+    Review sites give no reviewer id, only a display name many people share; such a
+    customer is known by this one review alone.
+    """
+    if not mention.author_id:
+        return f"{mention.platform}:review:{mention.id}"
     return f"{mention.platform}:{mention.author_handle.lstrip('@').lower()}"
 
 

@@ -1,0 +1,272 @@
+"""Google Play: reviews of the brand's Android apps, through the Android Publisher API v3.
+
+Credential: a service account's JSON key (the file's content or its path), invited in Play
+Console with the "Reply to reviews" permission. The API lists only reviews written or changed
+in the last seven days, newest change first, and only reviews with text. The cursor is the
+newest change seen (JSON: time, the ids at that time, when we polled), so an edited review
+comes back and a gap of more than a week is reported.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httplib2
+from google.auth.exceptions import GoogleAuthError, RefreshError
+from google.oauth2 import service_account
+from google_auth_httplib2 import AuthorizedHttp
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors import _http
+from connectors.base import Connector
+from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget, SourceSpec
+from monitor.errors import (
+    AuthError,
+    PlatformError,
+    RateLimited,
+    ReplyRejected,
+    TemporaryPlatformError,
+)
+
+log = logging.getLogger(__name__)
+
+#: Every URL this connector builds itself; the API's own come from its discovery document.
+API_URL = {
+    "scope": "https://www.googleapis.com/auth/androidpublisher",
+    "review_page": "https://play.google.com/store/apps/details?id={package}&reviewId={review_id}",
+}
+WINDOW = timedelta(days=7)
+PAGE_SIZE = 100
+RATE_REASONS = ("rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded")
+
+
+class GooglePlayOptions(BaseModel):
+    """The `options:` of a Google Play source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    package_names: list[str] = Field(min_length=1, description="like com.example.shop")
+    max_pages: int = Field(default=10, ge=1, le=100, description="pages of 100 per app and poll")
+
+
+class GooglePlayConnector(Connector):
+    """Reviews of the brand's Android apps; a reply is the developer answer under the review."""
+
+    platform: ClassVar[str] = "google_play"
+    title: ClassVar[str] = "Google Play"
+    Options: ClassVar[type[BaseModel]] = GooglePlayOptions
+    credentials: ClassVar[tuple[str, ...]] = ("service_account_json",)
+    can_reply: ClassVar[bool] = True
+    reply_limit: ClassVar[int | None] = 350
+    blind_spot: ClassVar[str | None] = (
+        "Google Play's API returns only reviews written or changed in the last seven days, and "
+        "only reviews with text: poll at least daily, or the reviews of a longer gap are lost."
+    )
+
+    def __init__(self, spec: SourceSpec, client: Any = None, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        """Use `client` (an androidpublisher v3 Resource), or build one when first used."""
+        super().__init__(spec, client)
+        self._clock = clock
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            info = _service_account_info(self.spec.credentials.get("service_account_json", ""))
+            try:
+                creds = service_account.Credentials.from_service_account_info(
+                    info, scopes=[API_URL["scope"]])
+            except (ValueError, GoogleAuthError) as exc:
+                raise AuthError(self.platform, f"service_account_json is not a usable key ({exc});"
+                                " download a new JSON key") from None
+            http = AuthorizedHttp(creds, http=httplib2.Http(timeout=30))
+            self._client = build("androidpublisher", "v3", http=http, cache_discovery=False)
+        return self._client
+
+    def fetch(self, cursor: str | None) -> FetchResult:
+        """Return reviews written or changed since `cursor`, oldest change first."""
+        state = json.loads(cursor) if cursor else {}
+        since = datetime.fromisoformat(state["modified"]) if "modified" in state else None
+        seen = frozenset(state.get("ids", ()))
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        notes = []
+        if "polled" in state and now - datetime.fromisoformat(state["polled"]) > WINDOW:
+            notes.append(f"no successful poll since {state['polled'][:16]} UTC and Google Play "
+                         "lists only the last seven days, so the reviews written or changed "
+                         f"before {now - WINDOW:%Y-%m-%dT%H:%M} UTC were missed")
+        found: list[Mention] = []
+        skipped = 0
+        for package in self.options.package_names:
+            mentions, bad, truncated = self._fetch_app(package, since, seen)
+            found += mentions
+            skipped += bad
+            if truncated:
+                notes.append(f"{package}: more changed reviews than {self.options.max_pages} "
+                             "pages; the older ones were not read (raise options.max_pages)")
+        found.sort(key=_changed)
+        state["polled"] = now.isoformat()
+        if found:
+            newest = _changed(found[-1])
+            ids = {m.id for m in found if _changed(m) == newest}
+            state.update(modified=newest.isoformat(),
+                         ids=sorted(ids | seen if newest == since else ids))
+        return FetchResult(found, json.dumps(state, sort_keys=True), skipped,
+                           "; ".join(notes) or None)
+
+    def _fetch_app(self, package: str, since: datetime | None,
+                   seen: frozenset[str]) -> tuple[list[Mention], int, bool]:
+        """Read one app's pages until they reach reviews older than `since`."""
+        found: list[Mention] = []
+        skipped = 0
+        token = None
+        # Without a cursor, the newest page is the starting point; history is not replayed.
+        for _ in range(self.options.max_pages if since else 1):
+            request = self.client.reviews().list(packageName=package, maxResults=PAGE_SIZE,
+                                                 token=token)
+            page = self._execute(request, "read reviews")
+            reached_old = False
+            for item in page.get("reviews") or []:
+                try:
+                    mention = self._to_mention(item, package)
+                except (KeyError, TypeError, ValueError, IndexError) as exc:
+                    skipped += 1
+                    log.warning("%r: skipped a malformed review of %s: %r", self, package, exc)
+                    continue
+                changed = _changed(mention)
+                if since is None or changed > since or (changed == since
+                                                        and mention.id not in seen):
+                    found.append(mention)
+                else:
+                    reached_old = True  # newest change first: the rest is what we have already
+            token = (page.get("tokenPagination") or {}).get("nextPageToken")
+            if reached_old or not token:
+                return found, skipped, False
+        return found, skipped, since is not None
+
+    def _to_mention(self, review: Mapping[str, Any], package: str) -> Mention:
+        """Translate a Play review; the user's own comment always comes first."""
+        comment = review["comments"][0]["userComment"]
+        changed = _timestamp(comment["lastModified"])
+        # A review with a separate title arrives as "title<TAB>body".
+        title, tab, body = str(comment.get("text") or "").partition("\t")
+        if not tab:
+            title, body = "", title
+        review_id = str(review["reviewId"])
+        author = str(review.get("authorName") or "")
+        return Mention(
+            platform=self.platform,
+            id=review_id,
+            text=body.strip(),
+            title=title.strip(),
+            url=API_URL["review_page"].format(package=package, review_id=review_id),
+            author_id="",  # Play gives no reviewer id, only a display name
+            author_handle=author,
+            author_name=author,
+            # Play tells only when the review last changed: that is both dates we know.
+            published_at=changed,
+            edited_at=changed,
+            lang_hint=str(comment.get("reviewerLanguage") or "").split("_")[0] or None,
+            kind="review",
+            rating=int(comment["starRating"]),
+            extra={"package_name": package, "review_id": review_id,
+                   "app_version": comment.get("appVersionName")},
+        )
+
+    def reply(self, target: ReplyTarget, text: str, idempotency_key: str) -> ReplyResult:
+        """Publish the developer reply; Play keeps one per review, so a repeat replaces it."""
+        length = self.count_length(text)
+        if length > (self.reply_limit or 0):
+            raise ReplyRejected(self.platform, f"the reply has {length} characters; Google Play "
+                                f"takes at most {self.reply_limit}")
+        package = target.extra["package_name"]
+        review_id = target.extra.get("review_id", target.mention_id)
+        request = self.client.reviews().reply(packageName=package, reviewId=review_id,
+                                              body={"replyText": text})
+        self._execute(request, "reply")
+        return ReplyResult(review_id,
+                           API_URL["review_page"].format(package=package, review_id=review_id))
+
+    def _execute(self, request: Any, action: str) -> dict[str, Any]:
+        """Run one API request, turning Google's failures into ours."""
+        try:
+            result = request.execute()
+        except HttpError as exc:
+            raise self._error(exc, action) from exc
+        except RefreshError as exc:
+            raise AuthError(self.platform, f"Google refused the service account ({exc}); renew "
+                            "service_account_json") from exc
+        except (OSError, httplib2.HttpLib2Error) as exc:
+            raise TemporaryPlatformError(self.platform, "could not reach Google Play "
+                                         f"({type(exc).__name__}); will try again") from exc
+        if not isinstance(result, dict):  # the client hands back a body that is not JSON as is
+            raise TemporaryPlatformError(self.platform, "Google Play answered something that is not "
+                                         "JSON; will try again")
+        return result
+
+    def _error(self, exc: HttpError, action: str) -> PlatformError:
+        """Explain an HTTP error from the Android Publisher API."""
+        status = exc.resp.status
+        message, reason = _google_error(exc)
+        if status == 429 or reason in RATE_REASONS:
+            return RateLimited(self.platform, _http.retry_after(exc.resp, self._clock()))
+        if status == 401:
+            return AuthError(self.platform, f"Google rejected the service account (401: "
+                             f"{message}); renew service_account_json")
+        if status == 403:
+            return AuthError(self.platform, f"the service account may not {action} (403: "
+                             f"{message}); in Play Console > Users and permissions, give it "
+                             "'Reply to reviews' for this app, or renew service_account_json")
+        if status >= 500:
+            return TemporaryPlatformError(self.platform, f"Google Play failed ({status}: "
+                                          f"{message}); will try again")
+        if action == "reply":
+            if status == 404:
+                return ReplyRejected(self.platform, "the review no longer exists on Google Play")
+            return ReplyRejected(self.platform, f"Google Play refused the reply: {message}")
+        return PlatformError(self.platform, f"Google Play refused the request ({status}: "
+                             f"{message}); check options.package_names")
+
+
+def _changed(mention: Mention) -> datetime:
+    return mention.edited_at or mention.published_at
+
+
+def _timestamp(value: Mapping[str, Any]) -> datetime:
+    """Read a protobuf Timestamp as the API renders it: seconds (a string), then nanos."""
+    seconds = datetime.fromtimestamp(int(value["seconds"]), UTC)
+    return seconds + timedelta(microseconds=int(value.get("nanos") or 0) // 1000)
+
+
+def _service_account_info(value: str) -> dict[str, Any]:
+    """Accept the key file's JSON itself or the path to it."""
+    text = value
+    if not value.lstrip().startswith("{"):
+        try:
+            text = Path(value).expanduser().read_text(encoding="utf-8")
+        except OSError as exc:
+            raise AuthError("google_play", f"service_account_json: cannot read the key file "
+                            f"({exc.strerror}); give the JSON key or its path") from None
+    try:
+        info: dict[str, Any] = json.loads(text)
+    except json.JSONDecodeError:
+        raise AuthError("google_play", "service_account_json is not valid JSON; download the "
+                        "key again (Google Cloud > IAM > Service accounts > Keys)") from None
+    return info
+
+
+def _google_error(exc: HttpError) -> tuple[str, str]:
+    """The message and the first reason of Google's JSON error body."""
+    try:
+        error = json.loads(exc.content)["error"]
+        reasons = error.get("errors") or [{}]
+        return str(error.get("message", "")), str(reasons[0].get("reason", ""))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return str(exc.resp.reason or ""), ""
