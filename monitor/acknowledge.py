@@ -39,6 +39,10 @@ def acknowledge_out_of_hours(runtime: Runtime, brand: BrandConfig, case_id: int,
     text = acknowledgement_text(runtime, brand, connector, lang=row.lang or "en",
                                 reference=case.reference, opening=opening,
                                 name=row.author_name or f"@{row.author_handle}")
+    if text is None:
+        runtime.store.update_case(case_id, acknowledgement=None)
+        log.warning("no acknowledgement template fits %s's limit; none posted", connector.title)
+        return False
     target = ReplyTarget(platform=row.platform, mention_id=row.external_id, url=row.url,
                          author_handle=row.author_handle, conversation_id=row.conversation_id,
                          extra=dict(row.extra or {}))

@@ -34,6 +34,8 @@ def _claim(runtime: Runtime, case_id: int, column: str, now: datetime,
 def remind(runtime: Runtime, case_id: int) -> bool:
     """Post the reminder in the alert's thread, mentioning the assignee or responders."""
     now = runtime.clock()
+    if runtime.store.case(case_id).escalated_at is not None:
+        return False  # past the deadline already: the escalation said it all
     if not _claim(runtime, case_id, "reminded_at", now):
         return False
     runtime.outbox.put(f"remind:{case_id}", "reminder", {"case_id": case_id}, now, case_id=case_id)
@@ -91,7 +93,8 @@ def sweep(runtime: Runtime) -> tuple[int, int]:
         elif (second is not None and case.escalated_at is not None and case.escalated2_at is None
               and case.escalated_at + second <= now):
             escalated += escalate_again(runtime, case.id)
-        elif case.deadline_at - brand.reminder_before <= now and case.reminded_at is None:
+        elif (case.deadline_at - brand.reminder_before <= now and case.reminded_at is None
+              and case.escalated_at is None):
             reminded += remind(runtime, case.id)
     for case in runtime.store.resolved_awaiting_followup():
         brand = runtime.brand(case.brand_id)

@@ -55,6 +55,9 @@ def run_forever(runtime: Runtime, delivery: Any, mode: str, port: int,
     stop = stop or threading.Event()
     scheduler = build_scheduler(runtime, flush=lambda: service.flush(runtime, delivery))
     scheduler.start()
+    from monitor.streams import start_streams
+
+    start_streams(runtime, stop)
     server = None
     if runtime.env.slack_bot_token is not None:
         server = service.start_interactions(runtime, mode=mode, port=port)

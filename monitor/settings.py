@@ -58,6 +58,7 @@ class SourceConfig(Model):
     credentials: dict[str, str] = Field(default_factory=dict)
     options: dict[str, Any] = Field(default_factory=dict)
     enabled: bool = True
+    stream: bool = False
 
     @field_validator("credentials")
     @classmethod

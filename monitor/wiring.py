@@ -122,14 +122,15 @@ def suggest_replies(runtime: Runtime, brand: BrandConfig, connector: Connector, 
 
 
 def acknowledgement_text(runtime: Runtime, brand: BrandConfig, connector: Connector, *, lang: str,
-                         reference: str, opening: datetime | None, name: str) -> str:
-    """Ask the alert layer for the out-of-hours acknowledgement in `lang`."""
+                         reference: str, opening: datetime | None, name: str) -> str | None:
+    """Ask the alert layer for the out-of-hours acknowledgement in `lang` (None: none fits)."""
     from alerts.suggestions import acknowledgement
 
     local = opening.astimezone(brand.zone) if opening else None
     return acknowledgement(brand.templates, lang, name=name, reference=reference,
                            brand_name=brand.name, signature=brand.signature, opening=local,
-                           limit=connector.reply_limit, count_length=connector.count_length)
+                           limit=connector.reply_limit, count_length=connector.count_length,
+                           now=runtime.clock())
 
 
 def slack_entry() -> Any:

@@ -40,8 +40,19 @@ def test_poll__own_posts_and_excluded_terms_are_skipped(tmp_path: Path) -> None:
     world.add_posts(post("1", "acme late deliveries? not ours!", author="acmecoffee"),
                     post("2", "my acme anvil arrived broken"))
     [result] = poll_all(world.runtime)
-    assert result.outcome.filtered == 2
+    assert result.fetched == 1  # the connector drops the brand's own post
+    assert result.outcome.filtered == 1
     assert world.runtime.store.cases() == []
+
+
+def test_is_filtered__own_handle_on_the_mentions_platform(tmp_path: Path) -> None:
+    from monitor.pipeline import is_filtered
+
+    brand = make_world(tmp_path).runtime.brand("acme")
+    own = Mention(platform="replay", id="1", text="acme news", url="u", author_id="1",
+                  author_handle="@AcmeCoffee", published_at=T0)
+    assert is_filtered(brand, own)
+    assert not is_filtered(brand, Mention(**{**own.__dict__, "author_handle": "jan"}))
 
 
 class Exploding(KeywordClassifier):
@@ -133,7 +144,7 @@ def test_deadlines__answered_case_is_not_reminded(tmp_path: Path) -> None:
 def test_rating__low_stars_are_complaints_high_stars_are_not() -> None:
     [calm] = KeywordClassifier().classify(["it is fine"])
     assert apply_rating(calm, 1).is_complaint
-    assert "1-star review" in apply_rating(calm, 2).why
+    assert "2-star review" in apply_rating(calm, 2).why
     [angry] = KeywordClassifier().classify(["worst ever"])
     assert not apply_rating(angry, 5).is_complaint
     assert apply_rating(angry, 3) == angry
