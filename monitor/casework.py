@@ -129,3 +129,31 @@ def assign(runtime: Runtime, case_id: int, assignee: str, user: str) -> ActionRe
     _queue_thread(runtime, case_id, now, f"assign-{assignee}",
                   f"<@{user}> assigned {case.reference} {detail}.")
     return ActionResult(True, f"{case.reference} assigned {detail}.")
+
+
+def record_followup(runtime: Runtime, case_id: int, satisfied: bool, user: str) -> ActionResult:
+    """Record whether the customer of a resolved case is satisfied; reopen it if not."""
+    now = runtime.clock()
+    case = runtime.store.case(case_id)
+    outcome = "satisfied" if satisfied else "not satisfied"
+    if case.followup_outcome == outcome:
+        return ActionResult(False, f"{case.reference} is already recorded as {outcome}.")
+    runtime.store.update_case(case_id, followup_outcome=outcome)
+    runtime.store.add_event(case_id, user, "followup", now, outcome)
+    if not satisfied:
+        set_status(runtime, case_id, CaseStatus.REOPENED, user, "customer not satisfied")
+    else:
+        _queue_update(runtime, case_id, now, "followup")
+    return ActionResult(True, f"Recorded: the customer of {case.reference} is {outcome}.")
+
+
+def link_customers(runtime: Runtime, brand_id: str, key_a: str, key_b: str, user: str) -> ActionResult:
+    """Tell brand-monitor two handles are one customer (`x:maya`, `reddit:maya_r`)."""
+    for key in (key_a, key_b):
+        platform, _, handle = key.partition(":")
+        if not platform or not handle:
+            return ActionResult(False, error=f"{key!r} is not platform:handle, e.g. x:maya or reddit:maya_r")
+    a, b = (k.lower().replace(":@", ":") for k in (key_a, key_b))
+    if not runtime.store.link_customers(brand_id, a, b, user, runtime.clock()):
+        return ActionResult(False, f"{a} and {b} were already linked.")
+    return ActionResult(True, f"Linked {a} and {b}: their cases now show as one customer's history.")
