@@ -32,12 +32,14 @@ SLACK_HINTS = {
 class Delivery(Protocol):
     """What the sender asks of an output."""
 
-    def alert(self, channel: str, view: CaseView, now: datetime, responders: Sequence[str]) -> str: ...
+    def alert(self, channel: str, view: CaseView, now: datetime, responders: Sequence[str],
+              thread_ts: str | None = None) -> str: ...
     def update(self, channel: str, ts: str, view: CaseView, now: datetime,
                responders: Sequence[str]) -> None: ...
     def thread(self, channel: str, ts: str | None, text: str,
                extra_blocks: list[dict[str, Any]] | None = None) -> None: ...
     def post(self, channel: str, text: str, extra_blocks: list[dict[str, Any]] | None = None) -> str: ...
+    def edit(self, channel: str, ts: str, text: str, extra_blocks: list[dict[str, Any]] | None) -> None: ...
     def ephemeral(self, channel: str, user: str, text: str) -> None: ...
 
 
@@ -70,10 +72,11 @@ class SlackDelivery:
         except (OSError, TimeoutError) as exc:
             raise TemporaryPlatformError("slack", f"cannot reach Slack ({exc}); will retry") from None
 
-    def alert(self, channel: str, view: CaseView, now: datetime, responders: Sequence[str]) -> str:
+    def alert(self, channel: str, view: CaseView, now: datetime, responders: Sequence[str],
+              thread_ts: str | None = None) -> str:
         response = self._call("chat_postMessage", channel=channel, text=blocks.alert_fallback_text(view),
                               blocks=blocks.build_alert(view, now, responders), unfurl_links=False,
-                              unfurl_media=False)
+                              unfurl_media=False, thread_ts=thread_ts)
         return str(response["ts"]) + "|" + str(response["channel"])
 
     def update(self, channel: str, ts: str, view: CaseView, now: datetime,
@@ -91,6 +94,9 @@ class SlackDelivery:
                               unfurl_links=False)
         return str(response["ts"])
 
+    def edit(self, channel: str, ts: str, text: str, extra_blocks: list[dict[str, Any]] | None) -> None:
+        self._call("chat_update", channel=channel, ts=ts, text=text, blocks=extra_blocks)
+
     def ephemeral(self, channel: str, user: str, text: str) -> None:
         self._call("chat_postEphemeral", channel=channel, user=user, text=text)
 
@@ -105,7 +111,8 @@ class ConsoleDelivery:
     def _write(self, text: str) -> None:
         print(text, file=self.stream, flush=True)
 
-    def alert(self, channel: str, view: CaseView, now: datetime, responders: Sequence[str]) -> str:
+    def alert(self, channel: str, view: CaseView, now: datetime, responders: Sequence[str],
+              thread_ts: str | None = None) -> str:
         self._count += 1
         self._write(console.render_alert(view, now))
         return f"console-{self._count}|{channel}"
@@ -121,6 +128,9 @@ class ConsoleDelivery:
     def post(self, channel: str, text: str, extra_blocks: list[dict[str, Any]] | None = None) -> str:
         self._write(console.render_event(text))
         return "console"
+
+    def edit(self, channel: str, ts: str, text: str, extra_blocks: list[dict[str, Any]] | None) -> None:
+        self._write(console.render_event(text))
 
     def ephemeral(self, channel: str, user: str, text: str) -> None:
         self._write(console.render_event(f"(only {user} sees this) {text}"))

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from alerts import blocks
+from alerts import blocks, messages
 from alerts.delivery import Delivery
+from monitor import waves
 from monitor.case_view import case_view
 from monitor.errors import AuthError, PlatformError, RateLimited, TemporaryPlatformError
 from monitor.outbox import OutboxItem, backoff
@@ -65,6 +66,21 @@ def _where(runtime: Runtime, case_id: int) -> tuple[str, str | None]:
     return channel, case.slack_ts
 
 
+def _send_wave(runtime: Runtime, delivery: Delivery, wave_id: int, now: datetime) -> None:
+    """Post the grouped alert once, then keep its count and samples current."""
+    wave = waves.wave(runtime, wave_id)
+    cases = waves.wave_cases(runtime, wave_id)
+    brand = runtime.brand(wave.brand_id)
+    samples = [case_view(runtime, c.id) for c in cases[-3:]]
+    message = blocks.build_wave_alert(brand.name, len(cases), samples, now)
+    channel = wave.slack_channel or brand.slack.channel
+    if wave.slack_ts is None:
+        ts = delivery.post(channel, message["text"], message.get("blocks"))
+        waves.set_wave_message(runtime, wave_id, channel, ts)
+    else:
+        delivery.edit(channel, wave.slack_ts, message["text"], message.get("blocks"))
+
+
 def _dispatch(runtime: Runtime, delivery: Delivery, item: OutboxItem, now: datetime) -> None:
     payload: dict[str, Any] = item.payload
     if item.kind == "source_notice":
@@ -73,6 +89,9 @@ def _dispatch(runtime: Runtime, delivery: Delivery, item: OutboxItem, now: datet
                                             payload.get("error") or "", bool(payload["recovered"]))
         delivery.post(brand.slack.channel, notice["text"], notice.get("blocks"))
         return
+    if item.kind == "wave":
+        _send_wave(runtime, delivery, int(payload["wave_id"]), now)
+        return
     case_id = int(payload["case_id"])
     view = case_view(runtime, case_id)
     brand = runtime.brand(view.brand_id)
@@ -80,7 +99,13 @@ def _dispatch(runtime: Runtime, delivery: Delivery, item: OutboxItem, now: datet
     if item.kind == "alert":
         if ts:
             return  # posted before a crash kept us from marking it sent
-        posted = delivery.alert(channel, view, now, brand.responders)
+        thread_ts = None
+        if payload.get("wave_id"):
+            wave = waves.wave(runtime, int(payload["wave_id"]))
+            if wave.slack_ts is None:
+                raise NotReady
+            channel, thread_ts = wave.slack_channel or channel, wave.slack_ts
+        posted = delivery.alert(channel, view, now, brand.responders, thread_ts=thread_ts)
         message_ts, _, posted_channel = posted.partition("|")
         runtime.store.update_case(case_id, slack_ts=message_ts, slack_channel=posted_channel or channel)
         return
@@ -88,18 +113,31 @@ def _dispatch(runtime: Runtime, delivery: Delivery, item: OutboxItem, now: datet
         raise NotReady
     if item.kind == "update":
         delivery.update(channel, ts, view, now, brand.responders)
+    elif item.kind == "thread" and "mention_id" in payload:
+        row = runtime.store.mention(int(payload["mention_id"]))
+        text = messages.customer_posted_again(row.author_handle, row.text, row.url)
+        delivery.thread(channel, ts, text)
     elif item.kind == "thread":
         delivery.thread(channel, ts, str(payload["text"]))
+    elif item.kind == "followup":
+        message = blocks.build_followup(view)
+        delivery.thread(channel, ts, message["text"], message.get("blocks"))
     elif item.kind == "reminder":
         who = [view.assignee] if view.assignee else list(brand.responders)
-        message = blocks.build_reminder(view, now, mention_ids(who))
+        minutes_left = max(0, int((view.deadline_at - now).total_seconds() // 60))
+        message = blocks.build_reminder(view, minutes_left, mention_ids(who))
         delivery.thread(channel, ts, message["text"], message.get("blocks"))
     elif item.kind == "escalation":
-        target = brand.slack.escalation_group or None
-        message = blocks.build_escalation(view, now, int(payload.get("level", 1)),
-                                          mention_ids([target]) if target else mention_ids(brand.responders))
+        level = int(payload.get("level", 1))
+        second = brand.escalation
+        group = (second.second_level_group if level > 1 and second.second_level_group
+                 else brand.slack.escalation_group)
+        fallback = next((r for r in brand.responders if r.startswith("S")), brand.responders[0])
+        message = blocks.build_escalation(view, level, group or fallback)
         delivery.thread(channel, ts, message["text"], message.get("blocks"))
-        if brand.slack.escalation_channel:
-            delivery.post(brand.slack.escalation_channel, message["text"], message.get("blocks"))
+        channel_2 = second.second_level_channel if level > 1 else None
+        if channel_2 or brand.slack.escalation_channel:
+            delivery.post(channel_2 or brand.slack.escalation_channel or channel, message["text"],
+                          message.get("blocks"))
     else:
         log.error("unknown outbox item kind %r (id %d); dropping it", item.kind, item.id)

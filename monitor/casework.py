@@ -157,3 +157,38 @@ def link_customers(runtime: Runtime, brand_id: str, key_a: str, key_b: str, user
     if not runtime.store.link_customers(brand_id, a, b, user, runtime.clock()):
         return ActionResult(False, f"{a} and {b} were already linked.")
     return ActionResult(True, f"Linked {a} and {b}: their cases now show as one customer's history.")
+
+
+def flag_case(runtime: Runtime, case_id: int, user: str) -> ActionResult:
+    """Undo "not a complaint": reopen the case and keep the corrected label."""
+    case = runtime.store.case(case_id)
+    if CaseStatus(case.status) is not CaseStatus.NOT_A_COMPLAINT:
+        return ActionResult(False, f"{case.reference} is already treated as a complaint.")
+    row = case.mention
+    runtime.store.add_label(row.text, row.lang, 1, user, runtime.clock(), mention_id=row.id)
+    return set_status(runtime, case_id, CaseStatus.REOPENED, user, "flagged as a complaint")
+
+
+def flag_mention(runtime: Runtime, mention_id: int, user: str) -> ActionResult:
+    """Turn a mention the bot let through into a case, and remember the label for training."""
+    from dataclasses import replace
+
+    from monitor.pipeline import open_case
+    from monitor.store import classification_from_row, mention_from_row
+
+    now = runtime.clock()
+    row = runtime.store.mention(mention_id)
+    runtime.store.add_label(row.text, row.lang, 1, user, now, mention_id=row.id)
+    existing = runtime.store.case_for_mention(mention_id)
+    if existing is not None:
+        if CaseStatus(existing.status) is CaseStatus.NOT_A_COMPLAINT:
+            return set_status(runtime, existing.id, CaseStatus.REOPENED, user, "flagged as a complaint")
+        return ActionResult(False, f"That post already has case {existing.reference}.")
+    verdict = replace(classification_from_row(row), is_complaint=True,
+                      why=f"flagged by <@{user}>")
+    runtime.store.set_classification(mention_id, verdict)
+    case_id = open_case(runtime, runtime.brand(row.brand_id), row.source, mention_id,
+                        mention_from_row(row), verdict, now)
+    runtime.store.add_event(case_id, user, "flagged", now)
+    return ActionResult(True, f"Case {runtime.store.case(case_id).reference} opened; thanks, the "
+                        "example will teach the next `brand-monitor train`.")

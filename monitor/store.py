@@ -144,6 +144,11 @@ class Store:
                 raise KeyError(mention_id)
             return row
 
+    def mention_by_url(self, url: str) -> MentionRow | None:
+        with self.session() as s:
+            return s.scalar(select(MentionRow).where(MentionRow.url == url.rstrip("/"))
+                            .order_by(MentionRow.id.desc()).limit(1))
+
     def recent_mentions(self, limit: int = 20, complaints: bool | None = None) -> list[MentionRow]:
         with self.session() as s:
             q = select(MentionRow).order_by(MentionRow.published_at.desc()).limit(limit)

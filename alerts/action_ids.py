@@ -1,0 +1,99 @@
+"""Every action_id, callback_id and block_id the alerts use, and the ids their values carry.
+
+A button's value holds ids only ("case_id" or "case_id:suggestion_id"); the handler reads
+everything else from the database, so a forged or replayed value can at most name a case.
+A users_select has no value: its block_id carries the case id instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+# Buttons and selects on an alert.
+PUBLISH = "bm_publish"  # value: case_id:suggestion_id
+EDIT = "bm_edit"  # value: case_id:suggestion_id; opens the edit modal
+NOT_COMPLAINT = "bm_not_complaint"  # value: case_id
+FLAG_COMPLAINT = "bm_flag_complaint"  # value: case_id; turns a dismissed case back into one
+ACKNOWLEDGE = "bm_acknowledge"  # value: case_id
+ASSIGN_ME = "bm_assign_me"  # value: case_id
+ASSIGN_TO = "bm_assign_to"  # users_select; case id in the block_id
+RESOLVE = "bm_resolve"  # value: case_id
+REOPEN = "bm_reopen"  # value: case_id
+OPEN_THREAD = "bm_open_thread"  # link button; Slack still sends an action to acknowledge
+OPEN_POST = "bm_open_post"  # link button in samples and queues
+FOLLOWUP_SATISFIED = "bm_followup_satisfied"  # value: case_id
+FOLLOWUP_NOT_SATISFIED = "bm_followup_not_satisfied"  # value: case_id
+
+# The edit modal.
+EDIT_MODAL = "bm_edit_modal"  # callback_id; private_metadata: case_id
+EDIT_INPUT_BLOCK = "bm_edit_text"  # block_id of the input, where errors are shown
+EDIT_INPUT = "bm_edit_text_input"  # action_id of the plain_text_input
+
+# Shortcuts and commands.
+FLAG_SHORTCUT = "bm_flag_complaint_shortcut"  # message shortcut callback_id
+SLASH_COMMAND = "/brand-monitor"
+
+ALL_ACTIONS = (
+    PUBLISH, EDIT, NOT_COMPLAINT, FLAG_COMPLAINT, ACKNOWLEDGE, ASSIGN_ME, ASSIGN_TO,
+    RESOLVE, REOPEN, OPEN_THREAD, OPEN_POST, FOLLOWUP_SATISFIED, FOLLOWUP_NOT_SATISFIED,
+)
+
+_VALUE = re.compile(r"^(\d{1,18})(?::(\d{1,18}))?$")
+_BLOCK = re.compile(r"^bm_[a-z0-9_]+:(\d{1,18})$")
+
+
+def encode(case_id: int, suggestion_id: int | None = None) -> str:
+    """Write the ids a button carries: "12" or "12:345"."""
+    if suggestion_id is None:
+        return str(case_id)
+    return f"{case_id}:{suggestion_id}"
+
+
+def decode(value: str) -> tuple[int, int | None]:
+    """Read a button's value back into (case_id, suggestion_id or None).
+
+    Raises ValueError for anything that is not one or two decimal ids, so a handler can
+    answer "this button is not ours" instead of crashing.
+    """
+    match = _VALUE.match(value or "")
+    if not match:
+        raise ValueError(f"not a brand-monitor button value: {value!r}")
+    case_id, suggestion_id = match.groups()
+    return int(case_id), int(suggestion_id) if suggestion_id is not None else None
+
+
+def case_block_id(case_id: int, part: str) -> str:
+    """Name a block of case `case_id`'s alert; the handler of a select reads the case from it."""
+    return f"bm_{part}:{case_id}"
+
+
+def case_id_from_block_id(block_id: str) -> int:
+    """Read the case id back from `case_block_id`; ValueError if it is not one of ours."""
+    match = _BLOCK.match(block_id or "")
+    if not match:
+        raise ValueError(f"not a brand-monitor block id: {block_id!r}")
+    return int(match.group(1))
+
+
+def modal_text(view: Mapping[str, Any]) -> str:
+    """Read the edited reply from a submitted edit modal's state ("" when absent)."""
+    try:
+        value = view["state"]["values"][EDIT_INPUT_BLOCK][EDIT_INPUT]["value"]
+    except (KeyError, TypeError):
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+def encode_metadata(case_id: int) -> str:
+    """Write a modal's private_metadata: the case id only."""
+    return str(case_id)
+
+
+def decode_metadata(metadata: str) -> int:
+    """Read a modal's private_metadata back; ValueError if it is not a case id."""
+    case_id, suggestion_id = decode(metadata)
+    if suggestion_id is not None:
+        raise ValueError(f"not a brand-monitor modal: {metadata!r}")
+    return case_id

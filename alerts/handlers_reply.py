@@ -1,0 +1,78 @@
+"""Publishing a reply: a suggestion's button, or the edit modal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from alerts import action_ids as ids
+from alerts import blocks, messages
+from alerts.slack_app import Desk
+from monitor import casework
+from monitor.case_view import case_view
+
+
+def register(app: App, desk: Desk) -> None:
+    runtime = desk.runtime
+
+    @app.action(ids.PUBLISH)
+    def publish(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        try:
+            case_id, suggestion_id = ids.decode(action["value"])
+            runtime.store.case(case_id)
+        except (ValueError, KeyError):
+            desk.tell(body, messages.interaction_expired())
+            return
+        if not desk.may_publish(body, case_id):
+            return
+        suggestion = runtime.store.suggestion(suggestion_id) if suggestion_id else None
+        if suggestion is None or suggestion.case_id != case_id:
+            desk.tell(body, messages.interaction_expired())
+            return
+        desk.report(body, casework.publish_reply(runtime, case_id, suggestion.text, body["user"]["id"]))
+
+    @app.action(ids.EDIT)
+    def edit(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        try:
+            case_id, suggestion_id = ids.decode(action["value"])
+            view = case_view(runtime, case_id)
+        except (ValueError, KeyError):
+            desk.tell(body, messages.interaction_expired())
+            return
+        if not desk.may_publish(body, case_id):
+            return
+        suggestion = runtime.store.suggestion(suggestion_id) if suggestion_id else None
+        text = suggestion.text if suggestion else (view.suggestions[0].text if view.suggestions else "")
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=blocks.build_edit_modal(view, text, view.reply_limit, view.platform_title))
+
+    @app.view(ids.EDIT_MODAL)
+    def edit_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        try:
+            case_id = ids.decode_metadata(view["private_metadata"])
+            current = case_view(runtime, case_id)
+        except (ValueError, KeyError):
+            ack()
+            return
+        text = ids.modal_text(view).strip()
+        if not text:
+            ack(response_action="errors", errors=blocks.edit_empty_error()["errors"])
+            return
+        connector = runtime.connector(current.brand_id, runtime.store.case(case_id).mention.source)
+        length = connector.count_length(text)
+        if current.reply_limit and length > current.reply_limit:
+            error = blocks.edit_too_long_error(length, current.reply_limit, current.platform_title)
+            ack(response_action="errors", errors=error["errors"])
+            return
+        ack()
+        brand = runtime.brand(current.brand_id)
+        if not desk.may_publish(body, case_id):
+            return
+        result = casework.publish_reply(runtime, case_id, text, body["user"]["id"])
+        desk.refresh()
+        if not result.changed:
+            desk.tell(body, result.error or result.message, brand.slack.channel)

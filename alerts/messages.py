@@ -1,0 +1,518 @@
+"""Every text a person reads in Slack or the terminal, each saying what to do next.
+
+Functions return mrkdwn. Ids become mentions (`<@U…>`, `<!subteam^S…>`); anything that came
+from a post, a platform or a person is escaped here, so callers pass raw values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from alerts.text import (
+    date_token,
+    escape_mrkdwn,
+    link,
+    mention,
+    quote,
+    safe,
+    safe_url,
+    single_line,
+    truncate,
+)
+from monitor.domain import CaseEvent, CaseStatus, Category, CustomerHistory, Severity
+
+LANGUAGE_NAMES = {"en": "English", "ar": "Arabic", "fa": "Persian", "pl": "Polish"}
+
+SEVERITY_EMOJI = {
+    Severity.BLAME: "🔴",
+    Severity.ACCUSATION: "🟠",
+    Severity.DISAPPROVAL: "🟡",
+    Severity.NO_EXPLICIT_REPROACH: "🔵",
+    Severity.NONE: "⚪",
+}
+
+STATUS_LABELS = {
+    CaseStatus.NEW: "New",
+    CaseStatus.ACKNOWLEDGED: "Acknowledged",
+    CaseStatus.REPLIED: "Replied",
+    CaseStatus.RESOLVED: "Resolved",
+    CaseStatus.NOT_A_COMPLAINT: "Not a complaint",
+    CaseStatus.REOPENED: "Reopened",
+}
+
+
+class Label:
+    """Button and select labels (plain text, at most 75 characters)."""
+
+    EDIT = "Edit & send"
+    NOT_A_COMPLAINT = "Not a complaint"
+    FLAG_COMPLAINT = "It is a complaint"
+    ACKNOWLEDGE = "Acknowledge"
+    ASSIGN_ME = "Assign to me"
+    ASSIGN_TO = "Assign to…"
+    RESOLVE = "Resolve"
+    REOPEN = "Reopen"
+    SATISFIED = "Satisfied"
+    NOT_SATISFIED = "Not satisfied"
+    MODAL_TITLE = "Edit & send reply"
+    MODAL_SUBMIT = "Send"
+    MODAL_CLOSE = "Cancel"
+    MODAL_INPUT = "Reply"
+    WRITE = "Write a reply"
+
+    @staticmethod
+    def send_reply(number: int) -> str:
+        return f"Send reply {number}"
+
+    @staticmethod
+    def open_on(platform_title: str) -> str:
+        return f"Open on {platform_title}"
+
+
+# Durations and moments --------------------------------------------------------------------
+
+
+def duration(span: timedelta) -> str:
+    """Say a span the way a person reads it at a glance: 47 min, 1 h 05 min, 2 d 3 h."""
+    minutes = int(abs(span).total_seconds() // 60)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes:02d} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def due(deadline: datetime, now: datetime) -> str:
+    """Say how far the deadline is: "in 47 min", or "overdue by 5 min"."""
+    left = deadline - now
+    if left >= timedelta(0):
+        return f"in {duration(left)}"
+    return f"overdue by {duration(left)}"
+
+
+def deadline_line(deadline: datetime, now: datetime) -> str:
+    """Show a deadline in each reader's timezone, then how far it is."""
+    icon = "⏰ " if deadline <= now else ""
+    return f"{icon}{date_token(deadline)} ({due(deadline, now)})"
+
+
+def people(ids: Sequence[str]) -> str:
+    """List Slack users and user groups as mentions: "<@U1>, <!subteam^S2>"."""
+    return ", ".join(mention(i) for i in ids)
+
+
+def target_phrase(target: timedelta) -> str:
+    """Name the response target as the team says it: "the hour" or "the 30 min target"."""
+    return "the hour" if target == timedelta(hours=1) else f"the {duration(target)} target"
+
+
+def language_name(lang: str) -> str:
+    return LANGUAGE_NAMES.get(lang, escape_mrkdwn(lang))
+
+
+# The alert --------------------------------------------------------------------------------
+
+
+def alert_header(severity: Severity, reference: str, brand_name: str, platform_title: str,
+                 overdue: bool) -> str:
+    """Head the alert (plain text): severity, reference, brand and platform at a glance."""
+    icon = "⏰" if overdue else SEVERITY_EMOJI[severity]
+    return (f"{icon} {single_line(reference)} · Complaint about {single_line(brand_name)} "
+            f"on {single_line(platform_title)}")
+
+
+def followers(count: int | None) -> str:
+    """Say an author's reach: "12.3k followers"."""
+    if count is None:
+        return "reach unknown"
+    for size, suffix in ((1_000_000, "M"), (1_000, "k")):
+        if count >= size:
+            return f"{count / size:.1f}".rstrip("0").rstrip(".") + f"{suffix} followers"
+    return "1 follower" if count == 1 else f"{count} followers"
+
+
+def author_line(name: str, handle: str, follower_count: int | None, high_reach: bool) -> str:
+    """Say who wrote the post and how many people may read it."""
+    shown_handle = "@" + single_line(handle).lstrip("@") if handle.strip() else ""
+    parts = [f"*{safe(single_line(name), 200)}*" if name.strip() else ""]
+    parts.append(safe(shown_handle, 200))
+    who = " ".join(p for p in parts if p) or "Unknown author"
+    reach = ("📣 " if high_reach else "") + followers(follower_count)
+    return f"{who} · {reach}"
+
+
+def why_line(why: str, score: float, cues: Sequence[str], severity: Severity,
+             category: Category) -> str:
+    """Say why the post was flagged: the model's reason, score, cues, severity and category."""
+    parts = [f"*Why:* {safe(single_line(why), 600)}" if why.strip() else "*Why:* flagged"]
+    parts.append(f"score {score:.2f}")
+    if cues:
+        shown = ", ".join(f"“{safe(single_line(c), 60)}”" for c in cues[:8])
+        parts.append(f"cues {shown}")
+    parts.append(f"severity: {severity.label}")
+    parts.append(f"category: {category.label}")
+    return " · ".join(parts)
+
+
+def history_line(history: CustomerHistory) -> str:
+    """Say what we already know about this customer, so nobody asks them twice."""
+    if history.earlier_cases <= 0:
+        return "👤 First case from this customer."
+    count = "1 earlier case" if history.earlier_cases == 1 else (
+        f"{history.earlier_cases} earlier cases")
+    parts = [f"👤 {count}"]
+    if history.last_category is not None:
+        last = f"last: {history.last_category.label}"
+        if history.last_reference:
+            last += f" ({safe(single_line(history.last_reference), 80)})"
+        parts.append(last)
+    if history.last_outcome:
+        parts.append(f"outcome: {safe(single_line(history.last_outcome), 120)}")
+    return " · ".join(parts) + ". Don't ask them to repeat themselves."
+
+
+def replied_line(by: str | None, response_time: timedelta | None, within: bool,
+                 target: timedelta, reply_url: str | None) -> str:
+    """Say who answered, how fast, and whether it met the target."""
+    who = mention(by) if by else "someone"
+    speed = f" in {duration(response_time)}" if response_time is not None else ""
+    verdict = f"within {target_phrase(target)}" if within else f"over {target_phrase(target)}"
+    line = f"✅ Replied by {who}{speed} ({verdict})"
+    if reply_url:
+        line += " · " + link(reply_url, "view reply")
+    return line
+
+
+def reply_failed(platform_title: str, reason: str) -> str:
+    """Say in plain words that the platform refused the reply, and what to try."""
+    why = safe(single_line(reason).rstrip(" ."), 600) or "no reason given"
+    return (
+        f"⚠️ {escape_mrkdwn(platform_title)} did not publish the reply: {why}. "
+        "Nothing was posted. Try again, edit the text, or open the post and answer there."
+    )
+
+
+def cannot_reply(platform_title: str) -> str:
+    """Say that this platform offers no API to reply, and how to answer anyway."""
+    title = escape_mrkdwn(platform_title)
+    return (
+        f"{title} offers no way to reply from here: copy a suggestion, open the post "
+        f"on {title}, answer there, then press Resolve."
+    )
+
+
+def who_can_reply(responders: Sequence[str]) -> str:
+    return f"Replies can be published by {people(responders)}."
+
+
+def suggestions_heading(lang: str, can_reply: bool) -> str:
+    tail = "" if can_reply else " to copy"
+    return f"*Suggested replies{tail}* ({language_name(lang)})"
+
+
+def suggestion_text(number: int, text: str, limit: int) -> str:
+    """Show a suggested reply, numbered, quoted, cut to `limit`."""
+    head = f"*{number}.*\n"
+    return head + quote(text, limit - len(head))
+
+
+def status_line(status: CaseStatus) -> str:
+    return STATUS_LABELS[status]
+
+
+def assignee_line(assignee: str | None) -> str:
+    return mention(assignee) if assignee else "nobody yet: press Assign to me"
+
+
+def final_state(status: CaseStatus, actor: str | None, at: datetime | None) -> str:
+    """Say how a case ended and how to bring it back."""
+    who = f" by {mention(actor)}" if actor else ""
+    when = f" {date_token(at)}" if at else ""
+    if status is CaseStatus.NOT_A_COMPLAINT:
+        return f"🚫 Marked not a complaint{who}{when}. Press Reopen if that was wrong."
+    return f"☑️ Resolved{who}{when}. Press Reopen if the customer comes back."
+
+
+def ack_notice(text: str, at: datetime | None) -> str:
+    """Show the automatic out-of-hours acknowledgement posted on the customer's post."""
+    when = f" {date_token(at)}" if at else ""
+    return f"🌙 Acknowledged publicly out of hours{when}: “{safe(single_line(text), 1500)}”"
+
+
+def fallback(brand_name: str, platform_title: str, reference: str, handle: str,
+             text: str) -> str:
+    """Write the notification text of an alert: short, escaped, no pings."""
+    who = f"@{handle.lstrip('@')}" if handle.strip() else "someone"
+    excerpt = truncate(single_line(text), 200)
+    return escape_mrkdwn(
+        f"Complaint about {brand_name} on {platform_title} from {who} ({reference}): {excerpt}"
+    )
+
+
+# The case's story -------------------------------------------------------------------------
+
+class EventKind:
+    """The `CaseEvent.kind` values the store records and the alerts know how to say."""
+
+    OPENED = "opened"
+    CUSTOMER_POSTED = "customer_posted"
+    ACKNOWLEDGED = "acknowledged"
+    ASSIGNED = "assigned"
+    REASSIGNED = "reassigned"
+    REPLIED = "replied"
+    REPLY_FAILED = "reply_failed"
+    RESOLVED = "resolved"
+    NOT_A_COMPLAINT = "not_a_complaint"
+    FLAGGED = "flagged"
+    REOPENED = "reopened"
+    REMINDED = "reminded"
+    ESCALATED = "escalated"
+    ACKNOWLEDGED_OUT_OF_HOURS = "acknowledged_out_of_hours"
+    ACK_FAILED = "ack_failed"
+    FOLLOWUP_ASKED = "followup_asked"
+    FOLLOWUP_SATISFIED = "followup_satisfied"
+    FOLLOWUP_NOT_SATISFIED = "followup_not_satisfied"
+
+
+# {detail}: the event's detail, escaped; {note}: " (detail)" when there is one;
+# {to} and {from_}: the last and first Slack user named in the detail.
+_EVENTS = {
+    EventKind.OPENED: "opened the case",
+    EventKind.CUSTOMER_POSTED: "posted again: “{detail}”",
+    EventKind.ACKNOWLEDGED: "acknowledged the case{note}",
+    EventKind.ASSIGNED: "assigned the case to {to}",
+    EventKind.REASSIGNED: "reassigned the case from {from_} to {to}",
+    EventKind.REPLIED: "replied",
+    EventKind.REPLY_FAILED: "tried to reply; the platform refused: {detail}",
+    EventKind.RESOLVED: "resolved the case{note}",
+    EventKind.NOT_A_COMPLAINT: "marked it not a complaint{note}",
+    EventKind.FLAGGED: "flagged it as a complaint",
+    EventKind.REOPENED: "reopened the case{note}",
+    EventKind.REMINDED: "sent a reminder",
+    EventKind.ESCALATED: "escalated the case{note}",
+    EventKind.ACKNOWLEDGED_OUT_OF_HOURS: "posted the out-of-hours acknowledgement",
+    EventKind.ACK_FAILED: "could not post the out-of-hours acknowledgement: {detail}",
+    EventKind.FOLLOWUP_ASKED: "asked whether the customer is satisfied",
+    EventKind.FOLLOWUP_SATISFIED: "recorded the customer as satisfied",
+    EventKind.FOLLOWUP_NOT_SATISFIED: "recorded the customer as not satisfied",
+}
+_USER_ID = re.compile(r"(?<![A-Za-z0-9])[UW][A-Z0-9]{2,}(?![A-Za-z0-9])")
+
+SYSTEM_ACTORS = {"", "system", "bot", "brand-monitor", "scheduler"}
+
+
+def actor(who: str) -> str:
+    return "brand-monitor" if who in SYSTEM_ACTORS else mention(who)
+
+
+def event_line(event: CaseEvent) -> str:
+    """Say one change in a case's life: when, who, what."""
+    detail = safe(single_line(event.detail), 300)
+    users = _USER_ID.findall(event.detail)
+    template = _EVENTS.get(event.kind)
+    if template is None:
+        what = escape_mrkdwn(event.kind.replace("_", " ")) + (f": {detail}" if detail else "")
+    else:
+        what = template.format(
+            detail=detail,
+            note=f" ({detail})" if detail else "",
+            to=mention(users[-1]) if users else "someone",
+            from_=mention(users[0]) if len(users) > 1 else "nobody",
+        )
+    return f"{date_token(event.at)} {actor(event.actor)} {what}"
+
+
+def events_hidden(count: int) -> str:
+    return f"…{count} earlier in the thread"
+
+
+# Answers to clicks (ephemeral) ------------------------------------------------------------
+
+
+def not_allowed(brand_name: str, responders: Sequence[str]) -> str:
+    """Tell someone who may not publish who can, and how to become one."""
+    return (
+        f"Only {people(responders)} can publish replies for {escape_mrkdwn(brand_name)}. "
+        "Ask one of them, or ask an admin to add you to responders in brands.yaml."
+    )
+
+
+def already_replied(by: str | None, ago: timedelta) -> str:
+    """Tell a late clicker that the case is answered and nothing went out twice."""
+    who = mention(by) if by else "Someone"
+    return (
+        f"{who} already replied {duration(ago)} ago, so nothing was sent again. "
+        "Open the alert's thread to see the reply."
+    )
+
+
+def reply_in_progress() -> str:
+    return "A reply to this case is being published right now; nothing was sent twice."
+
+
+def interaction_expired() -> str:
+    """Tell someone their click belongs to an old or unknown alert."""
+    return (
+        "This button belongs to an alert that has changed or expired, so nothing happened. "
+        "Use the latest alert in the channel, or run /brand-monitor open to find the case."
+    )
+
+
+def case_closed(reference: str, status: CaseStatus) -> str:
+    return (
+        f"{escape_mrkdwn(reference)} is {STATUS_LABELS[status].lower()}, so nothing was sent. "
+        "Press Reopen on the alert first if the customer needs another answer."
+    )
+
+
+_COUNTING = {
+    "x": "X counts every link as 23 characters and emoji and CJK characters as 2",
+}
+
+
+def length_hint(platform: str, platform_title: str, limit: int | None) -> str:
+    """Say how long a reply may be, as the platform counts it (plain text, for a hint)."""
+    if limit is None:
+        return f"{platform_title} sets no length limit."
+    note = _COUNTING.get(platform, f"{platform_title} counts characters")
+    return f"Up to {limit} characters. {note}."
+
+
+def edit_too_long(length: int, limit: int, platform_title: str) -> str:
+    """Refuse an over-long edited reply and say by how much to cut it (plain text)."""
+    return (
+        f"This reply is {length} characters as {platform_title} counts them; "
+        f"the limit is {limit}. Cut {length - limit} and press Send again."
+    )
+
+
+def edit_empty() -> str:
+    return "The reply is empty. Write something, or press Cancel."
+
+
+def assigned(to: str, by: str) -> str:
+    return f"{mention(to)} now owns this case (assigned by {mention(by)})."
+
+
+# Thread posts -----------------------------------------------------------------------------
+
+
+def reminder(reference: str, mention_ids: Sequence[str], minutes_left: int,
+             deadline: datetime) -> str:
+    """Nudge the assignee or responders before the deadline."""
+    who = people(mention_ids) + " " if mention_ids else ""
+    return (
+        f"⏳ {who}{escape_mrkdwn(reference)} is due in {minutes_left} min "
+        f"({date_token(deadline)}) and has no reply yet. Send a suggestion or assign it."
+    )
+
+
+def escalation(reference: str, brand_name: str, level: int, target: str,
+               deadline: datetime) -> str:
+    """Escalate a case whose deadline has passed without a reply."""
+    who = mention(target) + " " if target else ""
+    return (
+        f"🚨 {who}Escalation level {level}: {escape_mrkdwn(reference)} for "
+        f"{escape_mrkdwn(brand_name)} was due {date_token(deadline)} and has no reply. "
+        "Please take it now: reply from the alert or assign it."
+    )
+
+
+def wave_header(brand_name: str, count: int) -> str:
+    return f"🌊 {count} similar complaints about {single_line(brand_name)}"
+
+
+def wave_summary(count: int, first: datetime | None, now: datetime) -> str:
+    since = f" since {date_token(first)} ({duration(now - first)})" if first else ""
+    return (
+        f"*{count}* similar complaints arrived{since}; the count updates as more come in. "
+        "Each is its own case in this thread: answer them there, or fix the cause "
+        "and post one update for everyone."
+    )
+
+
+def wave_more(count: int) -> str:
+    return f"…and {count} more in the thread."
+
+
+def followup_question(reference: str, name: str, url_link: str) -> str:
+    """Ask whether the customer of a resolved case is satisfied."""
+    who = safe(single_line(name), 100) or "the customer"
+    return (
+        f"🔁 Follow-up on {escape_mrkdwn(reference)}: is {who} satisfied with how it "
+        f"ended? Check the conversation ({url_link}) and record the outcome."
+    )
+
+
+def followup_recorded(satisfied: bool, by: str) -> str:
+    if satisfied:
+        return f"😊 {mention(by)} recorded the customer as satisfied."
+    return f"😟 {mention(by)} recorded the customer as not satisfied; the case is reopened."
+
+
+# Sources ----------------------------------------------------------------------------------
+
+
+def source_down(source_name: str, since: datetime, error: str) -> str:
+    return (
+        f"⚠️ Source *{safe(single_line(source_name), 200)}* has been failing since "
+        f"{date_token(since)}: {safe(single_line(error), 800)}. The other sources go on. "
+        "Check its credentials and query, then run `brand-monitor status`."
+    )
+
+
+def source_recovered(source_name: str, since: datetime) -> str:
+    return (
+        f"✅ Source *{safe(single_line(source_name), 200)}* is back (failing since "
+        f"{date_token(since)}). Posts it missed are fetched from where it stopped."
+    )
+
+
+# The /brand-monitor command ---------------------------------------------------------------
+
+QUEUE_TITLES = {
+    "open": "Open cases",
+    "overdue": "Overdue cases",
+    "mine": "Your cases",
+    "stats": "Today's response times",
+}
+
+
+def queue_empty(kind: str) -> str:
+    return {
+        "open": "No open cases. 🎉",
+        "overdue": "Nothing is overdue. 🎉",
+        "mine": "Nobody has assigned you a case. Press Assign to me on an alert to take one.",
+    }.get(kind, "Nothing to show.")
+
+
+def queue_more(count: int) -> str:
+    return f"…and {count} more. Narrow it with /brand-monitor overdue or /brand-monitor mine."
+
+
+def slash_usage() -> str:
+    return (
+        "Use /brand-monitor open, /brand-monitor overdue, /brand-monitor mine "
+        "or /brand-monitor stats; /brand-monitor link x:maya reddit:maya_r tells me two "
+        "handles are one customer."
+    )
+
+
+def flag_not_found() -> str:
+    return (
+        "I have not seen that post. Share the post's link in a message, then use "
+        "Flag as complaint on that message; only posts from configured sources can be flagged."
+    )
+
+
+def customer_posted_again(handle: str, text: str, url: str) -> str:
+    """A customer's new post in the same conversation, for the case's thread."""
+    who = escape_mrkdwn("@" + single_line(handle).lstrip("@"))
+    link = f" <{url}|open>" if safe_url(url) else ""
+    return f"💬 {who} wrote again in the same conversation{link}:\n{quote(text, 1500)}"

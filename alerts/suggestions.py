@@ -1,0 +1,264 @@
+"""Suggested replies from templates per brand, language and category, fitted to the platform.
+
+Templates live in `config/templates/<lang>.yaml` (shipped) and under a brand's
+`templates: {<lang>: {<category or default or acknowledgement>: [variants]}}` (overrides).
+A reply is fitted as the platform counts: first without the signature, then by dropping
+whole sentences (the next step, which quotes the reference, goes last), and only then cut
+at a word, so it never exceeds the limit and never stops mid-word.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+import alerts
+from alerts.text import ELLIPSIS, single_line, truncate
+
+FALLBACK_LANG = "en"
+MAX_VARIANTS = 3
+NAME_LIMIT = 50
+DEFAULT = "default"
+ACKNOWLEDGEMENT = "acknowledgement"
+REPLY_PLACEHOLDERS = frozenset({"name", "reference", "brand", "signature"})
+ACK_PLACEHOLDERS = REPLY_PLACEHOLDERS | {"opens"}
+
+BrandTemplates = Mapping[str, Mapping[str, Sequence[str]]]
+Counter = Callable[[str], int]
+
+_PLACEHOLDER = re.compile(r"\{(name|reference|brand|signature|opens)\}")
+_ANY_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_SENTENCE_END = re.compile(r"(?<=[.!?؟…])\s+")
+_LANG = re.compile(r"^[a-z]{2,3}$")
+
+
+@dataclass(frozen=True)
+class LanguagePack:
+    """One language's shipped templates and the words to say when the team is back."""
+
+    replies: Mapping[str, tuple[str, ...]]
+    acknowledgement: tuple[str, ...] = ()
+    when: Mapping[str, str] = field(default_factory=dict)
+    days: tuple[str, ...] = ()
+    digits: str = "0123456789"
+
+
+def templates_dir() -> Path:
+    """Find the shipped templates: inside an installed wheel, else in the repository."""
+    try:
+        bundled = importlib.resources.files("monitor") / "bundled_config" / "templates"
+        if bundled.is_dir():
+            return Path(str(bundled))
+    except (ModuleNotFoundError, TypeError):
+        pass
+    return Path(alerts.__file__).resolve().parent.parent / "config" / "templates"
+
+
+def base_language(lang: str) -> str:
+    """Reduce "fa-IR" or "pt_BR" to "fa" or "pt"."""
+    return re.split(r"[-_]", lang.strip().lower(), maxsplit=1)[0]
+
+
+@functools.cache
+def shipped(lang: str) -> LanguagePack | None:
+    """Load the shipped templates of `lang`, or None when none ship for it."""
+    if not _LANG.match(lang):
+        return None
+    path = templates_dir() / f"{lang}.yaml"
+    if not path.is_file():
+        return None
+    data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    replies = {str(k): tuple(str(v) for v in vs) for k, vs in (data.get("replies") or {}).items()}
+    return LanguagePack(
+        replies=replies,
+        acknowledgement=tuple(str(v) for v in data.get("acknowledgement") or ()),
+        when={str(k): str(v) for k, v in (data.get("when") or {}).items()},
+        days=tuple(str(d) for d in data.get("days") or ()),
+        digits=str(data.get("digits") or "0123456789"),
+    )
+
+
+def shipped_languages() -> list[str]:
+    """List the languages that ship with templates."""
+    return sorted(p.stem for p in templates_dir().glob("*.yaml") if _LANG.match(p.stem))
+
+
+def template_problems(text: str, allowed: frozenset[str] = REPLY_PLACEHOLDERS) -> list[str]:
+    """Name the placeholders in `text` that would not be filled (for check-config)."""
+    unknown = sorted({m for m in _ANY_PLACEHOLDER.findall(text) if m not in allowed})
+    known = ", ".join("{" + p + "}" for p in sorted(allowed))
+    return [f"unknown placeholder {{{u}}}; use only {known}" for u in unknown]
+
+
+def reply_language(brand_templates: BrandTemplates, lang: str) -> str:
+    """Say which language the replies for a post in `lang` will be written in."""
+    lang = base_language(lang)
+    if brand_templates.get(lang) or shipped(lang) is not None:
+        return lang
+    return FALLBACK_LANG
+
+
+def _candidates(brand_templates: BrandTemplates, lang: str, key: str) -> Iterator[str]:
+    brand = brand_templates.get(lang) or {}
+    pack = shipped(lang)
+    own = pack.replies if pack else {}
+    if key == ACKNOWLEDGEMENT:
+        yield from brand.get(ACKNOWLEDGEMENT) or ()
+        yield from pack.acknowledgement if pack else ()
+        return
+    yield from brand.get(key) or ()
+    yield from brand.get(DEFAULT) or ()
+    yield from own.get(key, ())
+    yield from own.get(DEFAULT, ())
+
+
+def _fill(template: str, values: Mapping[str, str]) -> str:
+    # One pass: a name that contains "{reference}" stays text.
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def _tidy(text: str) -> str:
+    """Mend what an empty placeholder leaves: doubled spaces, a comma before a stop."""
+    text = re.sub(r"[ \t]+", " ", text).strip()
+    text = re.sub(r" ([,.!?،؛:؟])", r"\1", text)
+    text = re.sub(r"[,،]([.!?؟])", r"\1", text)
+    text = text.lstrip(",، ")
+    return text[:1].upper() + text[1:] if text[:1].islower() else text
+
+
+def _cut_words(text: str, limit: int, count: Counter) -> str | None:
+    words = text.split(" ")
+    while words:
+        candidate = " ".join(words).rstrip(",،;:–-") + ELLIPSIS
+        if count(candidate) <= limit:
+            return candidate
+        words.pop()
+    return None
+
+
+def fit(template: str, values: Mapping[str, str], limit: int | None,
+        count: Counter) -> str | None:
+    """Fill `template` and fit it within `limit`; None when its next step cannot fit."""
+    full = _tidy(_fill(template, values))
+    if limit is None or count(full) <= limit:
+        return full
+    bare = {**values, "signature": ""}
+    sentences = [s for s in _SENTENCE_END.split(template) if s.strip()]
+    if not sentences:
+        return None
+    # The next step (it quotes the reference) and the time the team is back are kept last.
+    essential = {i for i, s in enumerate(sentences) if "{reference}" in s or "{opens}" in s}
+    if not essential:
+        essential = {len(sentences) - 1}
+    drop_order = [i for i in range(len(sentences) - 1, 0, -1) if i not in essential]
+    drop_order += [] if 0 in essential else [0]
+    kept = list(range(len(sentences)))
+    for dropping in [None, *drop_order]:
+        if dropping is not None:
+            kept.remove(dropping)
+        text = _tidy(" ".join(_fill(sentences[i], bare) for i in kept))
+        if text and count(text) <= limit:
+            return text
+    cut = _cut_words(_tidy(" ".join(_fill(sentences[i], bare) for i in sorted(essential))),
+                     limit, count)
+    # A reply that lost the reference has lost its next step: better none than a dead end.
+    if cut is None or ("{reference}" in template and values.get("reference", "") not in cut):
+        return None
+    return cut
+
+
+def _values(name: str, reference: str, brand_name: str, signature: str) -> dict[str, str]:
+    return {
+        "name": truncate(single_line(name), NAME_LIMIT),
+        "reference": single_line(reference),
+        "brand": single_line(brand_name),
+        "signature": single_line(signature),
+    }
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+def suggest(
+    brand_templates: BrandTemplates,
+    lang: str,
+    category: str,
+    name: str,
+    reference: str,
+    brand_name: str,
+    signature: str,
+    limit: int | None,
+    count_length: Counter,
+) -> list[str]:
+    """Write up to three distinct replies in the post's language, each within `limit`.
+
+    Brand overrides come first, then the shipped templates, for the category and then for
+    `default`; English is used only when the language has no templates at all.
+    """
+    lang = reply_language(brand_templates, lang)
+    values = _values(name, reference, brand_name, signature)
+    out: list[str] = []
+    for template in _candidates(brand_templates, lang, str(category)):
+        text = fit(template, values, limit, count_length)
+        if text and not any(_same(text, seen) for seen in out):
+            out.append(text)
+        if len(out) == MAX_VARIANTS:
+            break
+    return out
+
+
+def opens_phrase(pack: LanguagePack, opening: datetime | None, now: datetime | None) -> str:
+    """Say when the team is back, in the pack's words: "tomorrow at 09:00".
+
+    Without `now` the day is named ("on Monday at 09:00"), which is never wrong.
+    """
+    when = {"today": "today at {time}", "tomorrow": "tomorrow at {time}",
+            "weekday": "on {day} at {time}", "soon": "as soon as we open", **pack.when}
+    if opening is None:
+        return when["soon"]
+    phrase = when["weekday"]
+    if now is not None:
+        days = (opening.date() - now.astimezone(opening.tzinfo).date()).days
+        phrase = when["today"] if days <= 0 else when["tomorrow"] if days == 1 else phrase
+    clock = opening.strftime("%H:%M").translate(str.maketrans("0123456789", pack.digits))
+    day = pack.days[opening.weekday()] if len(pack.days) == 7 else opening.strftime("%A")
+    return phrase.replace("{time}", clock).replace("{day}", day)
+
+
+def acknowledgement(
+    brand_templates: BrandTemplates,
+    lang: str,
+    name: str,
+    reference: str,
+    brand_name: str,
+    signature: str,
+    opening: datetime | None,
+    limit: int | None,
+    count_length: Counter,
+    now: datetime | None = None,
+) -> str | None:
+    """Write the public out-of-hours acknowledgement in the post's language, within `limit`.
+
+    `opening` is when the team is back, in the brand's timezone (None: not known). None is
+    returned only when no template fits the limit with its reference.
+    """
+    lang = reply_language(brand_templates, lang)
+    pack = shipped(lang) or shipped(FALLBACK_LANG)
+    if pack is None:
+        return None
+    values = {**_values(name, reference, brand_name, signature),
+              "opens": opens_phrase(pack, opening, now)}
+    for template in _candidates(brand_templates, lang, ACKNOWLEDGEMENT):
+        text = fit(template, values, limit, count_length)
+        if text:
+            return text
+    return None

@@ -1,0 +1,71 @@
+"""Alerts printed to the terminal when no Slack token is configured."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from alerts.console import render_alert, render_event
+from monitor.domain import CaseEvent, CaseStatus, Category, CustomerHistory
+from tests.alerts.test_blocks import NOW, PUBLISHED, make_view
+
+
+def test_render_alert__shows_every_fact_readably() -> None:
+    view = make_view(history=CustomerHistory(2, Category.REFUND, "satisfied", "ACME-0007"),
+                     events=(CaseEvent(NOW, "U0LEAD", "assigned", "U0OWNER"),),
+                     assignee="U0OWNER")
+    out = render_alert(view, NOW)
+    lines = out.splitlines()
+    assert lines[1] == "🟠 ACME-0042 · Complaint about Acme on X"
+    assert "Author:    Sara K @sara_k · 📣 15.4k followers" in lines
+    assert "Link:      https://x.com/sara/status/1790000000000000001" in lines
+    assert "  @AcmeSupport my order #4411 never arrived and nobody answers. Again." in lines
+    assert "Deadline:  2026-05-01 12:47 UTC (in 47 min)" in lines
+    assert "Status:    New · assignee: @U0OWNER" in lines
+    assert any(line.startswith("Why:       late delivery, no answer from support · score 0.91")
+               for line in lines)
+    assert any("2 earlier cases · last: refund, return or cancellation (ACME-0007)" in line
+               for line in lines)
+    assert "Suggested replies (English)" in lines
+    assert "  1. Hi Sara, sorry your order is late. DM us with ACME-0042." in lines
+    assert "  3. Sara, we're sorry. DM us quoting ACME-0042." in lines
+    assert "  · 2026-05-01 12:00 UTC @U0LEAD assigned the case to @U0OWNER" in lines
+    assert "\033" not in out
+    assert "<!date" not in out and "<@" not in out
+
+
+def test_render_alert__overdue_and_colour_on_request() -> None:
+    late = PUBLISHED + timedelta(minutes=65)
+    plain = render_alert(make_view(), late)
+    assert "Deadline:  ⏰ 2026-05-01 12:47 UTC (overdue by 5 min)" in plain.splitlines()
+    coloured = render_alert(make_view(), late, color=True)
+    assert "\033[31mDeadline:" in coloured
+    assert "\033[1m⏰ ACME-0042" in coloured
+
+
+def test_render_alert__replied_and_error_states() -> None:
+    replied = make_view(status=CaseStatus.REPLIED, replied_by="U0REPLIER",
+                        replied_at=PUBLISHED + timedelta(minutes=23))
+    out = render_alert(replied, NOW)
+    assert "✅ Replied by @U0REPLIER in 23 min (within the hour)" in out
+    assert "Suggested replies" not in out
+    failed = render_alert(make_view(last_error="Status is a duplicate."), NOW)
+    assert "X did not publish the reply: Status is a duplicate. Nothing was posted." in failed
+
+
+def test_render_alert__a_post_cannot_drive_the_terminal() -> None:
+    view = make_view(mention={"text": "boom\x1b[2J\x1b]0;pwned\x07\x9b31m <!channel> done",
+                              "author_name": "\x1b[31mEve"})
+    out = render_alert(view, NOW)
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    assert "  boom[2J]0;pwned31m <!channel> done" in out.splitlines()
+
+
+def test_render_alert__right_to_left_post_stays_whole() -> None:
+    view = make_view(mention={"text": "سفارشم بعد از دو هفته نرسید!"},
+                     classification={"lang": "fa"})
+    assert "  سفارشم بعد از دو هفته نرسید!" in render_alert(view, NOW).splitlines()
+
+
+def test_render_event__plain_and_indented() -> None:
+    assert render_event("<@U0ANA> replied *fast* &lt;ok&gt;") == "↳ @U0ANA replied fast <ok>"
+    assert render_event("x\x1b[2Jy", color=True) == "\033[2m↳ x[2Jy\033[0m"
