@@ -29,13 +29,16 @@ def mention_ids(ids: Sequence[str]) -> list[str]:
     return [f"<!subteam^{i}>" if i.startswith("S") else f"<@{i}>" for i in ids]
 
 
-def flush(runtime: Runtime, delivery: Delivery, limit: int = 50) -> int:
-    """Send every due outbox item; return how many went out."""
+def flush(runtime: Runtime, delivery: Delivery, batch: int = 50, max_batches: int = 40) -> int:
+    """Send every due outbox item, a batch at a time; return how many went out."""
     with _LOCK:  # the timer and a click may flush at once; each item must go out once
         sent = 0
-        for item in runtime.outbox.due(runtime.clock(), limit):
-            if _send_one(runtime, delivery, item):
-                sent += 1
+        for _ in range(max_batches):
+            items = runtime.outbox.due(runtime.clock(), batch)
+            progress = sum(_send_one(runtime, delivery, item) for item in items)
+            sent += progress
+            if len(items) < batch or not progress:
+                break
         return sent
 
 
@@ -125,7 +128,7 @@ def _dispatch(runtime: Runtime, delivery: Delivery, item: OutboxItem, now: datet
     elif item.kind == "reminder":
         who = [view.assignee] if view.assignee else list(brand.responders)
         minutes_left = max(0, int((view.deadline_at - now).total_seconds() // 60))
-        message = blocks.build_reminder(view, minutes_left, mention_ids(who))
+        message = blocks.build_reminder(view, minutes_left, who)
         delivery.thread(channel, ts, message["text"], message.get("blocks"))
     elif item.kind == "escalation":
         level = int(payload.get("level", 1))
