@@ -126,7 +126,7 @@ class ConsoleDelivery:
         self._write(console.render_event(text))
 
     def post(self, channel: str, text: str, extra_blocks: list[dict[str, Any]] | None = None) -> str:
-        self._write(console.render_event(text))
+        self._write(console.render_event(f"[{channel}] {text}"))
         return "console"
 
     def edit(self, channel: str, ts: str, text: str, extra_blocks: list[dict[str, Any]] | None) -> None:

@@ -140,7 +140,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, run the command, and turn known errors into plain messages."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+    quiet = args.command in ("demo", "check-config", "status", "eval", "train")
+    level = logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     for noisy in ("apscheduler", "slack_bolt", "slack_sdk", "urllib3", "httpx", "alembic",
                   "googleapiclient", "prawcore", "tweepy"):

@@ -115,7 +115,7 @@ def _clock_moves_on(runtime, delivery, case_id: int) -> None:  # type: ignore[no
     real_clock = runtime.clock
     brand = runtime.brand(case.brand_id)
     for label, at in (("15 minutes before its deadline", case.deadline_at - brand.reminder_before),
-                      ("at its deadline", case.deadline_at + timedelta(seconds=1))):
+                      ("its deadline", case.deadline_at + timedelta(seconds=1))):
         if at < real_clock():
             continue
         runtime.clock = lambda at=at: at

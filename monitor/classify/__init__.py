@@ -1,0 +1,38 @@
+"""Complaint classifier: is a post a complaint, how bad, about what, how angry, and why.
+
+The rest of the app uses only `build_classifier` and the `Classifier` protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from monitor.domain import Classification
+from monitor.settings import ClassifierConfig, Thresholds
+
+
+class Classifier(Protocol):
+    """Anything that classifies a batch of posts."""
+
+    name: str
+
+    def classify(self, texts: Sequence[str], lang_hints: Sequence[str | None] | None = None,
+                 thresholds: Sequence[Thresholds] | None = None) -> list[Classification]: ...
+
+
+def build_classifier(config: ClassifierConfig | None = None) -> Classifier:
+    """Build the classifier the configuration asks for; the default one loads offline."""
+    config = config or ClassifierConfig()
+    if config.backend == "transformers":
+        from monitor.classify.transformers_backend import TransformersClassifier
+
+        return TransformersClassifier(config.model, config.labels)
+    from monitor.classify.cascade import DefaultClassifier
+    from monitor.classify.encoder import E5Encoder
+    from monitor.classify.heads import load_heads
+
+    return DefaultClassifier(load_heads(), E5Encoder())
+
+
+__all__ = ["Classifier", "build_classifier"]

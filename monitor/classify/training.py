@@ -1,0 +1,248 @@
+"""Rebuild the heads from labelled examples, reproducibly, and measure them by cross-validation.
+
+Five stratified folds give out-of-fold scores for both stages; the blend, the
+first-stage calibration, the per-language thresholds and the cascade bands are all fitted
+on those out-of-fold scores, so nothing is tuned on posts the stage saw in training.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from monitor.classify import scoring
+from monitor.classify.data import Example
+from monitor.classify.encoder import DIM, Encoder
+from monitor.classify.features import Sparse, featurize
+from monitor.classify.fit import (
+    fit_dense_logreg,
+    fit_mlp,
+    fit_softmax,
+    fit_sparse_logreg,
+    mlp_logits,
+    sigmoid,
+)
+from monitor.classify.heads import LANGS, SEVERITIES, Heads
+from monitor.classify.metrics import best_threshold
+from monitor.classify.text import normalise, text_key
+from monitor.classify.vader_signal import SIGNALS, Vader
+
+Tick = Callable[[int], None]
+SEEDS_WEIGHT = 3.0
+
+
+@dataclass
+class Prepared:
+    """Examples turned into both stages' inputs."""
+
+    examples: list[Example]
+    sparse: Sparse
+    feats: np.ndarray
+    y: np.ndarray
+    weight: np.ndarray
+    langs: list[str]
+    sources: np.ndarray
+
+
+class EmbeddingCache:
+    """Embeddings by text hash, in .npz files of a folder (keys, vecs); misses are computed."""
+
+    def __init__(self, encoder: Encoder, folder: Path | None) -> None:
+        self.encoder = encoder
+        self.folder = folder
+        self._known: dict[str, np.ndarray] = {}
+        if folder is not None and folder.is_dir():
+            for path in sorted(folder.glob("emb_*.npz")):
+                with np.load(path, allow_pickle=False) as data:
+                    self._known.update(zip(data["keys"].tolist(), data["vecs"], strict=True))
+
+    def embed(self, texts: Sequence[str], tick: Tick | None = None) -> np.ndarray:
+        """Return one row per text, computing only the ones not cached yet."""
+        keys = [text_key(t) for t in texts]
+        missing = list(dict.fromkeys(k for k in keys if k not in self._known))
+        by_key = {text_key(t): normalise(t) for t in texts}
+        new_keys, new_vecs = [], []
+        for start in range(0, len(missing), 64):
+            chunk = missing[start:start + 64]
+            vecs = self.encoder.encode([by_key[k] for k in chunk])
+            self._known.update(zip(chunk, vecs, strict=True))
+            new_keys += chunk
+            new_vecs.append(vecs)
+            if tick:
+                tick(len(chunk))
+        if new_keys and self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S%f")
+            np.savez(self.folder / f"emb_new_{stamp}.npz", keys=np.array(new_keys),
+                     vecs=np.vstack(new_vecs))
+        if not keys:
+            return np.zeros((0, DIM), dtype=np.float32)
+        return np.stack([self._known[k] for k in keys]).astype(np.float32)
+
+
+def source_weights(examples: Sequence[Example]) -> np.ndarray:
+    """Weigh sources so that no single large corpus drowns the others."""
+    sources = [e.source for e in examples]
+    counts = {s: sources.count(s) for s in set(sources)}
+    out = np.array([float(np.clip(2000.0 / counts[s], 0.5, 2.0)) for s in sources])
+    out[np.array([s in ("seeds", "team") for s in sources])] = SEEDS_WEIGHT
+    return out
+
+
+def prepare(examples: Sequence[Example], embeddings: EmbeddingCache,
+            tick: Tick | None = None) -> Prepared:
+    """Featurise every example for both stages."""
+    vader = Vader()
+    texts = [normalise(e.text) for e in examples]
+    langs = [e.lang for e in examples]
+    sparse = Sparse([featurize(t, lang) for t, lang in zip(texts, langs, strict=True)])
+    emb = embeddings.embed(texts, tick)
+    signals = (np.stack([vader.signals(t, lang) for t, lang in zip(texts, langs, strict=True)])
+               if texts else np.zeros((0, SIGNALS)))
+    return Prepared(
+        examples=list(examples), sparse=sparse,
+        feats=scoring.emb_features(emb, signals, langs),
+        y=np.array([e.label for e in examples], dtype=np.float64),
+        weight=source_weights(examples), langs=langs,
+        sources=np.array([e.source for e in examples]),
+    )
+
+
+def stratified_folds(strata: Sequence[str], k: int, seed: int) -> np.ndarray:
+    """Assign each row a fold 0..k-1, balanced within every stratum."""
+    rng = np.random.default_rng(seed)
+    folds = np.zeros(len(strata), dtype=np.int64)
+    groups: dict[str, list[int]] = {}
+    for i, s in enumerate(strata):
+        groups.setdefault(s, []).append(i)
+    for name in sorted(groups):
+        idx = np.array(groups[name])
+        rng.shuffle(idx)
+        folds[idx] = (np.arange(len(idx)) + rng.integers(k)) % k
+    return folds
+
+
+@dataclass
+class StageModels:
+    """Both stages fitted on one set of rows."""
+
+    ngram: tuple[np.ndarray, float]
+    emb: tuple[np.ndarray, np.ndarray, np.ndarray, float]
+
+    def logits(self, data: Prepared, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        z1 = data.sparse.take(rows).dot(self.ngram[0]) + self.ngram[1]
+        return z1, mlp_logits(self.emb, data.feats[rows])
+
+
+def fit_stages(data: Prepared, rows: np.ndarray, seed: int = 0) -> StageModels:
+    """Fit the n-gram and the embedding stage on `rows`."""
+    ngram = fit_sparse_logreg(data.sparse.take(rows), data.y[rows], data.weight[rows])
+    emb = fit_mlp(data.feats[rows], data.y[rows], data.weight[rows], seed=seed)
+    return StageModels(ngram, emb)
+
+
+def _blend_inputs(data: Prepared, z1: np.ndarray, z2: np.ndarray) -> np.ndarray:
+    return scoring.blend_features(z1, z2, data.langs)
+
+
+def cross_validate(data: Prepared, k: int, seed: int, tick: Tick | None = None
+                   ) -> dict[str, np.ndarray]:
+    """Out-of-fold logits of both stages and out-of-fold blended probabilities."""
+    folds = stratified_folds([f"{e.source}:{e.label}" for e in data.examples], k, seed)
+    z1 = np.zeros(len(data.y))
+    z2 = np.zeros(len(data.y))
+    for f in range(k):
+        train, test = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
+        models = fit_stages(data, train, seed)
+        z1[test], z2[test] = models.logits(data, test)
+        if tick:
+            tick(1)
+    blend_x = _blend_inputs(data, z1, z2)
+    blended = np.zeros(len(data.y))
+    for f in range(k):
+        train, test = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
+        w, b = fit_dense_logreg(blend_x[train], data.y[train], data.weight[train], l2=0.1)
+        blended[test] = sigmoid(blend_x[test] @ w + b)
+    return {"z1": z1, "z2": z2, "blended": blended, "folds": folds}
+
+
+def calibrate_stage1(data: Prepared, z1: np.ndarray) -> tuple[float, float]:
+    """Platt scaling of the first stage's out-of-fold logits."""
+    w, b = fit_dense_logreg(z1[:, None], data.y, data.weight, l2=0.0)
+    return float(w[0]), float(b)
+
+
+def per_language_thresholds(langs: Sequence[str], y: np.ndarray, scores: np.ndarray,
+                            use: np.ndarray) -> dict[str, float]:
+    """The macro-F1-best threshold of each language on out-of-fold scores of rows in `use`."""
+    lang_arr = np.array(langs)
+    out = {"other": 0.5}
+    for lang in LANGS:
+        rows = (lang_arr == lang) & use
+        if rows.sum() >= 50 and 0 < y[rows].mean() < 1:
+            out[lang] = best_threshold(y[rows], scores[rows])
+    return out
+
+
+def cascade_bands(data: Prepared, p1: np.ndarray, blended: np.ndarray,
+                  thresholds: dict[str, float], max_changed: float = 0.01
+                  ) -> dict[str, tuple[float, float]]:
+    """Widest first-stage band outside which the cascade changes few decisions.
+
+    Below `low` (above `high`) the first stage decides alone; the band is chosen so that
+    at most `max_changed` of the language's complaints lose their flag by it, and at most
+    the same share of its non-complaints gain one, compared with always using the encoder.
+    """
+    langs = np.array(data.langs)
+    out: dict[str, tuple[float, float]] = {"other": (0.0, 1.0)}
+    grid = np.round(np.arange(0.0, 1.0001, 0.01), 2)
+    for lang in LANGS:
+        rows = langs == lang
+        if rows.sum() < 50:
+            continue
+        t = thresholds.get(lang, 0.5)
+        flagged = blended[rows] >= t
+        pos, neg = max(int(flagged.sum()), 1), max(int((~flagged).sum()), 1)
+        lows = [g for g in grid if g <= t and
+                np.sum(flagged & (p1[rows] < g)) <= max_changed * pos]
+        highs = [g for g in grid if g >= t and
+                 np.sum(~flagged & (p1[rows] > g)) <= max_changed * neg]
+        out[lang] = (float(max(lows, default=0.0)), float(min(highs, default=1.0)))
+    return out
+
+
+def cascade_scores(heads_meta: dict[str, Any], data: Prepared, p1: np.ndarray,
+                   blended: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What the cascade outputs on out-of-fold scores, and which rows it encoded."""
+    bands = heads_meta["bands"]
+    low = np.array([bands.get(lang, bands["other"])[0] for lang in data.langs])
+    high = np.array([bands.get(lang, bands["other"])[1] for lang in data.langs])
+    encoded = (p1 >= low) & (p1 <= high)
+    return np.where(encoded, blended, p1), encoded
+
+
+def fit_severity(data: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """Severity head over the embedding features of complaints labelled with a severity."""
+    sev = [e.extra.get("severity", "") for e in data.examples]
+    rows = np.array([i for i, s in enumerate(sev) if s in SEVERITIES], dtype=np.int64)
+    if len(rows) < 20:
+        return np.zeros((len(SEVERITIES), data.feats.shape[1]), np.float32), np.zeros(
+            len(SEVERITIES), np.float32)
+    y = np.array([SEVERITIES.index(sev[i]) for i in rows])
+    return fit_softmax(data.feats[rows], y, len(SEVERITIES), l2=1e-3)
+
+
+def fit_all(data: Prepared, meta: dict[str, Any], blend: tuple[np.ndarray, float],
+            seed: int = 0) -> Heads:
+    """Fit the final heads on every row, with settings found by cross-validation."""
+    models = fit_stages(data, np.arange(len(data.y)), seed)
+    sev_w, sev_b = fit_severity(data)
+    w1, b1, w2, b2 = models.emb
+    return Heads(ngram_w=models.ngram[0], ngram_b=models.ngram[1], emb_w1=w1, emb_b1=b1,
+                 emb_w2=w2, emb_b2=b2, blend_w=blend[0], blend_b=blend[1],
+                 sev_w=sev_w, sev_b=sev_b, meta=meta)
