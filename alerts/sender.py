@@ -9,9 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from alerts import blocks, messages
+from alerts.blocks_kit import Message
 from alerts.delivery import Delivery
 from monitor import waves
 from monitor.case_view import case_view
+from monitor.domain import CaseView
 from monitor.errors import AuthError, PlatformError, RateLimited, TemporaryPlatformError
 from monitor.outbox import OutboxItem, backoff
 from monitor.wiring import Runtime
@@ -84,63 +86,84 @@ def _send_wave(runtime: Runtime, delivery: Delivery, wave_id: int, now: datetime
         delivery.edit(channel, wave.slack_ts, message["text"], message.get("blocks"))
 
 
+def _source_notice(runtime: Runtime, delivery: Delivery, payload: dict[str, Any]) -> None:
+    brand = runtime.brand(payload["brand_id"])
+    notice = blocks.build_source_notice(payload["source"], datetime.fromisoformat(payload["down_since"]),
+                                        payload.get("error") or "", bool(payload["recovered"]))
+    delivery.post(brand.slack.channel, notice["text"], notice.get("blocks"))
+
+
+def _alert(runtime: Runtime, delivery: Delivery, view: CaseView, payload: dict[str, Any],
+           now: datetime) -> None:
+    channel, ts = _where(runtime, view.case_id)
+    if ts:
+        return  # posted before a crash kept us from marking it sent
+    thread_ts = None
+    if payload.get("wave_id"):
+        wave = waves.wave(runtime, int(payload["wave_id"]))
+        if wave.slack_ts is None:
+            raise NotReady
+        channel, thread_ts = wave.slack_channel or channel, wave.slack_ts
+    posted = delivery.alert(channel, view, now, runtime.brand(view.brand_id).responders,
+                            thread_ts=thread_ts)
+    message_ts, _, posted_channel = posted.partition("|")
+    runtime.store.update_case(view.case_id, slack_ts=message_ts, slack_channel=posted_channel or channel)
+
+
+def _in_thread(runtime: Runtime, view: CaseView, kind: str, payload: dict[str, Any],
+               now: datetime) -> Message:
+    """Build what goes in the alert's thread for `kind`."""
+    brand = runtime.brand(view.brand_id)
+    if kind == "thread" and "mention_id" in payload:
+        row = runtime.store.mention(int(payload["mention_id"]))
+        return {"text": messages.customer_posted_again(row.author_handle, row.text, row.url)}
+    if kind == "thread":
+        return {"text": str(payload["text"])}
+    if kind == "followup":
+        return blocks.build_followup(view)
+    if kind == "reminder":
+        who = [view.assignee] if view.assignee else list(brand.responders)
+        minutes_left = max(0, int((view.deadline_at - now).total_seconds() // 60))
+        return blocks.build_reminder(view, minutes_left, who)
+    level = int(payload.get("level", 1))
+    group = (brand.escalation.second_level_group if level > 1 and brand.escalation.second_level_group
+             else brand.slack.escalation_group)
+    fallback = next((r for r in brand.responders if r.startswith("S")), brand.responders[0])
+    return blocks.build_escalation(view, level, group or fallback)
+
+
+def _escalation_channel(runtime: Runtime, view: CaseView, payload: dict[str, Any]) -> str | None:
+    brand = runtime.brand(view.brand_id)
+    if int(payload.get("level", 1)) > 1 and brand.escalation.second_level_channel:
+        return brand.escalation.second_level_channel
+    return brand.slack.escalation_channel
+
+
+THREAD_KINDS = ("thread", "followup", "reminder", "escalation")
+
+
 def _dispatch(runtime: Runtime, delivery: Delivery, item: OutboxItem, now: datetime) -> None:
     payload: dict[str, Any] = item.payload
     if item.kind == "source_notice":
-        brand = runtime.brand(payload["brand_id"])
-        notice = blocks.build_source_notice(payload["source"], datetime.fromisoformat(payload["down_since"]),
-                                            payload.get("error") or "", bool(payload["recovered"]))
-        delivery.post(brand.slack.channel, notice["text"], notice.get("blocks"))
+        _source_notice(runtime, delivery, payload)
         return
     if item.kind == "wave":
         _send_wave(runtime, delivery, int(payload["wave_id"]), now)
         return
-    case_id = int(payload["case_id"])
-    view = case_view(runtime, case_id)
-    brand = runtime.brand(view.brand_id)
-    channel, ts = _where(runtime, case_id)
+    view = case_view(runtime, int(payload["case_id"]))
     if item.kind == "alert":
-        if ts:
-            return  # posted before a crash kept us from marking it sent
-        thread_ts = None
-        if payload.get("wave_id"):
-            wave = waves.wave(runtime, int(payload["wave_id"]))
-            if wave.slack_ts is None:
-                raise NotReady
-            channel, thread_ts = wave.slack_channel or channel, wave.slack_ts
-        posted = delivery.alert(channel, view, now, brand.responders, thread_ts=thread_ts)
-        message_ts, _, posted_channel = posted.partition("|")
-        runtime.store.update_case(case_id, slack_ts=message_ts, slack_channel=posted_channel or channel)
+        _alert(runtime, delivery, view, payload, now)
         return
+    channel, ts = _where(runtime, view.case_id)
     if ts is None:
         raise NotReady
     if item.kind == "update":
-        delivery.update(channel, ts, view, now, brand.responders)
-    elif item.kind == "thread" and "mention_id" in payload:
-        row = runtime.store.mention(int(payload["mention_id"]))
-        text = messages.customer_posted_again(row.author_handle, row.text, row.url)
-        delivery.thread(channel, ts, text)
-    elif item.kind == "thread":
-        delivery.thread(channel, ts, str(payload["text"]))
-    elif item.kind == "followup":
-        message = blocks.build_followup(view)
+        delivery.update(channel, ts, view, now, runtime.brand(view.brand_id).responders)
+    elif item.kind in THREAD_KINDS:
+        message = _in_thread(runtime, view, item.kind, payload, now)
         delivery.thread(channel, ts, message["text"], message.get("blocks"))
-    elif item.kind == "reminder":
-        who = [view.assignee] if view.assignee else list(brand.responders)
-        minutes_left = max(0, int((view.deadline_at - now).total_seconds() // 60))
-        message = blocks.build_reminder(view, minutes_left, who)
-        delivery.thread(channel, ts, message["text"], message.get("blocks"))
-    elif item.kind == "escalation":
-        level = int(payload.get("level", 1))
-        second = brand.escalation
-        group = (second.second_level_group if level > 1 and second.second_level_group
-                 else brand.slack.escalation_group)
-        fallback = next((r for r in brand.responders if r.startswith("S")), brand.responders[0])
-        message = blocks.build_escalation(view, level, group or fallback)
-        delivery.thread(channel, ts, message["text"], message.get("blocks"))
-        channel_2 = second.second_level_channel if level > 1 else None
-        if channel_2 or brand.slack.escalation_channel:
-            delivery.post(channel_2 or brand.slack.escalation_channel or channel, message["text"],
-                          message.get("blocks"))
+        elsewhere = _escalation_channel(runtime, view, payload) if item.kind == "escalation" else None
+        if elsewhere:
+            delivery.post(elsewhere, message["text"], message.get("blocks"))
     else:
         log.error("unknown outbox item kind %r (id %d); dropping it", item.kind, item.id)

@@ -52,7 +52,8 @@ class Connector:
 
     def reply(self, target: ReplyTarget, text: str, idempotency_key: str) -> ReplyResult:
         """Publish `text` as a public answer to `target`."""
-        raise ReplyNotSupported(self.platform, f"{self.title} offers no API to reply; open the post and answer there.")
+        raise ReplyNotSupported(
+            self.platform, f"{self.title} offers no API to reply; open the post and answer there.")
 
     def count_length(self, text: str) -> int:
         """Count `text` the way the platform counts it against `reply_limit`."""

@@ -83,7 +83,8 @@ class ReplayConnector(Connector):
     def reply(self, target: ReplyTarget, text: str, idempotency_key: str) -> ReplyResult:
         """Append the reply to the log once per idempotency key."""
         if self.count_length(text) > (self.options.reply_limit or 280):
-            raise ReplyRejected(self.platform, f"the reply is longer than {self.options.reply_limit} characters")
+            raise ReplyRejected(self.platform,
+                                f"the reply is longer than {self.options.reply_limit} characters")
         if target.extra.get("deleted"):
             raise ReplyRejected(self.platform, "the post was deleted, so there is nothing to reply to")
         path = self.reply_log_path

@@ -42,9 +42,11 @@ def publish_reply(runtime: Runtime, case_id: int, text: str, user: str) -> Actio
     now = runtime.clock()
     case = store.case(case_id)
     if case.replied_at is not None:
-        return ActionResult(False, f"Already answered by <@{case.replied_by}>; nothing was posted again.")
+        return ActionResult(False,
+                            f"Already answered by <@{case.replied_by}>; nothing was posted again.")
     if CaseStatus(case.status) in (CaseStatus.NOT_A_COMPLAINT, CaseStatus.RESOLVED):
-        return ActionResult(False, f"Case {case.reference} is {CaseStatus(case.status).value.replace('_', ' ')}; "
+        state = CaseStatus(case.status).value.replace("_", " ")
+        return ActionResult(False, f"Case {case.reference} is {state}; "
                             "reopen it first if it still needs a reply.")
     key = store.claim_reply(case_id, user, now)
     if key is None:

@@ -111,10 +111,10 @@ def process(runtime: Runtime, brand: BrandConfig, source: str, mentions: list[Me
     verdicts = runtime.classifier.classify([m.text if not m.title else f"{m.title}\n{m.text}"
                                             for _, m in fresh],
                                            [m.lang_hint for _, m in fresh],
-                                           [t for t in thresholds])
+                                           thresholds)
     cases = []
-    for (mention_id, mention), verdict in zip(fresh, verdicts, strict=True):
-        verdict = apply_rating(verdict, mention.rating)
+    for (mention_id, mention), raw in zip(fresh, verdicts, strict=True):
+        verdict = apply_rating(raw, mention.rating)
         store.set_classification(mention_id, verdict)
         if verdict.is_complaint and store.case_for_mention(mention_id) is None:
             cases.append(open_case(runtime, brand, source, mention_id, mention, verdict, now))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from monitor.errors import AuthError, PlatformError, RateLimited
@@ -27,7 +27,7 @@ class PollResult:
     source: str
     ok: bool
     fetched: int = 0
-    outcome: Outcome = Outcome()
+    outcome: Outcome = field(default_factory=Outcome)
     error: str | None = None
     next_poll_in: timedelta = timedelta(0)
 

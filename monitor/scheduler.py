@@ -47,7 +47,7 @@ def sweep_job() -> None:
 
 def build_scheduler(runtime: Runtime, flush: object | None = None) -> BackgroundScheduler:
     """Create the scheduler; deadline jobs go to a job store in the database."""
-    global _RUNTIME
+    global _RUNTIME  # noqa: PLW0603 - persisted jobs can only name module-level functions
     _RUNTIME = runtime
     scheduler = BackgroundScheduler(
         jobstores={"default": MemoryJobStore(),

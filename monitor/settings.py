@@ -237,7 +237,8 @@ class BrandConfig(Model):
     def _langs(cls, value: list[str]) -> list[str]:
         for lang in value:
             if not re.fullmatch(r"[a-z]{2,3}", lang):
-                raise ValueError(f"{lang!r} is not a language code; write ISO 639-1 codes like en, ar, fa, pl")
+                raise ValueError(
+                    f"{lang!r} is not a language code; write ISO 639-1 codes like en, ar, fa, pl")
         return value
 
     @field_validator("responders")

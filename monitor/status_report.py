@@ -44,7 +44,8 @@ def render_status(runtime: Runtime) -> str:
         mention = case.mention
         flag = "OVERDUE" if case in overdue else "open"
         text = " ".join(mention.text.split())
-        lines.append(f"  {case.reference} [{flag}, {case.status}] {describe_remaining(case.deadline_at, now)} — "
+        due = describe_remaining(case.deadline_at, now)
+        lines.append(f"  {case.reference} [{flag}, {case.status}] {due} — "
                      f"@{mention.author_handle} on {mention.platform}: {text[:70]}")
     pending = runtime.outbox.counts().get("pending", 0)
     if pending:

@@ -103,7 +103,8 @@ def test_story__post_alert_click_reply_once(story) -> None:  # type: ignore[no-u
 
 def test_story__click_by_someone_not_allowed(story) -> None:  # type: ignore[no-untyped-def]
     tmp_path, config_path, slack = story
-    (tmp_path / "posts.jsonl").write_text(json.dumps(post("7", "acme order arrived broken, refund?")) + "\n")
+    record = post("7", "acme order arrived broken, refund?", minutes_ago=3)
+    (tmp_path / "posts.jsonl").write_text(json.dumps(record) + "\n")
     assert main(["run", "--config", str(config_path), "--once"]) == 0
     [alert] = slack.of("chat.postMessage")
     publish = buttons(alert.params["blocks"], ids.PUBLISH)
@@ -121,7 +122,8 @@ def test_story__click_by_someone_not_allowed(story) -> None:  # type: ignore[no-
 
 def test_story__badly_signed_click_is_refused(story) -> None:  # type: ignore[no-untyped-def]
     tmp_path, config_path, slack = story
-    (tmp_path / "posts.jsonl").write_text(json.dumps(post("8", "acme order late, refund please")) + "\n")
+    record = post("8", "acme order late, refund please", minutes_ago=3)
+    (tmp_path / "posts.jsonl").write_text(json.dumps(record) + "\n")
     assert main(["run", "--config", str(config_path), "--once"]) == 0
     [alert] = slack.of("chat.postMessage")
     publish = buttons(alert.params["blocks"], ids.PUBLISH)

@@ -66,7 +66,7 @@ def build(examples: Sequence[Example], embeddings: training.EmbeddingCache, seed
     a, b = training.calibrate_stage1(data, cv["z1"])
     p1 = sigmoid(a * cv["z1"] + b)
     thresholds = training.per_language_thresholds(data.langs, data.y, cv["blended"],
-                                                  data.sources != "seeds")
+                                                  data.sources, data.sources != "seeds")
     bands = training.cascade_bands(data, p1, cv["blended"], thresholds)
     blend = fit_dense_logreg(training.scoring.blend_features(cv["z1"], cv["z2"], data.langs),
                              data.y, data.weight, l2=0.1)
@@ -108,7 +108,7 @@ def leave_one_source_out(examples: Sequence[Example], embeddings: training.Embed
         langs = [data.langs[i] for i in test_rows]
         scores = sigmoid(training.scoring.blend_features(z1, z2, langs) @ w + b)
         table = training.per_language_thresholds(data.langs, data.y, cv["blended"],
-                                                 ~held & (data.sources != "seeds"))
+                                                 data.sources, ~held & (data.sources != "seeds"))
         th = np.array([table.get(lang, table["other"]) for lang in langs])
         report = binary_report(data.y[test_rows], scores >= th, scores)
         report["n"] = len(test_rows)

@@ -20,7 +20,8 @@ def roc_auc(y: np.ndarray, scores: np.ndarray) -> float:
     return float((ranks[y].sum() - pos * (pos + 1) / 2.0) / (pos * neg))
 
 
-def binary_report(y: np.ndarray, predicted: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+def binary_report(y: np.ndarray, predicted: np.ndarray, scores: np.ndarray,
+                  with_auc: bool = True) -> dict[str, float]:
     """macro_f1, auc, precision and recall (complaint class) of one set of predictions."""
     y = np.asarray(y).astype(bool)
     p = np.asarray(predicted).astype(bool)
@@ -34,14 +35,23 @@ def binary_report(y: np.ndarray, predicted: np.ndarray, scores: np.ndarray) -> d
     f1_neg = 2 * tn / (2 * tn + fp + fn) if tn else 0.0
     return {
         "macro_f1": round((f1_pos + f1_neg) / 2, 4),
-        "auc": round(roc_auc(y, scores), 4),
+        "auc": round(roc_auc(y, scores), 4) if with_auc else float("nan"),
         "precision": round(precision, 4),
         "recall": round(recall, 4),
     }
 
 
-def best_threshold(y: np.ndarray, scores: np.ndarray) -> float:
-    """The threshold on `scores` that maximises macro-F1 (searched on a 0.01 grid)."""
+def best_threshold(y: np.ndarray, scores: np.ndarray, groups: np.ndarray | None = None) -> float:
+    """The threshold on `scores` that maximises macro-F1 (searched on a 0.01 grid).
+
+    With `groups` (one corpus name per row), the mean of the groups' macro-F1 is
+    maximised instead, so a large corpus does not set the threshold for a small one.
+    """
+    groups = np.zeros(len(y)) if groups is None else groups
+    names = np.unique(groups)
     grid = np.arange(0.05, 0.96, 0.01)
-    f1s = [binary_report(y, scores >= t, scores)["macro_f1"] for t in grid]
+    f1s = [np.mean([binary_report(y[groups == g], scores[groups == g] >= t,
+                                  scores[groups == g], with_auc=False)["macro_f1"]
+                    for g in names])
+           for t in grid]
     return round(float(grid[int(np.argmax(f1s))]), 2)

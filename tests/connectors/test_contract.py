@@ -48,5 +48,5 @@ def test_connector__has_tests_fixtures_and_docs(platform: str) -> None:
 
 
 def test_registry__unknown_type_names_the_known_ones() -> None:
-    with pytest.raises(connectors.ConnectorUnavailable, match="use one of: .*reddit.*x"):
+    with pytest.raises(connectors.ConnectorUnavailable, match=r"use one of: .*reddit.*x"):
         connectors.load("myspace")

@@ -46,7 +46,7 @@ def test_fetch__own_handle_skipped(tmp_path: Path) -> None:
 def test_fetch__missing_file_is_a_plain_error(tmp_path: Path) -> None:
     c = _connector(tmp_path, [])
     (tmp_path / "posts.jsonl").unlink()
-    with pytest.raises(PlatformError, match="does not exist; check options.path"):
+    with pytest.raises(PlatformError, match=r"does not exist; check options\.path"):
         c.fetch(None)
 
 
@@ -62,7 +62,7 @@ def test_reply__logged_once_per_idempotency_key(tmp_path: Path) -> None:
 
 def test_reply__refusals_in_plain_words(tmp_path: Path) -> None:
     c = _connector(tmp_path, [_line("1")])
-    with pytest.raises(ReplyRejected, match="longer than 280"):
+    with pytest.raises(ReplyRejected, match=r"longer than 280"):
         c.reply(ReplyTarget("x", "1", "u", "jan"), "x" * 281, "k1")
     with pytest.raises(ReplyRejected, match="deleted"):
         c.reply(ReplyTarget("x", "1", "u", "jan", extra={"deleted": True}), "hi", "k2")

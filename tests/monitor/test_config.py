@@ -91,7 +91,8 @@ def test_shipped_files__are_valid(name: str, capsys: pytest.CaptureFixture[str])
     if name == "brands.example.yaml":
         import re
 
-        env = dict.fromkeys(re.findall(r":\s*([A-Z][A-Z0-9_]{3,})\s*(?:#.*)?$", path.read_text(), re.M), "placeholder")
+        names = re.findall(r":\s*([A-Z][A-Z0-9_]{3,})\s*(?:#.*)?$", path.read_text(), re.M)
+        env = dict.fromkeys(names, "placeholder")
     config = load_config(path, env=env)
     assert config.brands
 

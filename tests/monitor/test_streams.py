@@ -29,7 +29,8 @@ class StreamingConnector:
 
 def test_stream__posts_go_through_the_pipeline(tmp_path: Path) -> None:
     world = make_world(tmp_path)
-    text = world.config_path.read_text().replace("      - type: replay\n", "      - type: replay\n        stream: true\n")
+    text = world.config_path.read_text().replace(
+        "      - type: replay\n", "      - type: replay\n        stream: true\n")
     world.config_path.write_text(text)
     from monitor.config_loader import load_config
 

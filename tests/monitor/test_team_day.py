@@ -151,7 +151,8 @@ def test_link_customers__by_the_team(tmp_path: Path) -> None:
 
 HOURS = """\
     business_hours:
-      opening: {mon: "08:00-18:00", tue: "08:00-18:00", wed: "08:00-18:00", thu: "08:00-18:00", fri: "08:00-18:00"}
+      opening: {mon: "08:00-18:00", tue: "08:00-18:00", wed: "08:00-18:00",
+                thu: "08:00-18:00", fri: "08:00-18:00"}
       out_of_hours_ack: true
 """
 
@@ -189,7 +190,7 @@ def test_day_stats__response_times_today(tmp_path: Path) -> None:
     world.add_posts(post("1", "acme parcel is late", published_at=T0),
                     post("2", "acme refund never came", author="ola", published_at=T0))
     poll_all(world.runtime)
-    first, second = world.runtime.store.cases()
+    first, _second = world.runtime.store.cases()
     world.clock.advance(minutes=20)
     casework.publish_reply(world.runtime, first.id, "Sorry!", "U0ALLOWED")
     world.clock.advance(minutes=70)

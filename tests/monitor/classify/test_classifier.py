@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from monitor.classify import Classifier
+from monitor.classify.heads import HEADS_DIR, load_heads
+from monitor.domain import Category, Classification, Severity
+from monitor.settings import Thresholds
+
+COMPLAINTS = {
+    "en": "@shopco two weeks and my parcel still hasn't come, and your support line just hangs up on me",
+    "pl": "Zamówienie miało być w piątek, a dalej go nie ma. Nikt z obsługi nie odpisuje, porażka.",
+    "ar": "طلبت من أسبوعين والطلب لسه ما وصل، وخدمة العملاء ما بترد أبداً",
+    "fa": "سه روزه منتظر سفارشم هستم و هیچکس جواب تلفن رو نمیده، واقعا افتضاحه",
+}
+PRAISE = {
+    "en": "@shopco the new trainers arrived early and they fit perfectly, thank you!",
+    "pl": "Kurier był przemiły, a buty są dokładnie takie jak na zdjęciu. Dziękuję!",
+    "ar": "الطلب وصل بسرعة والجودة ممتازة، شكراً جزيلاً لكم",
+    "fa": "بسته خیلی زود رسید و کیفیتش عالیه، ممنونم از شما",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(COMPLAINTS))
+def test_classify__clear_complaint_flagged(classifier: Classifier, lang: str) -> None:
+    [verdict] = classifier.classify([COMPLAINTS[lang]])
+    assert verdict.is_complaint, verdict
+    assert verdict.lang == lang
+    assert verdict.severity is not Severity.NONE
+    assert 0.0 < verdict.anger <= 1.0
+    assert verdict.why.startswith("Complaint")
+    assert verdict.model
+
+
+@pytest.mark.parametrize("lang", sorted(PRAISE))
+def test_classify__praise_not_flagged(classifier: Classifier, lang: str) -> None:
+    [verdict] = classifier.classify([PRAISE[lang]])
+    assert not verdict.is_complaint, verdict
+    assert verdict.lang == lang
+    assert verdict.severity is Severity.NONE
+    assert verdict.anger == 0.0
+
+
+@pytest.mark.parametrize("text", [
+    "does this ship to Gdańsk?",
+    "@shopco do you have the grey hoodie in XL?",
+    "ShopCo to open 12 new stores across Poland this year, the company said on Monday",
+    "ShopCo appoints a new chief financial officer",
+])
+def test_classify__question_and_news_not_flagged(classifier: Classifier, text: str) -> None:
+    [verdict] = classifier.classify([text])
+    assert not verdict.is_complaint, verdict
+
+
+def test_classify__category_and_cues_come_from_the_text(classifier: Classifier) -> None:
+    text = "I was charged twice for one order and still no refund, this is a scam"
+    [verdict] = classifier.classify([text])
+    assert verdict.is_complaint
+    assert verdict.category in (Category.REFUND, Category.PAYMENT)
+    assert verdict.cues
+    assert all(cue in text.lower() for cue in verdict.cues)
+
+
+def test_classify__thresholds_per_brand_and_language(classifier: Classifier) -> None:
+    text = COMPLAINTS["pl"]
+    [plain] = classifier.classify([text])
+    strict_brand = Thresholds(languages={"pl": 0.999})
+    lenient_global = Thresholds(default=0.01)
+    [strict] = classifier.classify([text], thresholds=[strict_brand, lenient_global])
+    assert plain.is_complaint and not strict.is_complaint
+    assert strict.score == plain.score
+    [lenient] = classifier.classify([PRAISE["pl"]], thresholds=[Thresholds(), lenient_global])
+    assert lenient.is_complaint
+    other_lang = Thresholds(languages={"en": 0.999})
+    [unaffected] = classifier.classify([text], thresholds=[other_lang])
+    assert unaffected.is_complaint
+
+
+def test_classify__lang_hint_wins(classifier: Classifier) -> None:
+    [verdict] = classifier.classify(["ok"], lang_hints=["pl"])
+    assert verdict.lang == "pl"
+
+
+def test_classify__cache_returns_identical_results_for_retweets(classifier: Classifier) -> None:
+    original = "@shopco my refund is 3 weeks late and nobody answers https://t.co/abc"
+    retweet = "RT @angry_customer: @shopco my refund is 3 weeks late and nobody answers https://t.co/xyz"
+    first, again, rt = classifier.classify([original, original, retweet])
+    assert first == again
+    assert rt.score == first.score and rt.is_complaint == first.is_complaint
+    stats = getattr(classifier, "stats", None)
+    if stats is not None:
+        before = stats["cached"]
+        [later] = classifier.classify([original])
+        assert later == first
+        assert stats["cached"] == before + 1
+
+
+def test_classify__empty_batch_and_empty_text(classifier: Classifier) -> None:
+    assert classifier.classify([]) == []
+    [verdict] = classifier.classify([""])
+    assert isinstance(verdict, Classification)
+    assert not verdict.is_complaint
+
+
+def test_heads__load_without_pickle() -> None:
+    with np.load(HEADS_DIR / "heads.npz", allow_pickle=False) as data:
+        assert all(data[name].dtype != object for name in data.files)
+    heads = load_heads()
+    assert heads.ngram_w.ndim == 1
+    assert 0.0 < heads.threshold("en") < 1.0
+    low, high = heads.band("en")
+    assert 0.0 <= low <= high <= 1.0
+
+
+def test_heads__stay_small() -> None:
+    total = sum(p.stat().st_size for p in HEADS_DIR.iterdir())
+    assert total < 5_000_000

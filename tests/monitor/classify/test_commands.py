@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from monitor.classify import commands
+from monitor.classify.progress import Progress
+
+_BAD = ["my order never arrived", "refund still missing", "the app keeps crashing",
+        "support ignored me again", "package came broken", "charged twice, fix it"]
+_GOOD = ["thanks for the quick delivery", "love the new colours", "what are your opening hours",
+         "great support today", "new store opens on monday", "does this come in red"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="brand-monitor")
+    commands.register(parser.add_subparsers(dest="command"))
+    return parser
+
+
+def _write_csv(path: Path, n: int, seed: int = 1) -> Path:
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label", "lang"])
+        for i in range(n):
+            label = i % 2
+            phrase = rng.choice(_BAD if label else _GOOD)
+            writer.writerow([f"@shop {phrase} #{i}", label, "en"])
+    return path
+
+
+def test_eval__json_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _write_csv(tmp_path / "tiny.csv", 12)
+    args = _parser().parse_args(["eval", str(data), "--json"])
+    assert args.func(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {str(data)}
+    assert set(out[str(data)]) == {"n", "macro_f1", "auc", "precision", "recall",
+                                   "texts_per_second"}
+    assert out[str(data)]["n"] == 12
+
+
+def test_eval__table_and_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _write_csv(tmp_path / "tiny.csv", 6)
+    args = _parser().parse_args(["eval", str(data)])
+    assert args.func(args) == 0
+    assert "macroF1" in capsys.readouterr().out
+    args = _parser().parse_args(["eval", str(tmp_path / "nope.csv")])
+    assert args.func(args) == 2
+
+
+def test_train__reproducible_with_a_seed(tmp_path: Path, fake_encoder: object,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    data = _write_csv(tmp_path / "train.csv", 120)
+    team_rows = [("the courier threw my parcel over the fence", "en", 1)]
+    outs = []
+    for run in ("a", "b"):
+        out = tmp_path / run
+        args = _parser().parse_args(["train", "--data", str(data), "--out", str(out), "--seed", "7",
+                                     "--folds", "2", "--cache", str(tmp_path / f"cache-{run}")])
+        assert commands.run_train(args, team=lambda url: team_rows, encoder=fake_encoder) == 0
+        outs.append(out)
+    report = capsys.readouterr().out
+    assert "before" in report and "after" in report
+    assert "(1 from the team)" in report
+    with np.load(outs[0] / "heads.npz", allow_pickle=False) as a, \
+            np.load(outs[1] / "heads.npz", allow_pickle=False) as b:
+        assert set(a.files) == set(b.files)
+        for name in a.files:
+            np.testing.assert_array_equal(a[name], b[name])
+    assert (outs[0] / "meta.json").read_text() == (outs[1] / "meta.json").read_text()
+
+
+def test_train__missing_database_still_trains_from_csv(tmp_path: Path, fake_encoder: object,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    data = _write_csv(tmp_path / "train.csv", 80)
+
+    def broken(url: str) -> list[tuple[str, str | None, int]]:
+        raise RuntimeError("no such database")
+
+    args = _parser().parse_args(["train", "--data", str(tmp_path), "--out", str(tmp_path / "o"),
+                                 "--folds", "2", "--cache", str(tmp_path / "c")])
+    assert commands.run_train(args, team=broken, encoder=fake_encoder) == 0
+    assert (tmp_path / "o" / "heads.npz").is_file()
+    assert "no team examples" in capsys.readouterr().err
+    del data
+
+
+def test_train__nothing_to_learn(tmp_path: Path) -> None:
+    args = _parser().parse_args(["train", "--out", str(tmp_path / "o")])
+    assert commands.run_train(args, team=lambda url: []) == 2
+
+
+def test_progress__plain_lines_when_not_a_terminal(tmp_path: Path) -> None:
+    stream = (tmp_path / "log").open("w+")
+    progress = Progress(100, "eval x", stream=stream, every=25)
+    for _ in range(100):
+        progress.advance()
+    stream.seek(0)
+    lines = stream.read().splitlines()
+    assert len(lines) == 5
+    assert lines[-1].startswith("eval x: 100/100 (100%)")
+    assert "left" in lines[0]
