@@ -77,7 +77,11 @@ def start_interactions(runtime: Runtime, mode: str = "socket", port: int = 3000,
         thread = threading.Thread(target=server.serve_forever, name="slack-http", daemon=True)
         thread.start()
         log.info("Slack interactions over HTTP on %s:%d/slack/events", host, server.server_port)
-        return Interactions(lambda: (server.shutdown(), server.server_close()), server.server_port)
+        def close() -> None:
+            server.shutdown()
+            server.server_close()
+
+        return Interactions(close, server.server_port)
     if env.slack_app_token is None:
         raise SystemExit("Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write); "
                          "or run with --mode http and SLACK_SIGNING_SECRET.")

@@ -102,7 +102,7 @@ def set_status(runtime: Runtime, case_id: int, status: CaseStatus, user: str,
     case = runtime.store.case(case_id)
     if status is CaseStatus.REOPENED and CaseStatus(case.status).is_open:
         return ActionResult(False, f"{case.reference} is already open.")
-    extra = {"closed_at": now} if status is CaseStatus.RESOLVED else {}
+    extra: dict[str, datetime | None] = {"closed_at": now} if status is CaseStatus.RESOLVED else {}
     if status is CaseStatus.REOPENED:
         extra = {"closed_at": None}
     if not runtime.store.set_status(case_id, status, user, now, detail, **extra):

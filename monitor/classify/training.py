@@ -190,29 +190,35 @@ def per_language_thresholds(langs: Sequence[str], y: np.ndarray, scores: np.ndar
 
 
 def cascade_bands(data: Prepared, p1: np.ndarray, blended: np.ndarray,
-                  thresholds: dict[str, float], max_changed: float = 0.01
+                  thresholds: dict[str, float], max_changed: float = 0.005
                   ) -> dict[str, tuple[float, float]]:
     """Widest first-stage band outside which the cascade changes few decisions.
 
-    Below `low` (above `high`) the first stage decides alone; the band is chosen so that
-    at most `max_changed` of the language's complaints lose their flag by it, and at most
-    the same share of its non-complaints gain one, compared with always using the encoder.
+    Below `low` (above `high`) the first stage decides alone; the band is chosen so that,
+    in every corpus of the language, at most `max_changed` of the posts the full model
+    flags lose their flag by it, and at most that share of the others gain one.
     """
     langs = np.array(data.langs)
     out: dict[str, tuple[float, float]] = {"other": (0.0, 1.0)}
     grid = np.round(np.arange(0.0, 1.0001, 0.01), 2)
     for lang in LANGS:
-        rows = langs == lang
-        if rows.sum() < 50:
-            continue
         t = thresholds.get(lang, 0.5)
-        flagged = blended[rows] >= t
-        pos, neg = max(int(flagged.sum()), 1), max(int((~flagged).sum()), 1)
-        lows = [g for g in grid if g <= t and
-                np.sum(flagged & (p1[rows] < g)) <= max_changed * pos]
-        highs = [g for g in grid if g >= t and
-                 np.sum(~flagged & (p1[rows] > g)) <= max_changed * neg]
-        out[lang] = (float(max(lows, default=0.0)), float(min(highs, default=1.0)))
+        low, high = t, t
+        corpora = [(langs == lang) & (data.sources == s)
+                   for s in sorted(set(data.sources[langs == lang].tolist()))]
+        corpora = [rows for rows in corpora if rows.sum() >= 50]
+        if not corpora:
+            continue
+        for rows in corpora:
+            flagged = blended[rows] >= t
+            pos, neg = max(int(flagged.sum()), 1), max(int((~flagged).sum()), 1)
+            lows = [g for g in grid if g <= t and
+                    np.sum(flagged & (p1[rows] < g)) <= max_changed * pos]
+            highs = [g for g in grid if g >= t and
+                     np.sum(~flagged & (p1[rows] > g)) <= max_changed * neg]
+            low = min(low, float(max(lows, default=0.0)))
+            high = max(high, float(min(highs, default=1.0)))
+        out[lang] = (low, high)
     return out
 
 
