@@ -516,3 +516,9 @@ def customer_posted_again(handle: str, text: str, url: str) -> str:
     who = escape_mrkdwn("@" + single_line(handle).lstrip("@"))
     link = f" <{url}|open>" if safe_url(url) else ""
     return f"💬 {who} wrote again in the same conversation{link}:\n{quote(text, 1500)}"
+
+
+def reply_published(by: str, platform_title: str, url: str | None, text: str) -> str:
+    """Record in the thread what was published, by whom, with a link where there is one."""
+    where = f" (<{url}|view it>)" if safe_url(url) else ""
+    return f"✅ {mention(by)} replied on {escape_mrkdwn(platform_title)}{where}:\n{quote(text, 2000)}"

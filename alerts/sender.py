@@ -114,6 +114,10 @@ def _in_thread(runtime: Runtime, view: CaseView, kind: str, payload: dict[str, A
                now: datetime) -> Message:
     """Build what goes in the alert's thread for `kind`."""
     brand = runtime.brand(view.brand_id)
+    if kind == "thread" and "reply" in payload:
+        reply = payload["reply"]
+        return {"text": messages.reply_published(reply["by"], reply["platform"], reply.get("url"),
+                                                 reply["text"])}
     if kind == "thread" and "mention_id" in payload:
         row = runtime.store.mention(int(payload["mention_id"]))
         return {"text": messages.customer_posted_again(row.author_handle, row.text, row.url)}

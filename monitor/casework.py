@@ -74,6 +74,10 @@ def publish_reply(runtime: Runtime, case_id: int, text: str, user: str) -> Actio
                       reply_external_id=result.id, reply_text=text, last_error=None)
     store.set_status(case_id, CaseStatus.REPLIED, user, done, detail=text)
     _queue_update(runtime, case_id, done, "replied")
+    runtime.outbox.put(f"thread:{case_id}:replied", "thread",
+                       {"case_id": case_id, "reply": {"by": user, "text": text, "url": result.url,
+                                                      "platform": connector.title}},
+                       done, case_id=case_id)
     for hook in runtime.on_answered:
         hook(case_id)
     return ActionResult(True, f"Reply to {case.reference} published.")

@@ -72,8 +72,27 @@ def cmd_status(args: argparse.Namespace) -> int:
     from monitor.status_report import render_status
 
     runtime = _runtime(args)
-    print(render_status(runtime))
+    print(render_status(runtime, mentions=args.mentions))
     return 0
+
+
+def cmd_flag(args: argparse.Namespace) -> int:
+    from monitor import casework
+
+    runtime = _runtime(args)
+    row = (runtime.store.mention_by_url(args.mention) if "://" in args.mention
+           else runtime.store.find_mention(int(args.mention)) if args.mention.isdigit() else None)
+    if row is None:
+        print(f"no stored mention {args.mention!r}; `brand-monitor status --mentions 20` lists "
+              "recent ones with their numbers", file=sys.stderr)
+        return 1
+    result = casework.flag_mention(runtime, row.id, args.by)
+    from monitor.runner import make_delivery
+    from monitor.wiring import slack_entry
+
+    slack_entry().flush(runtime, make_delivery(runtime))
+    print(result.error or result.message)
+    return 0 if result.changed else 1
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -122,7 +141,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("status", help="show each source's health and the open and overdue cases")
     p.add_argument("--config", metavar="FILE")
+    p.add_argument("--mentions", type=int, default=0, metavar="N",
+                   help="also list the N latest mentions the bot let through (to flag them)")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("flag", help="flag a mention the bot let through as a complaint")
+    p.add_argument("mention", help="its number from `status --mentions N`, or its URL")
+    p.add_argument("--config", metavar="FILE")
+    p.add_argument("--by", default=os.environ.get("USER", "cli"), help="who flags it (recorded)")
+    p.set_defaults(func=cmd_flag)
 
     p = sub.add_parser("db-upgrade", help="apply database migrations (run also does this)")
     p.set_defaults(func=cmd_db_upgrade)

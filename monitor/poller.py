@@ -18,8 +18,6 @@ from monitor.wiring import Runtime
 
 log = logging.getLogger(__name__)
 
-DOWN_NOTICE_AFTER = timedelta(minutes=30)
-
 
 @dataclass(frozen=True)
 class PollResult:
@@ -52,7 +50,7 @@ def poll_source(runtime: Runtime, brand_id: str, source: str) -> PollResult:
         log_fn = log.warning if isinstance(exc, PlatformError) else log.exception
         log_fn("%s/%s failed (%d in a row), next try in %ds: %s", brand_id, source, failures,
                delay.total_seconds(), message)
-        if (health.failing_since and now - health.failing_since >= _notice_after(runtime)
+        if (health.failing_since and now - health.failing_since >= runtime.config.source_down_after
                 and not health.down_notified):
             _notify(runtime, brand_id, source, down=True, error=message)
         return PollResult(brand_id, source, False, error=message, next_poll_in=delay)
@@ -81,10 +79,6 @@ def _plain(exc: Exception) -> str:
     if isinstance(exc, PlatformError):
         return str(exc)
     return f"unexpected {type(exc).__name__}: {exc}"
-
-
-def _notice_after(runtime: Runtime) -> timedelta:
-    return getattr(runtime.config, "source_down_after", None) or DOWN_NOTICE_AFTER
 
 
 def _notify(runtime: Runtime, brand_id: str, source: str, *, down: bool, error: str) -> None:

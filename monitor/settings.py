@@ -287,6 +287,7 @@ class Config(Model):
     version: Literal[1] = 1
     brands: list[BrandConfig] = Field(min_length=1)
     classifier: ClassifierConfig = Field(default_factory=ClassifierConfig)
+    source_down_after: Duration = timedelta(minutes=30)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Config:

@@ -17,7 +17,7 @@ def _ago(when: datetime | None, now: datetime) -> str:
     return f"{minutes:.0f} min ago" if minutes < 120 else f"{minutes / 60:.1f} h ago"
 
 
-def render_status(runtime: Runtime) -> str:
+def render_status(runtime: Runtime, mentions: int = 0) -> str:
     """Return a plain-text report a person can read in a terminal."""
     now = runtime.clock()
     known = {(s.brand_id, s.source): s for s in runtime.sources.all()}
@@ -47,6 +47,12 @@ def render_status(runtime: Runtime) -> str:
         due = describe_remaining(case.deadline_at, now)
         lines.append(f"  {case.reference} [{flag}, {case.status}] {due} — "
                      f"@{mention.author_handle} on {mention.platform}: {text[:70]}")
+    if mentions:
+        lines += ["", f"Latest {mentions} mentions not flagged (brand-monitor flag N to make one a case)"]
+        for row in runtime.store.recent_mentions(limit=mentions, complaints=False):
+            text = " ".join(row.text.split())
+            lines.append(f"  {row.id:>6}  [{row.lang or '?'} {row.score or 0:.2f}] @{row.author_handle} "
+                         f"on {row.platform}: {text[:70]}")
     pending = runtime.outbox.counts().get("pending", 0)
     if pending:
         oldest = runtime.outbox.oldest_pending()

@@ -144,6 +144,10 @@ class Store:
                 raise KeyError(mention_id)
             return row
 
+    def find_mention(self, mention_id: int) -> MentionRow | None:
+        with self.session() as s:
+            return s.get(MentionRow, mention_id)
+
     def mention_by_url(self, url: str) -> MentionRow | None:
         with self.session() as s:
             return s.scalar(select(MentionRow).where(MentionRow.url == url.rstrip("/"))

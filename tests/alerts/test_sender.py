@@ -96,3 +96,17 @@ def test_no_token__alerts_print_to_the_terminal(tmp_path: Path) -> None:
     assert flush(world.runtime, ConsoleDelivery(out)) == 1
     text = out.getvalue()
     assert "ACME-0001" in text and "acme parcel is late" in text
+
+
+def test_reply_note__customer_text_in_it_cannot_ping(tmp_path: Path) -> None:
+    from monitor import casework
+
+    with FakeSlack() as slack:
+        world, delivery = _setup(tmp_path, slack)
+        flush(world.runtime, delivery)
+        [case] = world.runtime.store.cases()
+        assert casework.publish_reply(world.runtime, case.id, "Hi <!channel>, sorry!", "U0ALLOWED").changed
+        flush(world.runtime, delivery)
+        [note] = [c for c in slack.of("chat.postMessage") if c.params.get("thread_ts")]
+        assert "<@U0ALLOWED> replied on Replay" in note.params["text"]
+        assert "<!channel>" not in note.params["text"] and "&lt;!channel&gt;" in note.params["text"]
