@@ -11,8 +11,8 @@ from monitor.poller import poll_all, poll_source
 from tests.factories import T0, KeywordClassifier, make_world, post
 
 
-def test_poll__complaint_opens_case_with_deadline_and_alert(tmp_path: Path) -> None:
-    world = make_world(tmp_path)
+def test_poll__complaint_opens_case_with_deadline_and_alert(tmp_path: Path, database_url: str) -> None:
+    world = make_world(tmp_path, database_url)
     world.add_posts(post("1", "acme parcel is late again", published_at=T0 - timedelta(minutes=10)),
                     post("2", "acme coffee is lovely"))
     [result] = poll_all(world.runtime)
@@ -24,8 +24,8 @@ def test_poll__complaint_opens_case_with_deadline_and_alert(tmp_path: Path) -> N
     assert [i.kind for i in world.runtime.outbox.due(T0)] == ["alert"]
 
 
-def test_poll__same_posts_twice_open_no_second_case(tmp_path: Path) -> None:
-    world = make_world(tmp_path)
+def test_poll__same_posts_twice_open_no_second_case(tmp_path: Path, database_url: str) -> None:
+    world = make_world(tmp_path, database_url)
     world.add_posts(post("1", "acme parcel is late"))
     poll_all(world.runtime)
     world.runtime.sources.succeeded("acme", "posts", "replay", "0", 0, 0, None, T0, T0)  # rewind
@@ -35,8 +35,8 @@ def test_poll__same_posts_twice_open_no_second_case(tmp_path: Path) -> None:
     assert world.runtime.store.count(OutboxRow) == 1
 
 
-def test_poll__own_posts_and_excluded_terms_are_skipped(tmp_path: Path) -> None:
-    world = make_world(tmp_path)
+def test_poll__own_posts_and_excluded_terms_are_skipped(tmp_path: Path, database_url: str) -> None:
+    world = make_world(tmp_path, database_url)
     world.add_posts(post("1", "acme late deliveries? not ours!", author="acmecoffee"),
                     post("2", "my acme anvil arrived broken"))
     [result] = poll_all(world.runtime)
@@ -45,10 +45,10 @@ def test_poll__own_posts_and_excluded_terms_are_skipped(tmp_path: Path) -> None:
     assert world.runtime.store.cases() == []
 
 
-def test_is_filtered__own_handle_on_the_mentions_platform(tmp_path: Path) -> None:
+def test_is_filtered__own_handle_on_the_mentions_platform(tmp_path: Path, database_url: str) -> None:
     from monitor.pipeline import is_filtered
 
-    brand = make_world(tmp_path).runtime.brand("acme")
+    brand = make_world(tmp_path, database_url).runtime.brand("acme")
     own = Mention(platform="replay", id="1", text="acme news", url="u", author_id="1",
                   author_handle="@AcmeCoffee", published_at=T0)
     assert is_filtered(brand, own)
@@ -60,8 +60,8 @@ class Exploding(KeywordClassifier):
         raise RuntimeError("disk full")
 
 
-def test_poll__crash_after_fetch_keeps_cursor_and_loses_nothing(tmp_path: Path) -> None:
-    world = make_world(tmp_path, classifier=Exploding())
+def test_poll__crash_after_fetch_keeps_cursor_and_loses_nothing(tmp_path: Path, database_url: str) -> None:
+    world = make_world(tmp_path, database_url, classifier=Exploding())
     world.add_posts(post("1", "acme parcel is late"))
     [result] = poll_all(world.runtime)
     assert not result.ok and "disk full" in (result.error or "")
@@ -73,7 +73,7 @@ def test_poll__crash_after_fetch_keeps_cursor_and_loses_nothing(tmp_path: Path) 
     assert retry.ok and retry.outcome.complaints == 1
 
 
-def test_poll__failing_source_does_not_stop_others_and_backs_off(tmp_path: Path) -> None:
+def test_poll__failing_source_does_not_stop_others_and_backs_off(tmp_path: Path, database_url: str) -> None:
     extra = """\
   - id: other
     name: Other
@@ -84,7 +84,7 @@ def test_poll__failing_source_does_not_stop_others_and_backs_off(tmp_path: Path)
       - type: replay
         options: {path: missing.jsonl}
 """
-    world = make_world(tmp_path, extra=extra)
+    world = make_world(tmp_path, database_url, extra=extra)
     world.add_posts(post("1", "acme parcel is late"))
     results = {r.brand_id: r for r in poll_all(world.runtime)}
     assert results["acme"].ok and not results["other"].ok
@@ -93,8 +93,8 @@ def test_poll__failing_source_does_not_stop_others_and_backs_off(tmp_path: Path)
     assert second.next_poll_in > results["other"].next_poll_in
 
 
-def test_source_down_for_long__one_notice_then_one_recovery(tmp_path: Path) -> None:
-    world = make_world(tmp_path)
+def test_source_down_for_long__one_notice_then_one_recovery(tmp_path: Path, database_url: str) -> None:
+    world = make_world(tmp_path, database_url)
     world.posts.unlink()
     for _ in range(5):
         poll_source(world.runtime, "acme", "posts")
@@ -108,8 +108,8 @@ def test_source_down_for_long__one_notice_then_one_recovery(tmp_path: Path) -> N
     assert [n.payload["recovered"] for n in notices] == [False, True]
 
 
-def test_old_post_found_late__overdue_and_escalated_at_once(tmp_path: Path) -> None:
-    world = make_world(tmp_path)
+def test_old_post_found_late__overdue_and_escalated_at_once(tmp_path: Path, database_url: str) -> None:
+    world = make_world(tmp_path, database_url)
     world.add_posts(post("1", "acme parcel is late", published_at=T0 - timedelta(hours=3)))
     poll_all(world.runtime)
     reminded, escalated = deadlines.sweep(world.runtime)
@@ -117,8 +117,8 @@ def test_old_post_found_late__overdue_and_escalated_at_once(tmp_path: Path) -> N
     assert deadlines.sweep(world.runtime) == (0, 0)
 
 
-def test_deadlines__reminder_then_escalation_each_once(tmp_path: Path) -> None:
-    world = make_world(tmp_path)
+def test_deadlines__reminder_then_escalation_each_once(tmp_path: Path, database_url: str) -> None:
+    world = make_world(tmp_path, database_url)
     world.add_posts(post("1", "acme parcel is late", published_at=T0))
     poll_all(world.runtime)
     assert deadlines.sweep(world.runtime) == (0, 0)
@@ -131,8 +131,8 @@ def test_deadlines__reminder_then_escalation_each_once(tmp_path: Path) -> None:
     assert kinds.count("reminder") == 1 and kinds.count("escalation") == 1
 
 
-def test_deadlines__answered_case_is_not_reminded(tmp_path: Path) -> None:
-    world = make_world(tmp_path)
+def test_deadlines__answered_case_is_not_reminded(tmp_path: Path, database_url: str) -> None:
+    world = make_world(tmp_path, database_url)
     world.add_posts(post("1", "acme parcel is late", published_at=T0))
     poll_all(world.runtime)
     [case] = world.runtime.store.cases()
@@ -150,8 +150,8 @@ def test_rating__low_stars_are_complaints_high_stars_are_not() -> None:
     assert apply_rating(angry, 3) == angry
 
 
-def test_edited_review_after_reply__reopens_case(tmp_path: Path) -> None:
-    world = make_world(tmp_path)
+def test_edited_review_after_reply__reopens_case(tmp_path: Path, database_url: str) -> None:
+    world = make_world(tmp_path, database_url)
     rt = world.runtime
     brand = rt.brand("acme")
     m = Mention(platform="google_play", id="r1", text="broken after update", url="u", author_id="a",

@@ -29,8 +29,8 @@ RULES = """\
 """
 
 
-def _world(tmp_path: Path, brand_extra: str = ""):  # type: ignore[no-untyped-def]
-    world = make_world(tmp_path)
+def _world(tmp_path: Path, database_url: str, brand_extra: str = ""):  # type: ignore[no-untyped-def]
+    world = make_world(tmp_path, database_url)
     if brand_extra:
         text = world.config_path.read_text().replace("    sources:\n", brand_extra + "    sources:\n")
         world.config_path.write_text(text)
@@ -40,8 +40,8 @@ def _world(tmp_path: Path, brand_extra: str = ""):  # type: ignore[no-untyped-de
     return world
 
 
-def test_same_conversation__joins_open_case_and_keeps_deadline(tmp_path: Path) -> None:
-    world = _world(tmp_path)
+def test_same_conversation__joins_open_case_and_keeps_deadline(tmp_path: Path, database_url: str) -> None:
+    world = _world(tmp_path, database_url)
     world.add_posts(post("1", "acme order is late", conversation_id="c1"))
     poll_all(world.runtime)
     [case] = world.runtime.store.cases()
@@ -58,16 +58,16 @@ def test_same_conversation__joins_open_case_and_keeps_deadline(tmp_path: Path) -
     assert "customer_posted" in [e.kind for e in world.runtime.store.events(case.id)]
 
 
-def test_deadline_rules__severity_shortens_the_hour(tmp_path: Path) -> None:
-    world = _world(tmp_path, RULES)
+def test_deadline_rules__severity_shortens_the_hour(tmp_path: Path, database_url: str) -> None:
+    world = _world(tmp_path, database_url, RULES)
     world.add_posts(post("1", "acme parcel is late", published_at=T0))  # test classifier: accusation
     poll_all(world.runtime)
     [case] = world.runtime.store.cases()
     assert case.deadline_at == T0 + timedelta(minutes=30)
 
 
-def test_second_level_escalation__after_the_first(tmp_path: Path) -> None:
-    world = _world(tmp_path, RULES)
+def test_second_level_escalation__after_the_first(tmp_path: Path, database_url: str) -> None:
+    world = _world(tmp_path, database_url, RULES)
     world.add_posts(post("1", "acme parcel is late", published_at=T0))
     poll_all(world.runtime)
     world.clock.advance(minutes=31)
@@ -80,8 +80,8 @@ def test_second_level_escalation__after_the_first(tmp_path: Path) -> None:
     assert levels == [1, 2]
 
 
-def test_followup__asked_once_a_day_after_resolution(tmp_path: Path) -> None:
-    world = _world(tmp_path, RULES)
+def test_followup__asked_once_a_day_after_resolution(tmp_path: Path, database_url: str) -> None:
+    world = _world(tmp_path, database_url, RULES)
     world.add_posts(post("1", "acme parcel is late"))
     poll_all(world.runtime)
     [case] = world.runtime.store.cases()
@@ -99,8 +99,8 @@ def test_followup__asked_once_a_day_after_resolution(tmp_path: Path) -> None:
     assert world.runtime.store.case(case.id).status == CaseStatus.REOPENED.value
 
 
-def test_wave__fifty_similar_complaints_make_one_grouped_alert(tmp_path: Path) -> None:
-    world = _world(tmp_path)
+def test_wave__fifty_similar_complaints_make_one_grouped_alert(tmp_path: Path, database_url: str) -> None:
+    world = _world(tmp_path, database_url)
     world.add_posts(*[post(str(i), f"acme app is broken again, cannot log in since the update #{i}",
                            author=f"user{i}", minutes_ago=1) for i in range(50)])
     poll_all(world.runtime)
@@ -115,8 +115,8 @@ def test_wave__fifty_similar_complaints_make_one_grouped_alert(tmp_path: Path) -
     assert all(c.wave_id is not None for c in world.runtime.store.cases(limit=500))
 
 
-def test_wave__different_complaints_stay_separate(tmp_path: Path) -> None:
-    world = _world(tmp_path)
+def test_wave__different_complaints_stay_separate(tmp_path: Path, database_url: str) -> None:
+    world = _world(tmp_path, database_url)
     texts = ["acme parcel late by a week", "acme refund never arrived", "barista was rude at acme",
              "acme cup was broken", "acme charged me twice, refund", "worst acme latte ever"]
     world.add_posts(*[post(str(i), t, author=f"u{i}") for i, t in enumerate(texts)])
@@ -125,8 +125,8 @@ def test_wave__different_complaints_stay_separate(tmp_path: Path) -> None:
     assert not [i for i in due if i.kind == "wave"]
 
 
-def test_history__linked_handles_show_earlier_cases(tmp_path: Path) -> None:
-    world = _world(tmp_path, RULES)
+def test_history__linked_handles_show_earlier_cases(tmp_path: Path, database_url: str) -> None:
+    world = _world(tmp_path, database_url, RULES)
     world.add_posts(post("1", "acme parcel is late", author="jan_on_reddit", platform="reddit"))
     poll_all(world.runtime)
     world.add_posts(post("2", "acme refund never came", author="jan", conversation_id="other"))
@@ -137,8 +137,8 @@ def test_history__linked_handles_show_earlier_cases(tmp_path: Path) -> None:
     assert view.history.last_reference == "ACME-0001"
 
 
-def test_link_customers__by_the_team(tmp_path: Path) -> None:
-    world = _world(tmp_path)
+def test_link_customers__by_the_team(tmp_path: Path, database_url: str) -> None:
+    world = _world(tmp_path, database_url)
     world.add_posts(post("1", "acme parcel is late", author="maya", platform="x"))
     poll_all(world.runtime)
     world.add_posts(post("2", "acme refund never came", author="maya_r", platform="reddit"))
@@ -157,8 +157,8 @@ HOURS = """\
 """
 
 
-def test_out_of_hours__acknowledged_publicly_once(tmp_path: Path) -> None:
-    world = _world(tmp_path, HOURS)
+def test_out_of_hours__acknowledged_publicly_once(tmp_path: Path, database_url: str) -> None:
+    world = _world(tmp_path, database_url, HOURS)
     world.clock.now = datetime(2026, 11, 7, 21, 0, tzinfo=UTC)  # Saturday 22:00 in Warsaw
     world.add_posts(post("1", "acme parcel is late", published_at=world.clock.now))
     poll_all(world.runtime)
@@ -177,16 +177,16 @@ def test_out_of_hours__acknowledged_publicly_once(tmp_path: Path) -> None:
     assert len(world.reply_lines()) == 2
 
 
-def test_in_hours__no_acknowledgement(tmp_path: Path) -> None:
-    world = _world(tmp_path, HOURS)
+def test_in_hours__no_acknowledgement(tmp_path: Path, database_url: str) -> None:
+    world = _world(tmp_path, database_url, HOURS)
     world.clock.now = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)  # Monday 11:00 in Warsaw
     world.add_posts(post("1", "acme parcel is late", published_at=world.clock.now))
     poll_all(world.runtime)
     assert world.reply_lines() == []
 
 
-def test_day_stats__response_times_today(tmp_path: Path) -> None:
-    world = _world(tmp_path)
+def test_day_stats__response_times_today(tmp_path: Path, database_url: str) -> None:
+    world = _world(tmp_path, database_url)
     world.add_posts(post("1", "acme parcel is late", published_at=T0),
                     post("2", "acme refund never came", author="ola", published_at=T0))
     poll_all(world.runtime)
