@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from alerts import action_ids as ids
@@ -12,24 +11,15 @@ from alerts import messages as msg
 from alerts.blocks_case import is_overdue, platform_title
 from alerts.blocks_kit import Block, Message, button, context, fields, header, message, section
 from alerts.text import escape_mrkdwn, safe, safe_url, single_line
-from monitor.domain import CaseView
+from monitor.domain import CaseView, DayStats
 
 QueueKind = Literal["open", "overdue", "mine", "stats"]
 MAX_LISTED = 20
 EXCERPT = 160
 
 
-@dataclass(frozen=True)
-class QueueStats:
-    """Today's figures for the stats view, computed by the store."""
-
-    opened: int = 0
-    replied: int = 0
-    replied_within_target: int = 0
-    open_now: int = 0
-    overdue_now: int = 0
-    median_response: timedelta | None = None
-    slowest_response: timedelta | None = None
+# Today's figures, as monitor.reports computes them.
+QueueStats = DayStats
 
 
 def _stats_fields(stats: QueueStats) -> list[str]:

@@ -9,7 +9,6 @@ from slack_bolt import Ack, App, Respond
 
 from alerts import action_ids as ids
 from alerts import blocks, messages
-from alerts.blocks_queue import QueueStats
 from alerts.slack_app import Desk
 from monitor import casework
 from monitor.case_view import case_view
@@ -45,7 +44,7 @@ def register(app: App, desk: Desk) -> None:
                                     assignee=user if kind == "mine" else None, limit=200)
         if kind == "overdue":
             cases = [c for c in cases if c.replied_at is None]
-        stats = QueueStats(**vars(day_stats(runtime, now, brand_id))) if kind == "stats" else None
+        stats = day_stats(runtime, now, brand_id) if kind == "stats" else None
         views = [case_view(runtime, c.id) for c in cases] if kind != "stats" else []
         message = blocks.build_queue(kind, views, stats, now)  # type: ignore[arg-type]
         respond(text=message["text"], blocks=message["blocks"], response_type="ephemeral")

@@ -225,3 +225,16 @@ class CaseView:
         if self.replied_at is None:
             return None
         return self.replied_at - self.mention.published_at
+
+
+@dataclass(frozen=True)
+class DayStats:
+    """Today's response-time figures for the team."""
+
+    opened: int = 0
+    replied: int = 0
+    replied_within_target: int = 0
+    open_now: int = 0
+    overdue_now: int = 0
+    median_response: timedelta | None = None
+    slowest_response: timedelta | None = None

@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from monitor.domain import DayStats
 from monitor.wiring import Runtime
-
-
-@dataclass(frozen=True)
-class DayStats:
-    opened: int = 0
-    replied: int = 0
-    replied_within_target: int = 0
-    open_now: int = 0
-    overdue_now: int = 0
-    median_response: timedelta | None = None
-    slowest_response: timedelta | None = None
 
 
 def day_stats(runtime: Runtime, now: datetime, brand_id: str | None = None) -> DayStats:
