@@ -34,8 +34,9 @@ def _claim(runtime: Runtime, case_id: int, column: str, now: datetime,
 def remind(runtime: Runtime, case_id: int) -> bool:
     """Post the reminder in the alert's thread, mentioning the assignee or responders."""
     now = runtime.clock()
-    if runtime.store.case(case_id).escalated_at is not None:
-        return False  # past the deadline already: the escalation said it all
+    case = runtime.store.case(case_id)
+    if case.escalated_at is not None or case.deadline_at <= now:
+        return False  # past the deadline already: the escalation says it all
     if not _claim(runtime, case_id, "reminded_at", now):
         return False
     runtime.outbox.put(f"remind:{case_id}", "reminder", {"case_id": case_id}, now, case_id=case_id)

@@ -73,6 +73,8 @@ def build_scheduler(runtime: Runtime, flush: object | None = None) -> Background
         brand = runtime.brand(case.brand_id)
         for job_id, func, at in ((f"remind-{case_id}", remind_job, case.deadline_at - brand.reminder_before),
                                  (f"escalate-{case_id}", escalate_job, case.deadline_at)):
+            if func is remind_job and case.deadline_at <= runtime.clock():
+                continue  # found after its deadline: escalate only
             scheduler.add_job(func, "date", run_date=max(at, runtime.clock() + timedelta(seconds=1)),
                               args=[case_id], id=job_id, jobstore="deadlines", replace_existing=True)
 

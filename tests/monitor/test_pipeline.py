@@ -164,3 +164,12 @@ def test_edited_review_after_reply__reopens_case(tmp_path: Path, database_url: s
     assert outcome.reopened == (case_id,)
     assert rt.store.case(case_id).status == CaseStatus.REOPENED.value
     assert any("edited the review" in e.detail for e in rt.store.events(case_id))
+
+
+def test_remind__never_after_the_deadline(tmp_path: Path, database_url: str) -> None:
+    world = make_world(tmp_path, database_url)
+    world.add_posts(post("1", "acme parcel is late", published_at=T0 - timedelta(hours=2)))
+    poll_all(world.runtime)
+    [case] = world.runtime.store.cases()
+    assert not deadlines.remind(world.runtime, case.id)
+    assert deadlines.escalate(world.runtime, case.id)
