@@ -208,6 +208,7 @@ class SourceStateRow(Base):
     next_poll_at: Mapped[datetime | None]
     blind_spot: Mapped[str | None] = mapped_column(Text)
     down_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    session: Mapped[str | None] = mapped_column(Text)
 
 
 class LabelRow(Base):

@@ -91,6 +91,15 @@ class SourceStates:
             row.next_poll_at = next_poll_at
             return _health(row)
 
+    def load_session(self, brand_id: str, source: str) -> str | None:
+        with self.store.session() as s:
+            row = s.get(SourceStateRow, (brand_id, source))
+            return row.session if row else None
+
+    def save_session(self, brand_id: str, source: str, platform: str, session: str) -> None:
+        with self.store.session() as s:
+            self._row(s, brand_id, source, platform).session = session
+
     def mark_notified(self, brand_id: str, source: str, down: bool) -> None:
         with self.store.session() as s:
             row = s.get(SourceStateRow, (brand_id, source))

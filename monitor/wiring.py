@@ -6,6 +6,7 @@ through their registries and entry points.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -92,11 +93,33 @@ class Runtime:
             brand = self.brand(brand_id)
             cfg = self.source_config(brand_id, source)
             cls = connectors.load(cfg.type)
-            self._connectors[key] = cls(self.spec(brand, cfg, source))
+            spec = self.spec(brand, cfg, source)
+            if "session_store" in inspect.signature(cls.__init__).parameters:
+                # Logins are rate limited on some platforms: keep the session across restarts.
+                store = SessionStore(self.sources, brand_id, source, cfg.type)
+                self._connectors[key] = cls(spec, session_store=store)  # type: ignore[call-arg]
+            else:
+                self._connectors[key] = cls(spec)
         return self._connectors[key]
 
     def connector_class(self, platform_type: str) -> type[Connector]:
         return connectors.load(platform_type)
+
+
+@dataclass(frozen=True)
+class SessionStore:
+    """A connector's login session, kept in the database (it holds tokens: guard the database)."""
+
+    states: SourceStates
+    brand_id: str
+    source: str
+    platform: str
+
+    def load(self) -> str | None:
+        return self.states.load_session(self.brand_id, self.source)
+
+    def save(self, session: str) -> None:
+        self.states.save_session(self.brand_id, self.source, self.platform, session)
 
 
 def build_runtime(config: Config, config_path: Path, env: Environment | None = None,

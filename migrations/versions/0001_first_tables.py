@@ -94,6 +94,7 @@ def upgrade() -> None:
     sa.Column('next_poll_at', monitor.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('blind_spot', sa.Text(), nullable=True),
     sa.Column('down_notified', sa.Boolean(), nullable=False),
+    sa.Column('session', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('brand_id', 'source')
     )
     op.create_table('waves',

@@ -107,3 +107,13 @@ def test_source_state__cursor_and_failures(database_url: str) -> None:
     states.succeeded("acme", "x", "x", "99", 3, 1, None, T0, T0)
     state = states.get("acme", "x")
     assert state is not None and state.healthy and state.cursor == "99" and state.items_fetched == 3
+
+
+def test_session_store__kept_across_restarts(database_url: str) -> None:
+    from monitor.wiring import SessionStore
+
+    states = SourceStates(Store.from_url(database_url))
+    SessionStore(states, "acme", "bsky", "bluesky").save("handle:::did:::token")
+    again = SourceStates(Store.from_url(database_url))
+    assert SessionStore(again, "acme", "bsky", "bluesky").load() == "handle:::did:::token"
+    assert SessionStore(again, "acme", "other", "bluesky").load() is None
