@@ -27,8 +27,8 @@ _HINTS = {
     "too_short": "add at least one entry",
     "string_pattern_mismatch": "use lowercase letters, digits, - and _",
     "literal_error": "use one of the values listed",
-    "less_than_equal": "use a number from 0 to 1",
-    "greater_than_equal": "use a number from 0 to 1",
+    "less_than_equal": "use a smaller number",
+    "greater_than_equal": "use a larger number",
 }
 
 
