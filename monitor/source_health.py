@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from monitor.models import SourceStateRow
 from monitor.store import Store
@@ -39,10 +40,7 @@ class SourceStates:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def _row(self, s: object, brand_id: str, source: str, platform: str) -> SourceStateRow:
-        from sqlalchemy.orm import Session
-
-        assert isinstance(s, Session)
+    def _row(self, s: Session, brand_id: str, source: str, platform: str) -> SourceStateRow:
         row = s.get(SourceStateRow, (brand_id, source))
         if row is None:
             row = SourceStateRow(brand_id=brand_id, source=source, platform=platform,
