@@ -84,6 +84,7 @@ def process(runtime: Runtime, brand: BrandConfig, source: str, mentions: list[Me
     """Store, classify and open cases for one source's batch of mentions."""
     store = runtime.store
     fresh: list[tuple[int, Mention]] = []
+    followups: set[int] = set()  # joined an open case: classified for the record, no new case
     reopened: list[int] = []
     duplicates = filtered = joined = 0
     for mention in mentions:
@@ -99,6 +100,8 @@ def process(runtime: Runtime, brand: BrandConfig, source: str, mentions: list[Me
                 fresh.append((mention_id, mention))
         elif state == "new" and _joins_open_case(runtime, brand, mention_id, mention, now):
             joined += 1
+            followups.add(mention_id)
+            fresh.append((mention_id, mention))
         elif state == "new" or store.mention(mention_id).is_complaint is None:
             fresh.append((mention_id, mention))
         else:
@@ -116,9 +119,10 @@ def process(runtime: Runtime, brand: BrandConfig, source: str, mentions: list[Me
     for (mention_id, mention), raw in zip(fresh, verdicts, strict=True):
         verdict = apply_rating(raw, mention.rating)
         store.set_classification(mention_id, verdict)
-        if verdict.is_complaint and store.case_for_mention(mention_id) is None:
+        if (verdict.is_complaint and mention_id not in followups
+                and store.case_for_mention(mention_id) is None):
             cases.append(open_case(runtime, brand, source, mention_id, mention, verdict, now))
-    return Outcome(stored=len(fresh), duplicates=duplicates, filtered=filtered, joined=joined,
+    return Outcome(stored=len(fresh) - len(followups), duplicates=duplicates, filtered=filtered, joined=joined,
                    complaints=len(cases), cases=tuple(cases), reopened=tuple(reopened))
 
 

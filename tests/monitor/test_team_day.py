@@ -56,6 +56,10 @@ def test_same_conversation__joins_open_case_and_keeps_deadline(tmp_path: Path, d
     threads = [i for i in world.runtime.outbox.due(world.clock()) if i.kind == "thread"]
     assert [t.payload["case_id"] for t in threads] == [case.id]
     assert "customer_posted" in [e.kind for e in world.runtime.store.events(case.id)]
+    # Read again after a crash before the cursor moved: still no second case.
+    world.runtime.sources.succeeded("acme", "posts", "replay", "0", 0, 0, None, T0, T0)
+    poll_all(world.runtime)
+    assert len(world.runtime.store.cases()) == 2
 
 
 def test_deadline_rules__severity_shortens_the_hour(tmp_path: Path, database_url: str) -> None:
