@@ -68,7 +68,8 @@ def build(examples: Sequence[Example], embeddings: training.EmbeddingCache, seed
     thresholds = training.per_language_thresholds(data.langs, data.y, cv["blended"],
                                                   data.sources, data.sources != "seeds")
     bands = training.cascade_bands(data, p1, cv["blended"], thresholds)
-    blend = fit_dense_logreg(training.scoring.blend_features(cv["z1"], cv["z2"], data.langs),
+    blend = fit_dense_logreg(training.scoring.blend_features(cv["z1"], cv["z2"], data.langs,
+                                                             data.tones),
                              data.y, data.weight, l2=0.1)
     meta: dict[str, Any] = {
         "version": version or f"{VERSION_PREFIX}-seed{seed}-n{len(examples)}",
@@ -96,7 +97,7 @@ def leave_one_source_out(examples: Sequence[Example], embeddings: training.Embed
     """
     data = training.prepare(examples, embeddings, tick)
     cv = training.cross_validate(data, folds, seed, tick)
-    blend_x = training.scoring.blend_features(cv["z1"], cv["z2"], data.langs)
+    blend_x = training.scoring.blend_features(cv["z1"], cv["z2"], data.langs, data.tones)
     out: dict[str, dict[str, float]] = {}
     for source in sorted(set(data.sources.tolist()) - {"seeds", "team"}):
         held = data.sources == source
@@ -106,7 +107,8 @@ def leave_one_source_out(examples: Sequence[Example], embeddings: training.Embed
         w, b = fit_dense_logreg(blend_x[train_rows], data.y[train_rows],
                                 data.weight[train_rows], l2=0.1)
         langs = [data.langs[i] for i in test_rows]
-        scores = sigmoid(training.scoring.blend_features(z1, z2, langs) @ w + b)
+        scores = sigmoid(training.scoring.blend_features(z1, z2, langs, data.tones[test_rows])
+                         @ w + b)
         table = training.per_language_thresholds(data.langs, data.y, cv["blended"],
                                                  data.sources, ~held & (data.sources != "seeds"))
         th = np.array([table.get(lang, table["other"]) for lang in langs])

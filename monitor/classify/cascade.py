@@ -113,7 +113,8 @@ class DefaultClassifier:
         row_langs = [langs[i] for i in rows]
         feats = scoring.emb_features(emb, np.stack([vaders[i] for i in rows]), row_langs)
         z2 = mlp_logits(self.heads.emb, feats)
-        blend = scoring.blend_features(np.array([z1[i] for i in rows]), z2, row_langs)
+        tones = np.stack([scoring.tone(texts[i], langs[i]) for i in rows])
+        blend = scoring.blend_features(np.array([z1[i] for i in rows]), z2, row_langs, tones)
         probs = sigmoid(blend @ self.heads.blend_w + self.heads.blend_b)
         sev = scoring.severity_probabilities(self.heads, feats)
         return {
@@ -165,6 +166,6 @@ class DefaultClassifier:
         weights = self.heads.ngram_w
         heavy = sorted(words, key=lambda w: -weights[word_bucket(w)])
         for word in heavy[:3]:
-            if weights[word_bucket(word)] > 0.5 and not any(word in f for f in found):
+            if weights[word_bucket(word)] > 1.5 and not any(word in f for f in found):
                 found.append(word)
         return found[:6]

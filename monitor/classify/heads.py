@@ -4,7 +4,8 @@ Layout of `heads.npz`:
 - `ngram_w` (DIM,), `ngram_b` (): the first stage, logistic regression over hashed n-grams
 - `emb_w1` (F, H), `emb_b1` (H,), `emb_w2` (H,), `emb_b2` (): the second stage, a small
   network over [embedding, VADER signals, language one-hot]
-- `blend_w` (2 + L,), `blend_b` (): combines both stages' logits with a per-language bias
+- `blend_w` (2 + 2 + L,), `blend_b` (): combines both stages' logits, the tone (anger cues,
+  exclamation marks) and a per-language bias
 - `sev_w` (S, F), `sev_b` (S,): severity over the same features as the second stage
 `meta.json` holds thresholds and cascade bands per language, the label orders and figures.
 """

@@ -51,7 +51,8 @@ def retrain(examples: Sequence[Example], out: Path, seed: int = 0, folds: int = 
     train = [e for e, f in zip(examples, split, strict=True) if f != 0]
     held = [e for e, f in zip(examples, split, strict=True) if f == 0]
     seeds = seed_examples()
-    steps = 2 * (folds + 1) + len(examples) // 64 + 2
+    chunks = -(-embeddings.missing([e.text for e in [*examples, *seeds]]) // 64)
+    steps = 2 * (folds + 1) + chunks
     progress = Progress(steps, "train")
     measuring = _CachedEncoder(embeddings)
     before = None
@@ -75,9 +76,11 @@ def _format(before: dict | None, after: dict, cv: dict, out: Path, n_held: int) 
                      f"{new['auc']:.3f} / {new['recall']:.3f}  (n={new['n']})")
     lines.append("cross-validated on everything (cascade):")
     for name, figs in cv.items():
-        if isinstance(figs, dict) and "cascade" in figs:
+        if "encoded_share" in figs:
             c = figs["cascade"]
             lines.append(f"  {name:<32} macro-F1 {c['macro_f1']:.3f}  AUC {c['auc']:.3f}  "
                          f"recall {c['recall']:.3f}  (n={c['n']})")
+        else:
+            lines.append(f"  {name:<32} {figs['cascade']:.3f}")
     lines.append(f"heads written to {out}")
     return "\n".join(lines)

@@ -7,6 +7,8 @@ import numpy as np
 from monitor.classify.features import featurize
 from monitor.classify.fit import sigmoid
 from monitor.classify.heads import LANGS, Heads
+from monitor.classify.severity import anger_cues
+from monitor.classify.text import fold
 
 
 def lang_onehot(lang: str) -> np.ndarray:
@@ -29,10 +31,17 @@ def emb_features(emb: np.ndarray, vader: np.ndarray, langs: list[str]) -> np.nda
     return np.hstack([emb, vader, onehots]).astype(np.float32)
 
 
-def blend_features(z1: np.ndarray, z2: np.ndarray, langs: list[str]) -> np.ndarray:
-    """Inputs of the blend: both stages' logits and a per-language bias."""
+def tone(text: str, lang: str) -> np.ndarray:
+    """Anger cue words and exclamation marks, each capped at three, scaled to 0..1."""
+    cues = len(anger_cues(fold(text), lang))
+    return np.array([min(cues, 3) / 3.0, min(text.count("!"), 3) / 3.0], dtype=np.float32)
+
+
+def blend_features(z1: np.ndarray, z2: np.ndarray, langs: list[str],
+                   tones: np.ndarray) -> np.ndarray:
+    """Inputs of the blend: both stages' logits, the tone and a per-language bias."""
     onehots = np.stack([lang_onehot(lang) for lang in langs]) if langs else np.zeros((0, 4))
-    return np.hstack([z1[:, None], z2[:, None], onehots]).astype(np.float32)
+    return np.hstack([z1[:, None], z2[:, None], tones.reshape(-1, 2), onehots]).astype(np.float32)
 
 
 def stage1_probability(heads: Heads, z1: float) -> float:

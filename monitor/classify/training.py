@@ -38,6 +38,7 @@ SEEDS_WEIGHT = 3.0
 # sentiment, which overlaps but is not the same, so it counts for less (chosen by
 # cross-validation, see MODEL_CARD.md).
 CORPUS_WEIGHT = {"en_twitter_complaints": 2.5, "en_airline_tweets": 0.6}
+MIN_HIGH = 0.9
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Prepared:
     weight: np.ndarray
     langs: list[str]
     sources: np.ndarray
+    tones: np.ndarray
 
 
 class EmbeddingCache:
@@ -64,6 +66,10 @@ class EmbeddingCache:
             for path in sorted(folder.glob("emb_*.npz")):
                 with np.load(path, allow_pickle=False) as data:
                     self._known.update(zip(data["keys"].tolist(), data["vecs"], strict=True))
+
+    def missing(self, texts: Sequence[str]) -> int:
+        """How many distinct texts still need the encoder."""
+        return len({k for k in map(text_key, texts) if k not in self._known})
 
     def embed(self, texts: Sequence[str], tick: Tick | None = None) -> np.ndarray:
         """Return one row per text, computing only the ones not cached yet."""
@@ -115,6 +121,8 @@ def prepare(examples: Sequence[Example], embeddings: EmbeddingCache,
         y=np.array([e.label for e in examples], dtype=np.float64),
         weight=source_weights(examples), langs=langs,
         sources=np.array([e.source for e in examples]),
+        tones=(np.stack([scoring.tone(t, lang) for t, lang in zip(texts, langs, strict=True)])
+               if texts else np.zeros((0, 2))),
     )
 
 
@@ -152,7 +160,7 @@ def fit_stages(data: Prepared, rows: np.ndarray, seed: int = 0) -> StageModels:
 
 
 def _blend_inputs(data: Prepared, z1: np.ndarray, z2: np.ndarray) -> np.ndarray:
-    return scoring.blend_features(z1, z2, data.langs)
+    return scoring.blend_features(z1, z2, data.langs, data.tones)
 
 
 def cross_validate(data: Prepared, k: int, seed: int, tick: Tick | None = None
@@ -197,23 +205,25 @@ def per_language_thresholds(langs: Sequence[str], y: np.ndarray, scores: np.ndar
 def cascade_bands(data: Prepared, p1: np.ndarray, blended: np.ndarray,
                   thresholds: dict[str, float], max_changed: float = 0.01
                   ) -> dict[str, tuple[float, float]]:
-    """Widest first-stage band outside which the cascade changes few decisions.
+    """First-stage probabilities outside which the first stage decides alone, per language.
 
-    Below `low` (above `high`) the first stage decides alone; the band is chosen so that,
-    in every corpus of the language, at most `max_changed` of the posts the full model
-    flags lose their flag by it, and at most that share of the others gain one.
+    The band is chosen so that, in every corpus of the language, at most `max_changed` of
+    the posts the full model flags lose their flag by it, and at most that share of the
+    others gain one. The upper bound is never below `MIN_HIGH`: the n-gram stage is
+    overconfident on posts unlike its training data (brand news, say), and a false alarm
+    costs the team's trust.
     """
     langs = np.array(data.langs)
     out: dict[str, tuple[float, float]] = {"other": (0.0, 1.0)}
     grid = np.round(np.arange(0.0, 1.0001, 0.01), 2)
     for lang in LANGS:
         t = thresholds.get(lang, 0.5)
-        low, high = t, t
         corpora = [(langs == lang) & (data.sources == s)
                    for s in sorted(set(data.sources[langs == lang].tolist()))]
         corpora = [rows for rows in corpora if rows.sum() >= 50]
         if not corpora:
             continue
+        low, high = t, max(t, MIN_HIGH)
         for rows in corpora:
             flagged = blended[rows] >= t
             pos, neg = max(int(flagged.sum()), 1), max(int((~flagged).sum()), 1)
