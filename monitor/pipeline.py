@@ -122,8 +122,8 @@ def process(runtime: Runtime, brand: BrandConfig, source: str, mentions: list[Me
         if (verdict.is_complaint and mention_id not in followups
                 and store.case_for_mention(mention_id) is None):
             cases.append(open_case(runtime, brand, source, mention_id, mention, verdict, now))
-    return Outcome(stored=len(fresh) - len(followups), duplicates=duplicates, filtered=filtered, joined=joined,
-                   complaints=len(cases), cases=tuple(cases), reopened=tuple(reopened))
+    return Outcome(stored=len(fresh) - len(followups), duplicates=duplicates, filtered=filtered,
+                   joined=joined, complaints=len(cases), cases=tuple(cases), reopened=tuple(reopened))
 
 
 def open_case(runtime: Runtime, brand: BrandConfig, source: str, mention_id: int,

@@ -35,7 +35,8 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
     assert info.value.code == 0 and "usage: brand-monitor" in capsys.readouterr().out
 
 
-def test_run_once__prints_alert_to_terminal_without_token(brands: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_once__prints_alert_to_terminal_without_token(brands: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "--config", str(brands), "--once"]) == 0
     captured = capsys.readouterr()
     assert "ACME-0001" in captured.out and "acme parcel is late" in captured.out
