@@ -17,17 +17,23 @@ from monitor.case_view import case_view
 def register(app: App, desk: Desk) -> None:
     runtime = desk.runtime
 
-    @app.action(ids.PUBLISH)
-    def publish(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
+    def ids_of(body: dict[str, Any], action: dict[str, Any]) -> tuple[int, int | None] | None:
+        """Read the case and suggestion a button names; tell the clicker if they are gone."""
         try:
             case_id, suggestion_id = ids.decode(action["value"])
             runtime.store.case(case_id)
         except (ValueError, KeyError):
             desk.tell(body, messages.interaction_expired())
+            return None
+        return case_id, suggestion_id
+
+    @app.action(ids.PUBLISH)
+    def publish(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        found = ids_of(body, action)
+        if found is None or not desk.may_publish(body, found[0]):
             return
-        if not desk.may_publish(body, case_id):
-            return
+        case_id, suggestion_id = found
         suggestion = runtime.store.suggestion(suggestion_id) if suggestion_id else None
         if suggestion is None or suggestion.case_id != case_id:
             desk.tell(body, messages.interaction_expired())
@@ -37,14 +43,11 @@ def register(app: App, desk: Desk) -> None:
     @app.action(ids.EDIT)
     def edit(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        try:
-            case_id, suggestion_id = ids.decode(action["value"])
-            view = case_view(runtime, case_id)
-        except (ValueError, KeyError):
-            desk.tell(body, messages.interaction_expired())
+        found = ids_of(body, action)
+        if found is None or not desk.may_publish(body, found[0]):
             return
-        if not desk.may_publish(body, case_id):
-            return
+        case_id, suggestion_id = found
+        view = case_view(runtime, case_id)
         suggestion = runtime.store.suggestion(suggestion_id) if suggestion_id else None
         text = suggestion.text if suggestion else (view.suggestions[0].text if view.suggestions else "")
         client.views_open(trigger_id=body["trigger_id"],

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -101,36 +103,33 @@ def test_story__post_alert_click_reply_once(story) -> None:  # type: ignore[no-u
         server.close()
 
 
-def test_story__click_by_someone_not_allowed(story) -> None:  # type: ignore[no-untyped-def]
-    tmp_path, config_path, slack = story
-    record = post("7", "acme order arrived broken, refund?", minutes_ago=3)
-    (tmp_path / "posts.jsonl").write_text(json.dumps(record) + "\n")
+@contextmanager
+def alerted(tmp_path: Path, config_path: Path, slack: FakeSlack,
+            text: str) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """Run once on one post, then serve clicks over HTTP; yield the port and the publish buttons."""
+    (tmp_path / "posts.jsonl").write_text(json.dumps(post("7", text, minutes_ago=3)) + "\n")
     assert main(["run", "--config", str(config_path), "--once"]) == 0
     [alert] = slack.of("chat.postMessage")
-    publish = buttons(alert.params["blocks"], ids.PUBLISH)
     runtime = build_runtime(load_config(config_path), config_path, env=Environment.from_env())
     server = start_interactions(runtime, mode="http", port=0, host="127.0.0.1")
     try:
-        assert click(server.port, "U0STRANGER", publish[0], "C0ACME", "1.0") == 200
+        yield server.port or 0, buttons(alert.params["blocks"], ids.PUBLISH)
+    finally:
+        server.close()
+
+
+def test_story__click_by_someone_not_allowed(story) -> None:  # type: ignore[no-untyped-def]
+    tmp_path, config_path, slack = story
+    with alerted(tmp_path, config_path, slack, "acme order arrived broken, refund?") as (port, publish):
+        assert click(port, "U0STRANGER", publish[0], "C0ACME", "1.0") == 200
         [note] = slack.wait_for("chat.postEphemeral")
         assert note.params["user"] == "U0STRANGER"
         assert "<@U0ALLOWED>" in note.params["text"]
         assert not (tmp_path / "replies.jsonl").exists()
-    finally:
-        server.close()
 
 
 def test_story__badly_signed_click_is_refused(story) -> None:  # type: ignore[no-untyped-def]
     tmp_path, config_path, slack = story
-    record = post("8", "acme order late, refund please", minutes_ago=3)
-    (tmp_path / "posts.jsonl").write_text(json.dumps(record) + "\n")
-    assert main(["run", "--config", str(config_path), "--once"]) == 0
-    [alert] = slack.of("chat.postMessage")
-    publish = buttons(alert.params["blocks"], ids.PUBLISH)
-    runtime = build_runtime(load_config(config_path), config_path, env=Environment.from_env())
-    server = start_interactions(runtime, mode="http", port=0, host="127.0.0.1")
-    try:
-        assert click(server.port, "U0ALLOWED", publish[0], "C0ACME", "1.0", secret="wrong") == 401
+    with alerted(tmp_path, config_path, slack, "acme order late, refund please") as (port, publish):
+        assert click(port, "U0ALLOWED", publish[0], "C0ACME", "1.0", secret="wrong") == 401
         assert not (tmp_path / "replies.jsonl").exists()
-    finally:
-        server.close()
