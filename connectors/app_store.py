@@ -8,7 +8,6 @@ at that time. Apple reports no time of change, so edits are not seen (see blind_
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -21,6 +20,7 @@ import jwt
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors import _http
+from connectors._cursor import ChangeCursor
 from connectors.base import Connector
 from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget, SourceSpec
 from monitor.errors import (
@@ -82,36 +82,29 @@ class AppStoreConnector(Connector):
 
     def fetch(self, cursor: str | None) -> FetchResult:
         """Return reviews written since `cursor`, oldest first."""
-        state = json.loads(cursor) if cursor else {}
-        since = datetime.fromisoformat(state["modified"]) if "modified" in state else None
-        seen = frozenset(state.get("ids", ()))
+        position = ChangeCursor.parse(cursor)
         found: list[Mention] = []
         skipped = 0
         notes = []
         for app_id in self.options.app_ids:
-            mentions, bad, truncated = self._fetch_app(app_id, since, seen)
+            mentions, bad, truncated = self._fetch_app(app_id, position)
             found += mentions
             skipped += bad
             if truncated:
                 notes.append(f"app {app_id}: more new reviews than {self.options.max_pages} "
                              "pages; the older ones were not read (raise options.max_pages)")
         found.sort(key=lambda m: m.published_at)
-        if found:
-            newest = found[-1].published_at
-            ids = {m.id for m in found if m.published_at == newest}
-            cursor = json.dumps({"modified": newest.isoformat(),
-                                 "ids": sorted(ids | seen if newest == since else ids)})
-        return FetchResult(found, cursor, skipped, "; ".join(notes) or None)
+        return FetchResult(found, position.advance(found, lambda m: m.published_at), skipped,
+                           "; ".join(notes) or None)
 
-    def _fetch_app(self, app_id: str, since: datetime | None,
-                   seen: frozenset[str]) -> tuple[list[Mention], int, bool]:
-        """Read one app's pages, newest first, until they reach reviews older than `since`."""
+    def _fetch_app(self, app_id: str, position: ChangeCursor) -> tuple[list[Mention], int, bool]:
+        """Read one app's pages, newest first, until they reach reviews already read."""
         found: list[Mention] = []
         skipped = 0
         url = API_URL["reviews"].format(app_id=app_id)
         params: dict[str, Any] | None = {"sort": "-createdDate", "limit": PAGE_SIZE}
         # Without a cursor, the newest page is the starting point; history is not replayed.
-        for _ in range(self.options.max_pages if since else 1):
+        for _ in range(self.options.max_pages if position.since else 1):
             page = _page(self._send("GET", url, "read reviews", params=params))
             reached_old = False
             for item in page.get("data") or []:
@@ -121,8 +114,7 @@ class AppStoreConnector(Connector):
                     skipped += 1
                     log.warning("%r: skipped a malformed review of app %s: %r", self, app_id, exc)
                     continue
-                if since is None or mention.published_at > since or (
-                        mention.published_at == since and mention.id not in seen):
+                if position.is_new(mention.published_at, mention.id):
                     found.append(mention)
                 else:
                     reached_old = True  # newest first: the rest is what we have already
@@ -130,7 +122,7 @@ class AppStoreConnector(Connector):
             if reached_old or not next_url:
                 return found, skipped, False
             url, params = next_url, None  # the link carries the query
-        return found, skipped, since is not None
+        return found, skipped, position.since is not None
 
     def _to_mention(self, item: Mapping[str, Any], app_id: str) -> Mention:
         """Translate a customerReviews resource into a Mention."""

@@ -23,6 +23,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from connectors import _http
+from connectors._cursor import ChangeCursor
 from connectors.base import Connector
 from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget, SourceSpec
 from monitor.errors import (
@@ -90,35 +91,29 @@ class GoogleBusinessConnector(Connector):
 
     def fetch(self, cursor: str | None) -> FetchResult:
         """Return reviews written or changed since `cursor`, oldest change first."""
-        state = json.loads(cursor) if cursor else {}
-        since = datetime.fromisoformat(state["modified"]) if "modified" in state else None
-        seen = frozenset(state.get("ids", ()))
+        position = ChangeCursor.parse(cursor)
         found: list[Mention] = []
         skipped = 0
         notes = []
         for location in self.options.locations:
-            mentions, bad, truncated = self._fetch_location(location, since, seen)
+            mentions, bad, truncated = self._fetch_location(location, position)
             found += mentions
             skipped += bad
             if truncated:
                 notes.append(f"{location}: more changed reviews than {self.options.max_pages} "
                              "pages; the older ones were not read (raise options.max_pages)")
         found.sort(key=_changed)
-        if found:
-            newest = _changed(found[-1])
-            ids = {m.id for m in found if _changed(m) == newest}
-            cursor = json.dumps({"modified": newest.isoformat(),
-                                 "ids": sorted(ids | seen if newest == since else ids)})
+        cursor = position.advance(found, _changed)
         return FetchResult(found, cursor, skipped, "; ".join(notes) or None)
 
-    def _fetch_location(self, location: str, since: datetime | None,
-                        seen: frozenset[str]) -> tuple[list[Mention], int, bool]:
+    def _fetch_location(self, location: str,
+                        position: ChangeCursor) -> tuple[list[Mention], int, bool]:
         """Read one location's pages until they reach reviews unchanged since `since`."""
         found: list[Mention] = []
         skipped = 0
         params: dict[str, Any] = {"pageSize": PAGE_SIZE, "orderBy": "updateTime desc"}
         # Without a cursor, the newest page is the starting point; history is not replayed.
-        for _ in range(self.options.max_pages if since else 1):
+        for _ in range(self.options.max_pages if position.since else 1):
             page = _page(self._send("GET", API_URL["reviews"].format(location=location),
                                     "read reviews", params=params))
             reached_old = False
@@ -130,8 +125,7 @@ class GoogleBusinessConnector(Connector):
                     log.warning("%r: skipped a malformed review of %s: %r", self, location, exc)
                     continue
                 changed = _changed(mention)
-                if since is None or changed > since or (changed == since
-                                                        and mention.id not in seen):
+                if position.is_new(changed, mention.id):
                     found.append(mention)
                 else:
                     reached_old = True  # newest change first: the rest is what we have already
@@ -139,7 +133,7 @@ class GoogleBusinessConnector(Connector):
             if reached_old or not token:
                 return found, skipped, False
             params = {**params, "pageToken": token}
-        return found, skipped, since is not None
+        return found, skipped, position.since is not None
 
     def _to_mention(self, review: Mapping[str, Any], location: str) -> Mention:
         """Translate a v4 Review; a rating without words arrives with no comment."""

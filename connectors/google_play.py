@@ -26,6 +26,7 @@ from googleapiclient.errors import HttpError
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors import _http
+from connectors._cursor import ChangeCursor
 from connectors.base import Connector
 from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget, SourceSpec
 from monitor.errors import (
@@ -93,42 +94,34 @@ class GooglePlayConnector(Connector):
 
     def fetch(self, cursor: str | None) -> FetchResult:
         """Return reviews written or changed since `cursor`, oldest change first."""
-        state = json.loads(cursor) if cursor else {}
-        since = datetime.fromisoformat(state["modified"]) if "modified" in state else None
-        seen = frozenset(state.get("ids", ()))
+        position = ChangeCursor.parse(cursor)
+        polled = position.state.get("polled")
         now = datetime.fromtimestamp(self._clock(), UTC)
         notes = []
-        if "polled" in state and now - datetime.fromisoformat(state["polled"]) > WINDOW:
-            notes.append(f"no successful poll since {state['polled'][:16]} UTC and Google Play "
+        if polled and now - datetime.fromisoformat(polled) > WINDOW:
+            notes.append(f"no successful poll since {polled[:16]} UTC and Google Play "
                          "lists only the last seven days, so the reviews written or changed "
                          f"before {now - WINDOW:%Y-%m-%dT%H:%M} UTC were missed")
         found: list[Mention] = []
         skipped = 0
         for package in self.options.package_names:
-            mentions, bad, truncated = self._fetch_app(package, since, seen)
+            mentions, bad, truncated = self._fetch_app(package, position)
             found += mentions
             skipped += bad
             if truncated:
                 notes.append(f"{package}: more changed reviews than {self.options.max_pages} "
                              "pages; the older ones were not read (raise options.max_pages)")
         found.sort(key=_changed)
-        state["polled"] = now.isoformat()
-        if found:
-            newest = _changed(found[-1])
-            ids = {m.id for m in found if _changed(m) == newest}
-            state.update(modified=newest.isoformat(),
-                         ids=sorted(ids | seen if newest == since else ids))
-        return FetchResult(found, json.dumps(state, sort_keys=True), skipped,
+        return FetchResult(found, position.advance(found, _changed, polled=now.isoformat()), skipped,
                            "; ".join(notes) or None)
 
-    def _fetch_app(self, package: str, since: datetime | None,
-                   seen: frozenset[str]) -> tuple[list[Mention], int, bool]:
-        """Read one app's pages until they reach reviews older than `since`."""
+    def _fetch_app(self, package: str, position: ChangeCursor) -> tuple[list[Mention], int, bool]:
+        """Read one app's pages until they reach reviews already read."""
         found: list[Mention] = []
         skipped = 0
         token = None
         # Without a cursor, the newest page is the starting point; history is not replayed.
-        for _ in range(self.options.max_pages if since else 1):
+        for _ in range(self.options.max_pages if position.since else 1):
             request = self.client.reviews().list(packageName=package, maxResults=PAGE_SIZE,
                                                  token=token)
             page = self._execute(request, "read reviews")
@@ -141,15 +134,14 @@ class GooglePlayConnector(Connector):
                     log.warning("%r: skipped a malformed review of %s: %r", self, package, exc)
                     continue
                 changed = _changed(mention)
-                if since is None or changed > since or (changed == since
-                                                        and mention.id not in seen):
+                if position.is_new(changed, mention.id):
                     found.append(mention)
                 else:
                     reached_old = True  # newest change first: the rest is what we have already
             token = (page.get("tokenPagination") or {}).get("nextPageToken")
             if reached_old or not token:
                 return found, skipped, False
-        return found, skipped, since is not None
+        return found, skipped, position.since is not None
 
     def _to_mention(self, review: Mapping[str, Any], package: str) -> Mention:
         """Translate a Play review; the user's own comment always comes first."""

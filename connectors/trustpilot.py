@@ -9,7 +9,6 @@ the newest change seen (updatedAt, else createdAt) with the ids at that time.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -20,6 +19,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors import _http
+from connectors._cursor import ChangeCursor
 from connectors.base import Connector
 from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget, SourceSpec
 from monitor.errors import (
@@ -86,9 +86,8 @@ class TrustpilotConnector(Connector):
 
     def fetch(self, cursor: str | None) -> FetchResult:
         """Return reviews written or edited since `cursor`, oldest change first."""
-        state = json.loads(cursor) if cursor else {}
-        since = datetime.fromisoformat(state["modified"]) if "modified" in state else None
-        seen = frozenset(state.get("ids", ()))
+        position = ChangeCursor.parse(cursor)
+        since = position.since
         horizon = since - timedelta(days=self.options.edit_lookback_days) if since else None
         found: dict[str, Mention] = {}
         skipped = 0
@@ -107,8 +106,7 @@ class TrustpilotConnector(Connector):
                     log.warning("%r: skipped a malformed review: %r", self, exc)
                     continue
                 changed = _changed(mention)
-                if since is None or changed > since or (changed == since
-                                                        and mention.id not in seen):
+                if position.is_new(changed, mention.id):
                     found[mention.id] = mention  # pages may overlap when reviews arrive
                 if horizon is not None and mention.published_at < horizon:
                     reached_horizon = True
@@ -118,11 +116,7 @@ class TrustpilotConnector(Connector):
                 break
             url, params = next_url, None  # the link carries the query
         mentions = sorted(found.values(), key=_changed)
-        if mentions:
-            newest = _changed(mentions[-1])
-            ids = {m.id for m in mentions if _changed(m) == newest}
-            cursor = json.dumps({"modified": newest.isoformat(),
-                                 "ids": sorted(ids | seen if newest == since else ids)})
+        cursor = position.advance(mentions, _changed)
         blind_spot = None
         if truncated:
             blind_spot = (f"read {self.options.max_pages} pages without reaching reviews older "

@@ -26,6 +26,7 @@ from googleapiclient.errors import HttpError
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connectors import _http
+from connectors._cursor import ChangeCursor
 from connectors.base import Connector
 from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget, SourceSpec
 from monitor.errors import (
@@ -115,16 +116,14 @@ class YouTubeConnector(Connector):
 
     def fetch(self, cursor: str | None) -> FetchResult:
         """Return comments posted or edited since `cursor`, oldest change first."""
-        state = json.loads(cursor) if cursor else {}
-        since = datetime.fromisoformat(state["modified"]) if "modified" in state else None
-        seen = frozenset(state.get("ids", ()))
+        position = ChangeCursor.parse(cursor)
         feeds = ([{"allThreadsRelatedToChannelId": self.options.channel_id}]
                  if self.options.channel_id else [{"videoId": v} for v in self.options.video_ids])
         found: list[Mention] = []
         skipped = 0
         notes = []
         for feed in feeds:
-            mentions, bad, truncated = self._fetch_feed(feed, since, seen)
+            mentions, bad, truncated = self._fetch_feed(feed, position)
             found += mentions
             skipped += bad
             if truncated:
@@ -132,24 +131,20 @@ class YouTubeConnector(Connector):
                              f"{self.options.max_pages} pages; the older ones were not read "
                              "(raise options.max_pages)")
         found.sort(key=_changed)
-        if found:
-            newest = _changed(found[-1])
-            ids = {m.id for m in found if _changed(m) == newest}
-            cursor = json.dumps({"modified": newest.isoformat(),
-                                 "ids": sorted(ids | seen if newest == since else ids)})
+        cursor = position.advance(found, _changed)
         own = {_handle(h) for h in self.spec.own_handles}
         mentions = [m for m in found if m.author_id != self.options.channel_id
                     and _handle(m.author_handle) not in own]
         return FetchResult(mentions, cursor, skipped, "; ".join(notes) or None)
 
-    def _fetch_feed(self, feed: Mapping[str, str], since: datetime | None,
-                    seen: frozenset[str]) -> tuple[list[Mention], int, bool]:
+    def _fetch_feed(self, feed: Mapping[str, str],
+                    position: ChangeCursor) -> tuple[list[Mention], int, bool]:
         """Read one channel's or video's threads until they reach what we have already."""
         found: list[Mention] = []
         skipped = 0
         token = None
         # Without a cursor, the newest page is the starting point; history is not replayed.
-        for _ in range(self.options.max_pages if since else 1):
+        for _ in range(self.options.max_pages if position.since else 1):
             request = self.client.commentThreads().list(
                 part="snippet", order="time", textFormat="plainText", maxResults=PAGE_SIZE,
                 pageToken=token, **feed)
@@ -163,15 +158,14 @@ class YouTubeConnector(Connector):
                     log.warning("%r: skipped a malformed comment thread: %r", self, exc)
                     continue
                 changed = _changed(mention)
-                if since is None or changed > since or (changed == since
-                                                        and mention.id not in seen):
+                if position.is_new(changed, mention.id):
                     found.append(mention)
                 else:
                     reached_old = True  # newest first: the rest is what we have already
             token = page.get("nextPageToken")
             if reached_old or not token:
                 return found, skipped, False
-        return found, skipped, since is not None
+        return found, skipped, position.since is not None
 
     def _to_mention(self, thread: Mapping[str, Any]) -> Mention:
         """Translate a commentThread into a Mention of its top-level comment."""
