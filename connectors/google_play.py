@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import httplib2
-from google.auth.exceptions import GoogleAuthError, RefreshError
+from google.auth.exceptions import GoogleAuthError
 from google.oauth2 import service_account
 from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors import _http
+from connectors import _google, _http
 from connectors._cursor import ChangeCursor
 from connectors.base import Connector
 from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget, SourceSpec
@@ -188,25 +188,13 @@ class GooglePlayConnector(Connector):
 
     def _execute(self, request: Any, action: str) -> dict[str, Any]:
         """Run one API request, turning Google's failures into ours."""
-        try:
-            result = request.execute()
-        except HttpError as exc:
-            raise self._error(exc, action) from exc
-        except RefreshError as exc:
-            raise AuthError(self.platform, f"Google refused the service account ({exc}); renew "
-                            "service_account_json") from exc
-        except (OSError, httplib2.HttpLib2Error) as exc:
-            raise TemporaryPlatformError(self.platform, "could not reach Google Play "
-                                         f"({type(exc).__name__}); will try again") from exc
-        if not isinstance(result, dict):  # the client hands back a body that is not JSON as is
-            raise TemporaryPlatformError(self.platform, "Google Play answered something that is not "
-                                         "JSON; will try again")
-        return result
+        return _google.execute(request, self.platform, "Google Play", lambda exc: self._error(exc, action),
+                               "Google refused the service account; renew service_account_json")
 
     def _error(self, exc: HttpError, action: str) -> PlatformError:
         """Explain an HTTP error from the Android Publisher API."""
         status = exc.resp.status
-        message, reason = _google_error(exc)
+        message, reason = _google.error_parts(exc)
         if status == 429 or reason in RATE_REASONS:
             return RateLimited(self.platform, _http.retry_after(exc.resp, self._clock()))
         if status == 401:
@@ -254,11 +242,3 @@ def _service_account_info(value: str) -> dict[str, Any]:
     return info
 
 
-def _google_error(exc: HttpError) -> tuple[str, str]:
-    """The message and the first reason of Google's JSON error body."""
-    try:
-        error = json.loads(exc.content)["error"]
-        reasons = error.get("errors") or [{}]
-        return str(error.get("message", "")), str(reasons[0].get("reason", ""))
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return str(exc.resp.reason or ""), ""

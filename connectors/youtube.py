@@ -8,7 +8,6 @@ that time.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -18,14 +17,13 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import httplib2
-from google.auth.exceptions import RefreshError
 from google.oauth2.credentials import Credentials
 from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from connectors import _http
+from connectors import _google, _http
 from connectors._cursor import ChangeCursor
 from connectors.base import Connector
 from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget, SourceSpec
@@ -219,26 +217,14 @@ class YouTubeConnector(Connector):
 
     def _execute(self, request: Any, action: str) -> dict[str, Any]:
         """Run one API request, turning Google's failures into ours."""
-        try:
-            result = request.execute()
-        except HttpError as exc:
-            # Not chained: the HttpError's text holds the request URL, and with it the API key.
-            raise self._error(exc, action) from None
-        except RefreshError as exc:
-            raise AuthError(self.platform, f"Google would not renew the channel's token ({exc});"
-                            " authorise again and renew refresh_token") from exc
-        except (OSError, httplib2.HttpLib2Error) as exc:
-            raise TemporaryPlatformError(self.platform, "could not reach YouTube "
-                                         f"({type(exc).__name__}); will try again") from exc
-        if not isinstance(result, dict):  # the client hands back a body that is not JSON as is
-            raise TemporaryPlatformError(self.platform, "YouTube answered something that is not "
-                                         "JSON; will try again")
-        return result
+        return _google.execute(request, self.platform, "YouTube", lambda exc: self._error(exc, action),
+                               "Google would not renew the channel's token; authorise again and "
+                               "renew refresh_token")
 
     def _error(self, exc: HttpError, action: str) -> PlatformError:
         """Explain an HTTP error from the YouTube Data API."""
         status = exc.resp.status
-        message, reason = _google_error(exc)
+        message, reason = _google.error_parts(exc)
         if reason == "quotaExceeded":
             return RateLimited(self.platform, _until_quota_reset(self._clock()))
         if status == 429 or reason in ("rateLimitExceeded", "userRateLimitExceeded"):
@@ -287,13 +273,4 @@ def _until_quota_reset(now: float) -> float:
     tomorrow = datetime.fromtimestamp(now, zone).date() + timedelta(days=1)
     return datetime.combine(tomorrow, clock_time(), zone).timestamp() - now
 
-
-def _google_error(exc: HttpError) -> tuple[str, str]:
-    """The message and the first reason of Google's JSON error body."""
-    try:
-        error = json.loads(exc.content)["error"]
-        reasons = error.get("errors") or [{}]
-        return str(error.get("message", "")), str(reasons[0].get("reason", ""))
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return str(exc.resp.reason or ""), ""
 
