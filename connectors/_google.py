@@ -1,16 +1,20 @@
-"""What the Google API connectors (Play, YouTube) share: running a request, reading errors."""
+"""What the Google connectors share: running a client request, reading errors and keys.
+
+The client libraries are imported where a request runs, so that Google Business Profile,
+which talks HTTP itself, can read a service account key without them.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
-
-import httplib2
-from google.auth.exceptions import RefreshError
-from googleapiclient.errors import HttpError
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from monitor.errors import AuthError, PlatformError, TemporaryPlatformError
+
+if TYPE_CHECKING:
+    from googleapiclient.errors import HttpError
 
 
 def execute(request: Any, platform: str, title: str, explain: Callable[[HttpError], PlatformError],
@@ -20,6 +24,10 @@ def execute(request: Any, platform: str, title: str, explain: Callable[[HttpErro
     `refused` is the sentence for credentials Google will not renew; `explain` reads an
     HTTP error.
     """
+    import httplib2
+    from google.auth.exceptions import RefreshError
+    from googleapiclient.errors import HttpError
+
     try:
         result = request.execute()
     except HttpError as exc:
@@ -44,3 +52,14 @@ def error_parts(exc: HttpError) -> tuple[str, str]:
         return str(error.get("message", "")), str(reasons[0].get("reason", ""))
     except (ValueError, KeyError, TypeError, AttributeError):
         return str(exc.resp.reason or ""), ""
+
+
+def key_text(value: str, platform: str) -> str:
+    """Return a service account's JSON key, given as the key itself or the path to its file."""
+    if value.lstrip().startswith("{"):
+        return value
+    try:
+        return Path(value).expanduser().read_text(encoding="utf-8")
+    except OSError as exc:
+        raise AuthError(platform, f"service_account_json: cannot read the key file "
+                        f"({exc.strerror}); give the JSON key or its path") from None

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
-from monitor.errors import RateLimited, TemporaryPlatformError
+from connectors._tokens import CachedToken
+from connectors.base import Connector
+from monitor.domain import SourceSpec
+from monitor.errors import PlatformError, RateLimited, ReplyRejected, TemporaryPlatformError
 
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 USER_AGENT = "brand-monitor/0.1 (social listening bot)"
@@ -20,6 +24,38 @@ _EPOCH_FLOOR = 1_000_000_000
 def new_client() -> httpx.Client:
     """Build the client a connector uses when none was given."""
     return httpx.Client(timeout=TIMEOUT, follow_redirects=True, headers={"User-Agent": USER_AGENT})
+
+
+class HttpConnector(Connector):
+    """A connector that talks to its platform with an httpx client and reads a clock.
+
+    `_token` holds the bearer token of the platforms that sign requests with one.
+    """
+
+    def __init__(self, spec: SourceSpec, client: Any = None, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        """Use `client` (an httpx.Client), or build one when first used."""
+        super().__init__(spec, client)
+        self._clock = clock
+        self._token = CachedToken()
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._client is None:
+            self._client = new_client()
+        return self._client
+
+    def _refusal(self, response: httpx.Response, message: str, action: str, *, api: str,
+                 store: str, check: str) -> PlatformError:
+        """Explain an HTTP error of the platform's API; see `refusal`."""
+        status = response.status_code
+        return refusal(self.platform, status, message, action, api=api, store=store, check=check,
+                       retry=lambda: retry_after(response.headers, self._clock()),
+                       auth=lambda: self._auth_error(status, message, action))
+
+    def _auth_error(self, status: int, message: str, action: str) -> PlatformError | None:
+        """Explain the platform's refusal of the credentials; None for other statuses."""
+        return None
 
 
 def retry_after(headers: Mapping[str, str], now: float) -> float | None:
@@ -73,3 +109,50 @@ def get(client: httpx.Client, platform: str, url: str, *, now: float,
 
 def _host(url: str) -> str:
     return httpx.URL(url).host or url
+
+
+def send(client: httpx.Client, platform: str, title: str, method: str, url: str,
+         **kwargs: Any) -> httpx.Response:
+    """Send one request; a dropped connection is a passing fault, any status comes back."""
+    try:
+        return client.request(method, url, **kwargs)
+    except httpx.TransportError as exc:
+        raise TemporaryPlatformError(platform, f"could not reach {title} "
+                                     f"({type(exc).__name__}); will try again") from exc
+
+
+def json_page(response: httpx.Response, platform: str, title: str) -> dict[str, Any]:
+    """The JSON object of a page; a proxy's HTML page or a truncated body is a passing fault."""
+    try:
+        page = response.json()
+    except ValueError:
+        page = None
+    if not isinstance(page, dict):
+        raise TemporaryPlatformError(platform, f"{title} answered something that is not a JSON "
+                                     "page; will try again")
+    return page
+
+
+def refusal(platform: str, status: int, message: str, action: str, *, api: str, store: str,
+            check: str, retry: Callable[[], float | None],
+            auth: Callable[[], PlatformError | None], limited: bool = False) -> PlatformError:
+    """Explain an HTTP error status of a review platform's API.
+
+    `api` names the API and `store` the place the review lives; `auth` explains the refusals
+    of credentials (None for the other statuses); `check` names the options to check when
+    the request was refused; `limited` marks a rate limit the status alone does not show.
+    """
+    if status == 429 or limited:
+        return RateLimited(platform, retry())
+    if status >= 500:
+        return TemporaryPlatformError(platform, f"{api} failed ({status}: {message}); "
+                                      "will try again")
+    refused = auth()
+    if refused is not None:
+        return refused
+    if action == "reply":
+        if status == 404:
+            return ReplyRejected(platform, f"the review no longer exists on {store}")
+        return ReplyRejected(platform, f"{store} refused the reply: {message}")
+    return PlatformError(platform, f"{api} refused the request ({status}: {message}); "
+                         f"check {check}")

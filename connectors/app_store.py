@@ -9,8 +9,7 @@ at that time. Apple reports no time of change, so edits are not seen (see blind_
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,15 +19,12 @@ import jwt
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors import _http
-from connectors._cursor import ChangeCursor
-from connectors.base import Connector
-from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget, SourceSpec
+from connectors._cursor import ChangeCursor, gather
+from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget
 from monitor.errors import (
     AuthError,
     PlatformError,
-    RateLimited,
     ReplyRejected,
-    TemporaryPlatformError,
 )
 
 log = logging.getLogger(__name__)
@@ -53,7 +49,7 @@ class AppStoreOptions(BaseModel):
     max_pages: int = Field(default=5, ge=1, le=100, description="pages of 200 per app and poll")
 
 
-class AppStoreConnector(Connector):
+class AppStoreConnector(_http.HttpConnector):
     """Written reviews of the brand's iOS apps; a reply is the developer response under it."""
 
     platform: ClassVar[str] = "app_store"
@@ -67,62 +63,31 @@ class AppStoreConnector(Connector):
         "replied is not seen again; star ratings without a written review are not in the API."
     )
 
-    def __init__(self, spec: SourceSpec, client: Any = None, *,
-                 clock: Callable[[], float] = time.time) -> None:
-        """Use `client` (an httpx.Client), or build one when first used."""
-        super().__init__(spec, client)
-        self._clock = clock
-        self._token: tuple[str, float] | None = None
-
-    @property
-    def client(self) -> httpx.Client:
-        if self._client is None:
-            self._client = _http.new_client()
-        return self._client
-
     def fetch(self, cursor: str | None) -> FetchResult:
         """Return reviews written since `cursor`, oldest first."""
         position = ChangeCursor.parse(cursor)
-        found: list[Mention] = []
-        skipped = 0
-        notes = []
-        for app_id in self.options.app_ids:
-            mentions, bad, truncated = self._fetch_app(app_id, position)
-            found += mentions
-            skipped += bad
-            if truncated:
-                notes.append(f"app {app_id}: more new reviews than {self.options.max_pages} "
-                             "pages; the older ones were not read (raise options.max_pages)")
-        found.sort(key=lambda m: m.published_at)
-        return FetchResult(found, position.advance(found, lambda m: m.published_at), skipped,
+        found, skipped, notes = gather(
+            self.options.app_ids, lambda app_id: self._fetch_app(app_id, position),
+            lambda app_id: f"app {app_id}", "new reviews", self.options.max_pages, _created)
+        return FetchResult(found, position.advance(found, _created), skipped,
                            "; ".join(notes) or None)
 
     def _fetch_app(self, app_id: str, position: ChangeCursor) -> tuple[list[Mention], int, bool]:
         """Read one app's pages, newest first, until they reach reviews already read."""
-        found: list[Mention] = []
-        skipped = 0
-        url = API_URL["reviews"].format(app_id=app_id)
-        params: dict[str, Any] | None = {"sort": "-createdDate", "limit": PAGE_SIZE}
-        # Without a cursor, the newest page is the starting point; history is not replayed.
-        for _ in range(self.options.max_pages if position.since else 1):
-            page = _page(self._send("GET", url, "read reviews", params=params))
-            reached_old = False
-            for item in page.get("data") or []:
-                try:
-                    mention = self._to_mention(item, app_id)
-                except (KeyError, TypeError, ValueError) as exc:
-                    skipped += 1
-                    log.warning("%r: skipped a malformed review of app %s: %r", self, app_id, exc)
-                    continue
-                if position.is_new(mention.published_at, mention.id):
-                    found.append(mention)
-                else:
-                    reached_old = True  # newest first: the rest is what we have already
-            next_url = (page.get("links") or {}).get("next")
-            if reached_old or not next_url:
-                return found, skipped, False
-            url, params = next_url, None  # the link carries the query
-        return found, skipped, position.since is not None
+        def page(next_url: str | None) -> tuple[list[Any], str | None]:
+            # The next link carries the query.
+            url, params = ((next_url, None) if next_url else
+                           (API_URL["reviews"].format(app_id=app_id),
+                            {"sort": "-createdDate", "limit": PAGE_SIZE}))
+            body = _http.json_page(self._send("GET", url, "read reviews", params=params),
+                                   self.platform, "App Store Connect")
+            return body.get("data") or [], (body.get("links") or {}).get("next")
+
+        return position.newest_first(
+            self.options.max_pages, page, lambda item: self._to_mention(item, app_id),
+            lambda exc: log.warning("%r: skipped a malformed review of app %s: %r", self,
+                                    app_id, exc),
+            _created)
 
     def _to_mention(self, item: Mapping[str, Any], app_id: str) -> Mention:
         """Translate a customerReviews resource into a Mention."""
@@ -170,9 +135,10 @@ class AppStoreConnector(Connector):
 
     def _bearer(self) -> str:
         """Sign a new ES256 token when the one we hold has less than a minute left."""
-        now = self._clock()
-        if self._token is not None and now < self._token[1] - 60:
-            return self._token[0]
+        return self._token.get(self._clock(), self._sign)
+
+    def _sign(self, now: float) -> tuple[str, float]:
+        """Sign an ES256 token for App Store Connect, valid for TOKEN_SECONDS."""
         creds = self.spec.credentials
         expires = int(now) + TOKEN_SECONDS
         claims = {"iss": creds["issuer_id"], "iat": int(now), "exp": expires, "aud": AUDIENCE}
@@ -183,44 +149,33 @@ class AppStoreConnector(Connector):
             raise AuthError(self.platform, f"private_key is not a usable .p8 key ({exc}); "
                             "download a new key in App Store Connect > Users and Access > "
                             "Integrations") from None
-        self._token = (token, expires)
-        return token
+        return token, expires
 
     def _send(self, method: str, url: str, action: str, **kwargs: Any) -> httpx.Response:
         """Send one signed request; raise ours for every failure."""
         headers = {"Authorization": f"Bearer {self._bearer()}"}
-        try:
-            response = self.client.request(method, url, headers=headers, **kwargs)
-        except httpx.TransportError as exc:
-            raise TemporaryPlatformError(self.platform, "could not reach App Store Connect "
-                                         f"({type(exc).__name__}); will try again") from exc
+        response = _http.send(self.client, self.platform, "App Store Connect", method, url,
+                              headers=headers, **kwargs)
         if response.is_success:
             return response
         raise self._error(response, action)
 
     def _error(self, response: httpx.Response, action: str) -> PlatformError:
         """Explain an HTTP error from App Store Connect."""
-        status = response.status_code
-        detail = _apple_error(response)
-        if status == 429:
-            return RateLimited(self.platform, _http.retry_after(response.headers, self._clock()))
+        return self._refusal(response, _apple_error(response), action, api="App Store Connect",
+                             store="the App Store", check="options.app_ids")
+
+    def _auth_error(self, status: int, message: str, action: str) -> PlatformError | None:
+        """Explain App Store Connect's refusal of the API key; None for other statuses."""
         if status == 401:
-            self._token = None
+            self._token.drop()
             return AuthError(self.platform, f"App Store Connect refused the API key (401: "
-                             f"{detail}); check key_id and issuer_id, and renew private_key if "
+                             f"{message}); check key_id and issuer_id, and renew private_key if "
                              "the key was revoked")
         if status == 403:
-            return AuthError(self.platform, f"the API key may not {action} (403: {detail}); "
+            return AuthError(self.platform, f"the API key may not {action} (403: {message}); "
                              "give it the Customer Support, App Manager or Admin role")
-        if status >= 500:
-            return TemporaryPlatformError(self.platform, f"App Store Connect failed ({status}: "
-                                          f"{detail}); will try again")
-        if action == "reply":
-            if status == 404:
-                return ReplyRejected(self.platform, "the review no longer exists on the App Store")
-            return ReplyRejected(self.platform, f"the App Store refused the reply: {detail}")
-        return PlatformError(self.platform, f"App Store Connect refused the request ({status}: "
-                             f"{detail}); check options.app_ids")
+        return None
 
 
 def _private_key(value: str) -> str:
@@ -243,13 +198,7 @@ def _apple_error(response: httpx.Response) -> str:
         return response.reason_phrase
 
 
-def _page(response: httpx.Response) -> dict[str, Any]:
-    """The JSON object of a page; a proxy's HTML page or a truncated body is a passing fault."""
-    try:
-        page = response.json()
-    except ValueError:
-        page = None
-    if not isinstance(page, dict):
-        raise TemporaryPlatformError("app_store", "App Store Connect answered something that is not a JSON "
-                                     "page; will try again")
-    return page
+
+def _created(mention: Mention) -> datetime:
+    """Apple gives no time of change: a review is as new as its writing."""
+    return mention.published_at

@@ -29,6 +29,7 @@ from atproto_client.utils.facet_detection import detect_facets
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors._http import TIMEOUT, retry_after
+from connectors._query import search_query
 from connectors.base import Connector
 from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget, SourceSpec
 from monitor.errors import (
@@ -144,7 +145,8 @@ class BlueskyConnector(Connector):
     def fetch(self, cursor: str | None) -> FetchResult:
         """Return posts since the cursor's time, oldest first, and the newest time seen."""
         since, seen = _load(cursor)
-        params: dict[str, Any] = {"q": self._query(), "sort": "latest", "limit": PAGE}
+        params: dict[str, Any] = {"q": search_query(self.platform, self.spec), "sort": "latest",
+                                  "limit": PAGE}
         if since:
             params["since"] = since
         posts: list[Any] = []
@@ -169,13 +171,6 @@ class BlueskyConnector(Connector):
             raise TemporaryPlatformError(self.platform, "Bluesky answered a search with something "
                                          "other than JSON; will try again")
         return content
-
-    def _query(self) -> str:
-        query = self.spec.query.strip() or next(iter(self.spec.keywords), "")
-        if not query:
-            raise PlatformError(self.platform, "nothing to search for: give the source a query: "
-                                "or the brand keywords:")
-        return query
 
     def _collect(self, posts: list[Any], since: str | None, seen: set[str],
                  truncated: bool) -> FetchResult:

@@ -14,24 +14,20 @@ import logging
 import math
 import time
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from connectors import _http
-from connectors._cursor import ChangeCursor
-from connectors.base import Connector
-from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget, SourceSpec
+from connectors import _google, _http
+from connectors._cursor import ChangeCursor, gather, last_change
+from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget
 from monitor.errors import (
     AuthError,
     PlatformError,
-    RateLimited,
     ReplyRejected,
-    TemporaryPlatformError,
 )
 
 log = logging.getLogger(__name__)
@@ -61,7 +57,7 @@ class GoogleBusinessOptions(BaseModel):
     max_pages: int = Field(default=5, ge=1, le=100, description="pages of 50 per location and poll")
 
 
-class GoogleBusinessConnector(Connector):
+class GoogleBusinessConnector(_http.HttpConnector):
     """Reviews of the brand's Business Profile locations; a reply is the owner's response."""
 
     platform: ClassVar[str] = "google_business"
@@ -72,19 +68,6 @@ class GoogleBusinessConnector(Connector):
     can_reply: ClassVar[bool] = True
     reply_limit: ClassVar[int | None] = 4096
 
-    def __init__(self, spec: SourceSpec, client: Any = None, *,
-                 clock: Callable[[], float] = time.time) -> None:
-        """Use `client` (an httpx.Client), or build one when first used."""
-        super().__init__(spec, client)
-        self._clock = clock
-        self._token: tuple[str, float] | None = None
-
-    @property
-    def client(self) -> httpx.Client:
-        if self._client is None:
-            self._client = _http.new_client()
-        return self._client
-
     def count_length(self, text: str) -> int:
         """Count UTF-8 bytes: Google caps a reply at 4096 bytes, not characters."""
         return len(unicodedata.normalize("NFC", text).encode("utf-8"))
@@ -92,48 +75,28 @@ class GoogleBusinessConnector(Connector):
     def fetch(self, cursor: str | None) -> FetchResult:
         """Return reviews written or changed since `cursor`, oldest change first."""
         position = ChangeCursor.parse(cursor)
-        found: list[Mention] = []
-        skipped = 0
-        notes = []
-        for location in self.options.locations:
-            mentions, bad, truncated = self._fetch_location(location, position)
-            found += mentions
-            skipped += bad
-            if truncated:
-                notes.append(f"{location}: more changed reviews than {self.options.max_pages} "
-                             "pages; the older ones were not read (raise options.max_pages)")
-        found.sort(key=_changed)
-        cursor = position.advance(found, _changed)
+        found, skipped, notes = gather(
+            self.options.locations, lambda location: self._fetch_location(location, position),
+            str, "changed reviews", self.options.max_pages, last_change)
+        cursor = position.advance(found, last_change)
         return FetchResult(found, cursor, skipped, "; ".join(notes) or None)
 
     def _fetch_location(self, location: str,
                         position: ChangeCursor) -> tuple[list[Mention], int, bool]:
         """Read one location's pages until they reach reviews unchanged since `since`."""
-        found: list[Mention] = []
-        skipped = 0
-        params: dict[str, Any] = {"pageSize": PAGE_SIZE, "orderBy": "updateTime desc"}
-        # Without a cursor, the newest page is the starting point; history is not replayed.
-        for _ in range(self.options.max_pages if position.since else 1):
-            page = _page(self._send("GET", API_URL["reviews"].format(location=location),
-                                    "read reviews", params=params))
-            reached_old = False
-            for item in page.get("reviews") or []:
-                try:
-                    mention = self._to_mention(item, location)
-                except (KeyError, TypeError, ValueError) as exc:
-                    skipped += 1
-                    log.warning("%r: skipped a malformed review of %s: %r", self, location, exc)
-                    continue
-                changed = _changed(mention)
-                if position.is_new(changed, mention.id):
-                    found.append(mention)
-                else:
-                    reached_old = True  # newest change first: the rest is what we have already
-            token = page.get("nextPageToken")
-            if reached_old or not token:
-                return found, skipped, False
-            params = {**params, "pageToken": token}
-        return found, skipped, position.since is not None
+        def page(token: str | None) -> tuple[list[Any], str | None]:
+            params = {"pageSize": PAGE_SIZE, "orderBy": "updateTime desc",
+                      **({"pageToken": token} if token else {})}
+            body = _http.json_page(self._send("GET", API_URL["reviews"].format(location=location),
+                                              "read reviews", params=params),
+                                   self.platform, "Google")
+            return body.get("reviews") or [], body.get("nextPageToken")
+
+        return position.newest_first(
+            self.options.max_pages, page, lambda item: self._to_mention(item, location),
+            lambda exc: log.warning("%r: skipped a malformed review of %s: %r", self, location,
+                                    exc),
+            last_change)
 
     def _to_mention(self, review: Mapping[str, Any], location: str) -> Mention:
         """Translate a v4 Review; a rating without words arrives with no comment."""
@@ -170,21 +133,20 @@ class GoogleBusinessConnector(Connector):
 
     def _bearer(self) -> str:
         """Return an access token, renewing it a minute before it lapses where we can."""
-        now = self._clock()
-        if self._token is not None and now < self._token[1] - 60:
-            return self._token[0]
+        return self._token.get(self._clock(), self._new_token)
+
+    def _new_token(self, now: float) -> tuple[str, float]:
+        """Get an access token from whichever credential the source gives."""
         creds = self.spec.credentials
         if creds.get("refresh_token"):
-            self._token = self._refresh(creds, now)
-        elif creds.get("service_account_json"):
-            self._token = _service_account_token(creds["service_account_json"])
-        elif creds.get("access_token"):
-            self._token = (creds["access_token"], math.inf)
-        else:
-            raise AuthError(self.platform, "no credentials: map credentials.refresh_token, "
-                            "client_id and client_secret (or service_account_json, or "
-                            "access_token) to environment variables")
-        return self._token[0]
+            return self._refresh(creds, now)
+        if creds.get("service_account_json"):
+            return _service_account_token(creds["service_account_json"])
+        if creds.get("access_token"):
+            return creds["access_token"], math.inf
+        raise AuthError(self.platform, "no credentials: map credentials.refresh_token, "
+                        "client_id and client_secret (or service_account_json, or "
+                        "access_token) to environment variables")
 
     def _refresh(self, creds: Mapping[str, str], now: float) -> tuple[str, float]:
         """Trade the refresh token for an access token at Google's OAuth endpoint."""
@@ -208,7 +170,7 @@ class GoogleBusinessConnector(Connector):
         headers = {"Authorization": f"Bearer {self._bearer()}"}
         response = self._request(method, url, headers=headers, **kwargs)
         if response.status_code == 401 and self._renewable():
-            self._token = None
+            self._token.drop()
             headers = {"Authorization": f"Bearer {self._bearer()}"}
             response = self._request(method, url, headers=headers, **kwargs)
         self._raise_for_status(response, action)
@@ -220,43 +182,27 @@ class GoogleBusinessConnector(Connector):
         return next((n for n in ("refresh_token", "service_account_json") if creds.get(n)), None)
 
     def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        try:
-            return self.client.request(method, url, **kwargs)
-        except httpx.TransportError as exc:
-            raise TemporaryPlatformError(self.platform, "could not reach Google "
-                                         f"({type(exc).__name__}); will try again") from exc
+        return _http.send(self.client, self.platform, "Google", method, url, **kwargs)
 
     def _raise_for_status(self, response: httpx.Response, action: str) -> None:
         """Explain an HTTP error from the Business Profile API."""
-        status = response.status_code
-        if response.is_success:
-            return
-        message = _message(response)
-        if status == 429:
-            raise RateLimited(self.platform, _http.retry_after(response.headers, self._clock()))
-        if status >= 500:
-            raise TemporaryPlatformError(self.platform, f"Google failed ({status}: {message}); "
-                                         "will try again")
+        if not response.is_success:
+            raise self._refusal(response, _message(response), action, api="Google",
+                                store="Google", check="options.locations")
+
+    def _auth_error(self, status: int, message: str, action: str) -> PlatformError | None:
+        """Explain Google's refusal of the token or account; None for other statuses."""
         if status == 401:
-            self._token = None
+            self._token.drop()
             which = self._renewable() or ("access_token (it lasts an hour; map refresh_token, "
                                           "client_id and client_secret so it renews itself)")
-            raise AuthError(self.platform, f"Google rejected the token (401: {message}); "
-                            f"renew {which}")
+            return AuthError(self.platform, f"Google rejected the token (401: {message}); "
+                             f"renew {which}")
         if status == 403:
-            raise AuthError(self.platform, f"the Google account may not {action} (403: "
-                            f"{message}); make it an owner or manager of the profile and check "
-                            "that the project was granted Business Profile API access")
-        if action == "reply":
-            if status == 404:
-                raise ReplyRejected(self.platform, "the review no longer exists on Google")
-            raise ReplyRejected(self.platform, f"Google refused the reply: {message}")
-        raise PlatformError(self.platform, f"Google refused the request ({status}: {message}); "
-                            "check options.locations")
-
-
-def _changed(mention: Mention) -> datetime:
-    return mention.edited_at or mention.published_at
+            return AuthError(self.platform, f"the Google account may not {action} (403: "
+                             f"{message}); make it an owner or manager of the profile and check "
+                             "that the project was granted Business Profile API access")
+        return None
 
 
 def _service_account_token(value: str) -> tuple[str, float]:
@@ -268,13 +214,7 @@ def _service_account_token(value: str) -> tuple[str, float]:
     except ImportError:
         raise AuthError("google_business", "service_account_json needs google-auth: pip "
                         "install google-auth requests, or use a refresh_token") from None
-    text = value
-    if not value.lstrip().startswith("{"):
-        try:
-            text = Path(value).expanduser().read_text(encoding="utf-8")
-        except OSError as exc:
-            raise AuthError("google_business", f"service_account_json: cannot read the key "
-                            f"file ({exc.strerror}); give the JSON key or its path") from None
+    text = _google.key_text(value, "google_business")
     try:
         creds = service_account.Credentials.from_service_account_info(json.loads(text),
                                                                       scopes=[SCOPE])
@@ -303,14 +243,3 @@ def _message(response: httpx.Response) -> str:
             return error
     return response.reason_phrase
 
-
-def _page(response: httpx.Response) -> dict[str, Any]:
-    """The JSON object of a page; a proxy's HTML page or a truncated body is a passing fault."""
-    try:
-        page = response.json()
-    except ValueError:
-        page = None
-    if not isinstance(page, dict):
-        raise TemporaryPlatformError("google_business", "Google answered something that is not a JSON "
-                                     "page; will try again")
-    return page

@@ -14,7 +14,6 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, ClassVar
 
 import httplib2
@@ -26,15 +25,13 @@ from googleapiclient.errors import HttpError
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors import _google, _http
-from connectors._cursor import ChangeCursor
+from connectors._cursor import MALFORMED, ChangeCursor, gather, last_change
 from connectors.base import Connector
 from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget, SourceSpec
 from monitor.errors import (
     AuthError,
     PlatformError,
-    RateLimited,
     ReplyRejected,
-    TemporaryPlatformError,
 )
 
 log = logging.getLogger(__name__)
@@ -102,46 +99,25 @@ class GooglePlayConnector(Connector):
             notes.append(f"no successful poll since {polled[:16]} UTC and Google Play "
                          "lists only the last seven days, so the reviews written or changed "
                          f"before {now - WINDOW:%Y-%m-%dT%H:%M} UTC were missed")
-        found: list[Mention] = []
-        skipped = 0
-        for package in self.options.package_names:
-            mentions, bad, truncated = self._fetch_app(package, position)
-            found += mentions
-            skipped += bad
-            if truncated:
-                notes.append(f"{package}: more changed reviews than {self.options.max_pages} "
-                             "pages; the older ones were not read (raise options.max_pages)")
-        found.sort(key=_changed)
-        return FetchResult(found, position.advance(found, _changed, polled=now.isoformat()), skipped,
-                           "; ".join(notes) or None)
+        found, skipped, more = gather(
+            self.options.package_names, lambda package: self._fetch_app(package, position),
+            str, "changed reviews", self.options.max_pages, last_change)
+        return FetchResult(found, position.advance(found, last_change, polled=now.isoformat()),
+                           skipped, "; ".join(notes + more) or None)
 
     def _fetch_app(self, package: str, position: ChangeCursor) -> tuple[list[Mention], int, bool]:
         """Read one app's pages until they reach reviews already read."""
-        found: list[Mention] = []
-        skipped = 0
-        token = None
-        # Without a cursor, the newest page is the starting point; history is not replayed.
-        for _ in range(self.options.max_pages if position.since else 1):
-            request = self.client.reviews().list(packageName=package, maxResults=PAGE_SIZE,
-                                                 token=token)
-            page = self._execute(request, "read reviews")
-            reached_old = False
-            for item in page.get("reviews") or []:
-                try:
-                    mention = self._to_mention(item, package)
-                except (KeyError, TypeError, ValueError, IndexError) as exc:
-                    skipped += 1
-                    log.warning("%r: skipped a malformed review of %s: %r", self, package, exc)
-                    continue
-                changed = _changed(mention)
-                if position.is_new(changed, mention.id):
-                    found.append(mention)
-                else:
-                    reached_old = True  # newest change first: the rest is what we have already
-            token = (page.get("tokenPagination") or {}).get("nextPageToken")
-            if reached_old or not token:
-                return found, skipped, False
-        return found, skipped, position.since is not None
+        def page(token: str | None) -> tuple[list[Any], str | None]:
+            body = self._execute(self.client.reviews().list(
+                packageName=package, maxResults=PAGE_SIZE, token=token), "read reviews")
+            return body.get("reviews") or [], (body.get("tokenPagination") or {}).get(
+                "nextPageToken")
+
+        return position.newest_first(
+            self.options.max_pages, page, lambda item: self._to_mention(item, package),
+            lambda exc: log.warning("%r: skipped a malformed review of %s: %r", self, package,
+                                    exc),
+            last_change, (*MALFORMED, IndexError))
 
     def _to_mention(self, review: Mapping[str, Any], package: str) -> Mention:
         """Translate a Play review; the user's own comment always comes first."""
@@ -195,8 +171,14 @@ class GooglePlayConnector(Connector):
         """Explain an HTTP error from the Android Publisher API."""
         status = exc.resp.status
         message, reason = _google.error_parts(exc)
-        if status == 429 or reason in RATE_REASONS:
-            return RateLimited(self.platform, _http.retry_after(exc.resp, self._clock()))
+        return _http.refusal(
+            self.platform, status, message, action, api="Google Play", store="Google Play",
+            check="options.package_names", limited=reason in RATE_REASONS,
+            retry=lambda: _http.retry_after(exc.resp, self._clock()),
+            auth=lambda: self._auth_error(status, message, action))
+
+    def _auth_error(self, status: int, message: str, action: str) -> PlatformError | None:
+        """Explain Google's refusal of the service account; None for other statuses."""
         if status == 401:
             return AuthError(self.platform, f"Google rejected the service account (401: "
                              f"{message}); renew service_account_json")
@@ -204,19 +186,7 @@ class GooglePlayConnector(Connector):
             return AuthError(self.platform, f"the service account may not {action} (403: "
                              f"{message}); in Play Console > Users and permissions, give it "
                              "'Reply to reviews' for this app, or renew service_account_json")
-        if status >= 500:
-            return TemporaryPlatformError(self.platform, f"Google Play failed ({status}: "
-                                          f"{message}); will try again")
-        if action == "reply":
-            if status == 404:
-                return ReplyRejected(self.platform, "the review no longer exists on Google Play")
-            return ReplyRejected(self.platform, f"Google Play refused the reply: {message}")
-        return PlatformError(self.platform, f"Google Play refused the request ({status}: "
-                             f"{message}); check options.package_names")
-
-
-def _changed(mention: Mention) -> datetime:
-    return mention.edited_at or mention.published_at
+        return None
 
 
 def _timestamp(value: Mapping[str, Any]) -> datetime:
@@ -227,15 +197,8 @@ def _timestamp(value: Mapping[str, Any]) -> datetime:
 
 def _service_account_info(value: str) -> dict[str, Any]:
     """Accept the key file's JSON itself or the path to it."""
-    text = value
-    if not value.lstrip().startswith("{"):
-        try:
-            text = Path(value).expanduser().read_text(encoding="utf-8")
-        except OSError as exc:
-            raise AuthError("google_play", f"service_account_json: cannot read the key file "
-                            f"({exc.strerror}); give the JSON key or its path") from None
     try:
-        info: dict[str, Any] = json.loads(text)
+        info: dict[str, Any] = json.loads(_google.key_text(value, "google_play"))
     except json.JSONDecodeError:
         raise AuthError("google_play", "service_account_json is not valid JSON; download the "
                         "key again (Google Cloud > IAM > Service accounts > Keys)") from None

@@ -8,18 +8,16 @@ No credentials. The cursor is the newest item's `created_at_i` (Unix seconds), s
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors import _http
 from connectors._html import html_to_text
-from connectors.base import Connector
-from monitor.domain import FetchResult, Mention, SourceSpec
+from connectors._query import search_query
+from monitor.domain import FetchResult, Mention
 from monitor.errors import PlatformError
 
 log = logging.getLogger(__name__)
@@ -40,7 +38,7 @@ class HackerNewsOptions(BaseModel):
     hits_per_page: int = Field(default=50, ge=1, le=1000)
 
 
-class HackerNewsConnector(Connector):
+class HackerNewsConnector(_http.HttpConnector):
     """Hacker News stories and comments matching the query; read only."""
 
     platform: ClassVar[str] = "hackernews"
@@ -48,22 +46,11 @@ class HackerNewsConnector(Connector):
     Options: ClassVar[type[BaseModel]] = HackerNewsOptions
     can_reply: ClassVar[bool] = False
 
-    def __init__(self, spec: SourceSpec, client: Any = None, *,
-                 clock: Callable[[], float] = time.time) -> None:
-        """Use `client` (an httpx.Client), or build one when first used."""
-        super().__init__(spec, client)
-        self._clock = clock
-
-    @property
-    def client(self) -> httpx.Client:
-        if self._client is None:
-            self._client = _http.new_client()
-        return self._client
-
     def fetch(self, cursor: str | None) -> FetchResult:
         """Return items created after `cursor` (Unix seconds), oldest first, and the newest time."""
         since = _since(cursor)
-        params: dict[str, Any] = {"query": self._query(), "tags": "(story,comment)",
+        params: dict[str, Any] = {"query": search_query(self.platform, self.spec),
+                                  "tags": "(story,comment)",
                                   "hitsPerPage": self.options.hits_per_page}
         if since is not None:
             params["numericFilters"] = f"created_at_i>{since}"
@@ -79,13 +66,6 @@ class HackerNewsConnector(Connector):
         else:
             truncated = since is not None
         return self._collect(hits, since, truncated)
-
-    def _query(self) -> str:
-        query = self.spec.query.strip() or next(iter(self.spec.keywords), "")
-        if not query:
-            raise PlatformError(self.platform, "nothing to search for: give the source a query: "
-                                "or the brand keywords:")
-        return query
 
     def _page(self, params: Mapping[str, Any]) -> dict[str, Any]:
         url = API_URL["search_by_date"]

@@ -34,6 +34,7 @@ from mastodon import (
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors._html import html_to_text
+from connectors._query import source_query
 from connectors.base import Connector
 from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget, SourceSpec
 from monitor.errors import (
@@ -138,7 +139,7 @@ class MastodonConnector(Connector):
     def fetch(self, cursor: str | None) -> FetchResult:
         """Return statuses newer than the cursor's ids, oldest first, and the newest ids."""
         state = _load(cursor)
-        query = self.spec.query.strip() or next(iter(self.spec.keywords), "")
+        query = source_query(self.spec)
         searched = bool(self._token and query)
         statuses: list[tuple[str, Any]] = []
         truncated = False

@@ -27,6 +27,7 @@ from praw.exceptions import RedditAPIException
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors._http import retry_after
+from connectors._query import search_query
 from connectors.base import Connector
 from monitor import __version__
 from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget, SourceSpec
@@ -126,7 +127,7 @@ class RedditConnector(Connector):
         """Return posts (and comments) since `cursor`, oldest first, and the newest created_utc."""
         since = float(cursor) - OVERLAP if cursor else None
         where = "+".join(self.options.subreddits) or "all"
-        query = self.spec.query.strip() or _query_from_keywords(self.spec.keywords)
+        query = search_query(self.platform, self.spec, _query_from_keywords)
         search: dict[str, str | int] = {"q": query, "sort": "new", "t": "all", "type": "link",
                                         "limit": PAGE_SIZE}
         if self.options.subreddits:
@@ -265,9 +266,7 @@ def _refusal(errors: list[tuple[str, str]]) -> PlatformError:
 
 
 def _query_from_keywords(keywords: tuple[str, ...]) -> str:
-    if not keywords:
-        raise PlatformError("reddit", "nothing to search for: give the source a query: "
-                            "or the brand keywords:")
+    """Build a search query: any keyword, quoted."""
     return " OR ".join(f'"{k}"' for k in keywords)
 
 

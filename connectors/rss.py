@@ -11,21 +11,18 @@ from __future__ import annotations
 import calendar
 import json
 import logging
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import feedparser
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors import _http
 from connectors._html import html_to_text
-from connectors.base import Connector
-from monitor.domain import FetchResult, Mention, SourceSpec
+from monitor.domain import FetchResult, Mention
 from monitor.errors import PlatformError
 
 log = logging.getLogger(__name__)
@@ -74,7 +71,7 @@ class _Unreadable(Exception):
     """One feed failed in a way that retrying soon will not fix (gone, not a feed)."""
 
 
-class RssConnector(Connector):
+class RssConnector(_http.HttpConnector):
     """Entries of RSS and Atom feeds; read only."""
 
     platform: ClassVar[str] = "rss"
@@ -84,18 +81,6 @@ class RssConnector(Connector):
     blind_spot: ClassVar[str | None] = (
         "a feed lists only its latest entries, and Google Alerts picks only part of the web; "
         "what a feed drops between two polls is never seen")
-
-    def __init__(self, spec: SourceSpec, client: Any = None, *,
-                 clock: Callable[[], float] = time.time) -> None:
-        """Use `client` (an httpx.Client), or build one when first used."""
-        super().__init__(spec, client)
-        self._clock = clock
-
-    @property
-    def client(self) -> httpx.Client:
-        if self._client is None:
-            self._client = _http.new_client()
-        return self._client
 
     def fetch(self, cursor: str | None) -> FetchResult:
         """Return entries newer than each feed's last newest entry, oldest first."""

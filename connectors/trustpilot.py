@@ -10,8 +10,7 @@ the newest change seen (updatedAt, else createdAt) with the ids at that time.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -19,15 +18,12 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors import _http
-from connectors._cursor import ChangeCursor
-from connectors.base import Connector
-from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget, SourceSpec
+from connectors._cursor import ChangeCursor, last_change, translate
+from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget
 from monitor.errors import (
     AuthError,
     PlatformError,
-    RateLimited,
     ReplyRejected,
-    TemporaryPlatformError,
 )
 
 log = logging.getLogger(__name__)
@@ -55,7 +51,7 @@ class TrustpilotOptions(BaseModel):
     max_pages: int = Field(default=5, ge=1, le=100, description="pages of 100 per poll")
 
 
-class TrustpilotConnector(Connector):
+class TrustpilotConnector(_http.HttpConnector):
     """Reviews of the brand's Trustpilot business unit; a reply is the company reply."""
 
     platform: ClassVar[str] = "trustpilot"
@@ -71,19 +67,6 @@ class TrustpilotConnector(Connector):
         "reviews written within options.edit_lookback_days (14 days unless set)."
     )
 
-    def __init__(self, spec: SourceSpec, client: Any = None, *,
-                 clock: Callable[[], float] = time.time) -> None:
-        """Use `client` (an httpx.Client), or build one when first used."""
-        super().__init__(spec, client)
-        self._clock = clock
-        self._token: tuple[str, float] | None = None
-
-    @property
-    def client(self) -> httpx.Client:
-        if self._client is None:
-            self._client = _http.new_client()
-        return self._client
-
     def fetch(self, cursor: str | None) -> FetchResult:
         """Return reviews written or edited since `cursor`, oldest change first."""
         position = ChangeCursor.parse(cursor)
@@ -96,27 +79,23 @@ class TrustpilotConnector(Connector):
         truncated = since is not None
         # Without a cursor, the newest page is the starting point; history is not replayed.
         for _ in range(self.options.max_pages if since else 1):
-            page = _page(self._send("GET", url, "read reviews", params=params))
-            reached_horizon = False
-            for item in page.get("reviews") or []:
-                try:
-                    mention = self._to_mention(item)
-                except (KeyError, TypeError, ValueError) as exc:
-                    skipped += 1
-                    log.warning("%r: skipped a malformed review: %r", self, exc)
-                    continue
-                changed = _changed(mention)
-                if position.is_new(changed, mention.id):
-                    found[mention.id] = mention  # pages may overlap when reviews arrive
-                if horizon is not None and mention.published_at < horizon:
-                    reached_horizon = True
+            page = _http.json_page(self._send("GET", url, "read reviews", params=params),
+                                   self.platform, "Trustpilot")
+            mentions, bad = translate(
+                page.get("reviews") or [], self._to_mention,
+                lambda exc: log.warning("%r: skipped a malformed review: %r", self, exc))
+            skipped += bad
+            # Pages may overlap when reviews arrive.
+            found.update((m.id, m) for m in mentions if position.is_new(last_change(m), m.id))
+            reached_horizon = horizon is not None and any(m.published_at < horizon
+                                                          for m in mentions)
             next_url = _link(page, "next-page")
             if reached_horizon or not next_url:
                 truncated = False
                 break
             url, params = next_url, None  # the link carries the query
-        mentions = sorted(found.values(), key=_changed)
-        cursor = position.advance(mentions, _changed)
+        mentions = sorted(found.values(), key=last_change)
+        cursor = position.advance(mentions, last_change)
         blind_spot = None
         if truncated:
             blind_spot = (f"read {self.options.max_pages} pages without reaching reviews older "
@@ -163,9 +142,10 @@ class TrustpilotConnector(Connector):
 
     def _business_token(self) -> str:
         """Get a business-user token, kept until a minute before it lapses."""
-        now = self._clock()
-        if self._token is not None and now < self._token[1] - 60:
-            return self._token[0]
+        return self._token.get(self._clock(), self._sign_in)
+
+    def _sign_in(self, now: float) -> tuple[str, float]:
+        """Sign in as the business user: the password grant, else client credentials."""
         creds = self.spec.credentials
         if not creds.get("api_secret"):
             raise AuthError(self.platform, "replying needs a business-user login: map "
@@ -184,8 +164,7 @@ class TrustpilotConnector(Connector):
                             "api_secret, username and password")
         self._raise_for_status(response, "sign in")
         grant = response.json()
-        self._token = (str(grant["access_token"]), now + float(grant.get("expires_in") or 3600))
-        return self._token[0]
+        return str(grant["access_token"]), now + float(grant.get("expires_in") or 3600)
 
     def _send(self, method: str, url: str, action: str, **kwargs: Any) -> httpx.Response:
         """Send one request: the API key to read, a business-user token to reply."""
@@ -198,41 +177,25 @@ class TrustpilotConnector(Connector):
         return response
 
     def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        try:
-            return self.client.request(method, url, **kwargs)
-        except httpx.TransportError as exc:
-            raise TemporaryPlatformError(self.platform, "could not reach Trustpilot "
-                                         f"({type(exc).__name__}); will try again") from exc
+        return _http.send(self.client, self.platform, "Trustpilot", method, url, **kwargs)
 
     def _raise_for_status(self, response: httpx.Response, action: str) -> None:
         """Explain an HTTP error from Trustpilot."""
-        status = response.status_code
-        if response.is_success:
-            return
-        message = _message(response)
-        if status == 429:
-            raise RateLimited(self.platform, _http.retry_after(response.headers, self._clock()))
-        if status >= 500:
-            raise TemporaryPlatformError(self.platform, f"Trustpilot failed ({status}: "
-                                         f"{message}); will try again")
-        if status in (401, 403):
-            if action == "reply":
-                self._token = None
-                raise AuthError(self.platform, f"Trustpilot refused the business-user token "
-                                f"({status}: {message}); check that the user behind "
-                                "username/password may reply for this business unit")
-            raise AuthError(self.platform, f"Trustpilot refused the API key ({status}: "
-                            f"{message}); renew api_key")
+        if not response.is_success:
+            raise self._refusal(response, _message(response), action, api="Trustpilot",
+                                store="Trustpilot", check="options.business_unit_id")
+
+    def _auth_error(self, status: int, message: str, action: str) -> PlatformError | None:
+        """Explain Trustpilot's refusal of the API key or token; None for other statuses."""
+        if status not in (401, 403):
+            return None
         if action == "reply":
-            if status == 404:
-                raise ReplyRejected(self.platform, "the review no longer exists on Trustpilot")
-            raise ReplyRejected(self.platform, f"Trustpilot refused the reply: {message}")
-        raise PlatformError(self.platform, f"Trustpilot refused the request ({status}: "
-                            f"{message}); check options.business_unit_id")
-
-
-def _changed(mention: Mention) -> datetime:
-    return mention.edited_at or mention.published_at
+            self._token.drop()
+            return AuthError(self.platform, f"Trustpilot refused the business-user token "
+                             f"({status}: {message}); check that the user behind "
+                             "username/password may reply for this business unit")
+        return AuthError(self.platform, f"Trustpilot refused the API key ({status}: "
+                         f"{message}); renew api_key")
 
 
 def _parse_time(value: str) -> datetime:
@@ -263,14 +226,3 @@ def _message(response: httpx.Response) -> str:
                 return str(body[key])
     return response.reason_phrase
 
-
-def _page(response: httpx.Response) -> dict[str, Any]:
-    """The JSON object of a page; a proxy's HTML page or a truncated body is a passing fault."""
-    try:
-        page = response.json()
-    except ValueError:
-        page = None
-    if not isinstance(page, dict):
-        raise TemporaryPlatformError("trustpilot", "Trustpilot answered something that is not a JSON "
-                                     "page; will try again")
-    return page

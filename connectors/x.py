@@ -21,6 +21,7 @@ import requests
 import tweepy
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from connectors._query import search_query
 from connectors.base import Connector
 from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget, SourceSpec
 from monitor.errors import (
@@ -127,7 +128,7 @@ class XConnector(Connector):
     def fetch(self, cursor: str | None) -> FetchResult:
         """Return posts newer than `cursor` (a post id), oldest first, and the newest id."""
         common = {"since_id": cursor, "max_results": self.options.max_results, **_FIELDS}
-        query = self.spec.query.strip() or _query_from_keywords(self.spec.keywords)
+        query = search_query(self.platform, self.spec, _query_from_keywords)
         with self._errors("read"):
             try:
                 pages, truncated = self._read(self.client.search_recent_tweets, "next_token",
@@ -263,9 +264,6 @@ def _message(exc: tweepy.HTTPException) -> str:
 
 def _query_from_keywords(keywords: tuple[str, ...]) -> str:
     """Build a search query: any keyword, quoted, without reposts."""
-    if not keywords:
-        raise PlatformError("x", "nothing to search for: give the source a query: "
-                            "or the brand keywords:")
     terms = " OR ".join(f'"{k}"' for k in keywords)
     return f"({terms}) -is:retweet" if len(keywords) > 1 else f"{terms} -is:retweet"
 

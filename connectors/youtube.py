@@ -24,7 +24,7 @@ from googleapiclient.errors import HttpError
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connectors import _google, _http
-from connectors._cursor import ChangeCursor
+from connectors._cursor import ChangeCursor, gather, last_change
 from connectors.base import Connector
 from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget, SourceSpec
 from monitor.errors import (
@@ -117,19 +117,11 @@ class YouTubeConnector(Connector):
         position = ChangeCursor.parse(cursor)
         feeds = ([{"allThreadsRelatedToChannelId": self.options.channel_id}]
                  if self.options.channel_id else [{"videoId": v} for v in self.options.video_ids])
-        found: list[Mention] = []
-        skipped = 0
-        notes = []
-        for feed in feeds:
-            mentions, bad, truncated = self._fetch_feed(feed, position)
-            found += mentions
-            skipped += bad
-            if truncated:
-                notes.append(f"{next(iter(feed.values()))}: more new comments than "
-                             f"{self.options.max_pages} pages; the older ones were not read "
-                             "(raise options.max_pages)")
-        found.sort(key=_changed)
-        cursor = position.advance(found, _changed)
+        found, skipped, notes = gather(
+            feeds, lambda feed: self._fetch_feed(feed, position),
+            lambda feed: str(next(iter(feed.values()))), "new comments", self.options.max_pages,
+            last_change)
+        cursor = position.advance(found, last_change)
         own = {_handle(h) for h in self.spec.own_handles}
         mentions = [m for m in found if m.author_id != self.options.channel_id
                     and _handle(m.author_handle) not in own]
@@ -138,32 +130,16 @@ class YouTubeConnector(Connector):
     def _fetch_feed(self, feed: Mapping[str, str],
                     position: ChangeCursor) -> tuple[list[Mention], int, bool]:
         """Read one channel's or video's threads until they reach what we have already."""
-        found: list[Mention] = []
-        skipped = 0
-        token = None
-        # Without a cursor, the newest page is the starting point; history is not replayed.
-        for _ in range(self.options.max_pages if position.since else 1):
-            request = self.client.commentThreads().list(
+        def page(token: str | None) -> tuple[list[Any], str | None]:
+            body = self._execute(self.client.commentThreads().list(
                 part="snippet", order="time", textFormat="plainText", maxResults=PAGE_SIZE,
-                pageToken=token, **feed)
-            page = self._execute(request, "read comments")
-            reached_old = False
-            for item in page.get("items") or []:
-                try:
-                    mention = self._to_mention(item)
-                except (KeyError, TypeError, ValueError) as exc:
-                    skipped += 1
-                    log.warning("%r: skipped a malformed comment thread: %r", self, exc)
-                    continue
-                changed = _changed(mention)
-                if position.is_new(changed, mention.id):
-                    found.append(mention)
-                else:
-                    reached_old = True  # newest first: the rest is what we have already
-            token = page.get("nextPageToken")
-            if reached_old or not token:
-                return found, skipped, False
-        return found, skipped, position.since is not None
+                pageToken=token, **feed), "read comments")
+            return body.get("items") or [], body.get("nextPageToken")
+
+        return position.newest_first(
+            self.options.max_pages, page, self._to_mention,
+            lambda exc: log.warning("%r: skipped a malformed comment thread: %r", self, exc),
+            last_change)
 
     def _to_mention(self, thread: Mapping[str, Any]) -> Mention:
         """Translate a commentThread into a Mention of its top-level comment."""
@@ -253,10 +229,6 @@ class YouTubeConnector(Connector):
                              "check that api_key's project has the YouTube Data API enabled")
         return PlatformError(self.platform, f"YouTube refused the request ({status}: {message}); "
                              "check options.channel_id and options.video_ids")
-
-
-def _changed(mention: Mention) -> datetime:
-    return mention.edited_at or mention.published_at
 
 
 def _handle(name: str) -> str:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import httpx
 import jwt
@@ -16,18 +14,16 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from connectors.app_store import AppStoreConnector
 from monitor.domain import ReplyTarget, SourceSpec
 from monitor.errors import AuthError, RateLimited, ReplyRejected, TemporaryPlatformError
+from tests.connectors._support import Handler, Recorded, mock_client, recorder
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "app_store"
 NOW = 1_795_300_000.0
 APP = "1234567890"
 OLDER = json.dumps({"modified": "2026-11-01T00:00:00+00:00", "ids": []})
 PST = timezone(timedelta(hours=-8))
 
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
-def fixture(name: str) -> dict:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+RECORDED = Recorded("app_store")
+fixture = RECORDED.json
+ok = RECORDED.ok
 
 
 @pytest.fixture(scope="module")
@@ -48,21 +44,7 @@ def connector(handler: Handler, key: ec.EllipticCurvePrivateKey, private_key: st
                       credentials={"key_id": "PLACEHOLDER_KEY_ID",
                                    "issuer_id": "00000000-placeholder-issuer",
                                    "private_key": private_key or pem(key)})
-    client = httpx.Client(transport=httpx.MockTransport(handler))
-    return AppStoreConnector(spec, client, clock=lambda: NOW)
-
-
-def recorder(seen: list[httpx.Request], *responses: httpx.Response) -> Handler:
-    queue = list(responses)
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return queue.pop(0)
-    return handler
-
-
-def ok(name: str, status: int = 200) -> httpx.Response:
-    return httpx.Response(status, json=fixture(name))
+    return AppStoreConnector(spec, mock_client(handler), clock=lambda: NOW)
 
 
 def test_fetch__first_poll_reads_only_the_newest_page(key):

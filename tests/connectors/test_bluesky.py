@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,15 +21,15 @@ from monitor.errors import (
     ReplyRejected,
     TemporaryPlatformError,
 )
+from tests.connectors._support import Recorded
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "bluesky"
+RECORDED = Recorded("bluesky")
 NOW = 1_795_171_200.0
 EWA_POST = "at://did:plc:ewacustomer234567abcdefg/app.bsky.feed.post/3lbx7q2k4xs2a"
 LENA_POST = "at://did:plc:lenathreadstarter2345abc/app.bsky.feed.post/3lbx2lena222a"
 
 
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+fixture = RECORDED.json
 
 
 class Xrpc:
@@ -54,8 +53,7 @@ class Xrpc:
         return [r for r in self.requests if r.url.path == f"/xrpc/{method}"]
 
 
-def ok(name: str) -> httpx.Response:
-    return httpx.Response(200, json=fixture(name))
+ok = RECORDED.ok
 
 
 def error(status: int, name: str, message: str, **headers: str) -> httpx.Response:

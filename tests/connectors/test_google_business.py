@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import httpx
@@ -14,8 +12,8 @@ import pytest
 from connectors.google_business import GoogleBusinessConnector
 from monitor.domain import ReplyTarget, SourceSpec
 from monitor.errors import AuthError, RateLimited, ReplyRejected, TemporaryPlatformError
+from tests.connectors._support import Handler, Recorded, mock_client, recorder
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "google_business"
 NOW = 1_795_300_000.0
 LOCATION = "accounts/111111111111111111111/locations/2222222222222222222"
 OLDER = json.dumps({"modified": "2026-11-01T00:00:00+00:00", "ids": []})
@@ -23,24 +21,9 @@ REFRESH = {"refresh_token": "PLACEHOLDER_REFRESH_TOKEN", "client_id": "PLACEHOLD
            "client_secret": "PLACEHOLDER_CLIENT_SECRET"}
 STATIC = {"access_token": "PLACEHOLDER_ACCESS_TOKEN"}
 
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
-def fixture(name: str) -> dict:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def ok(name: str, status: int = 200) -> httpx.Response:
-    return httpx.Response(status, json=fixture(name))
-
-
-def recorder(seen: list[httpx.Request], *responses: httpx.Response) -> Handler:
-    queue = list(responses)
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return queue.pop(0)
-    return handler
+RECORDED = Recorded("google_business")
+fixture = RECORDED.json
+ok = RECORDED.ok
 
 
 def connector(handler: Handler, credentials: dict[str, str] | None = None,
@@ -48,7 +31,7 @@ def connector(handler: Handler, credentials: dict[str, str] | None = None,
     spec = SourceSpec(brand_id="acme", name="maps", type="google_business", query="",
                       options={"locations": [LOCATION], **options},
                       credentials=STATIC if credentials is None else credentials)
-    return GoogleBusinessConnector(spec, httpx.Client(transport=httpx.MockTransport(handler)),
+    return GoogleBusinessConnector(spec, mock_client(handler),
                                    clock=lambda: NOW)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
@@ -14,18 +13,15 @@ from googleapiclient.http import HttpMockSequence
 from connectors.google_play import GooglePlayConnector
 from monitor.domain import ReplyTarget, SourceSpec
 from monitor.errors import AuthError, RateLimited, ReplyRejected, TemporaryPlatformError
+from tests.connectors._support import Recorded
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "google_play"
+RECORDED = Recorded("google_play")
 PACKAGE = "com.example.shop"
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
-def fixture(name: str) -> str:
-    return (FIXTURES / name).read_text(encoding="utf-8")
-
-
-def ok(name: str) -> tuple[dict[str, str], str]:
-    return {"status": "200", "content-type": "application/json"}, fixture(name)
+fixture = RECORDED.text
+ok = RECORDED.google_ok
 
 
 def make(*responses: tuple[dict[str, str], str],

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -14,21 +12,20 @@ from connectors._http import retry_after
 from connectors.hackernews import HackerNewsConnector
 from monitor.domain import ReplyTarget, SourceSpec
 from monitor.errors import PlatformError, RateLimited, ReplyNotSupported, TemporaryPlatformError
+from tests.connectors._support import Recorded, mock_client
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "hackernews"
+RECORDED = Recorded("hackernews")
 NOW = 1_795_171_200.0
 
 
-def fixture(name: str) -> dict:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+fixture = RECORDED.json
 
 
 def connector(handler: Callable[[httpx.Request], httpx.Response],
               **options: object) -> HackerNewsConnector:
     spec = SourceSpec(brand_id="acme", name="hn", type="hackernews", query="acme",
                       keywords=("Acme",), own_handles=("acme_support",), options=options)
-    client = httpx.Client(transport=httpx.MockTransport(handler))
-    return HackerNewsConnector(spec, client, clock=lambda: NOW)
+    return HackerNewsConnector(spec, mock_client(handler), clock=lambda: NOW)
 
 
 def pages(requests: list[httpx.Request]) -> Callable[[httpx.Request], httpx.Response]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -21,16 +20,17 @@ from monitor.errors import (
     ReplyRejected,
     TemporaryPlatformError,
 )
+from tests.connectors._support import Recorded
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "mastodon"
+RECORDED = Recorded("mastodon")
+FIXTURES = RECORDED.folder
 HOME = "https://mastodon.social"
 OTHER = "https://fosstodon.org"
 SEARCH = f"{HOME}/api/v2/search"
 TOKEN = "PLACEHOLDER-ACCESS-TOKEN"
 
 
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+fixture = RECORDED.json
 
 
 def connector(token: str | None = TOKEN, **options: Any) -> MastodonConnector:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -24,8 +22,9 @@ from monitor.errors import (
     ReplyRejected,
     TemporaryPlatformError,
 )
+from tests.connectors._support import Recorded
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "reddit"
+RECORDED = Recorded("reddit", ".json")
 TOKEN = "https://www.reddit.com/api/v1/access_token"
 OAUTH = "https://oauth.reddit.com/"
 T0 = 1_715_594_400  # created_utc of the fixtures' reference post, 2024-05-13 10:00 UTC
@@ -34,8 +33,7 @@ APP = {"client_id": "test-client-id", "client_secret": "test-client-secret"}
 ACCOUNT = {"username": "AcmeParcel", "password": "test-password"}
 
 
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+fixture = RECORDED.json
 
 
 def connector(query: str = "acme", credentials: dict[str, str] | None = None,

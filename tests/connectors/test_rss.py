@@ -14,6 +14,7 @@ from connectors._html import html_to_text
 from connectors.rss import RssConnector
 from monitor.domain import ReplyTarget, SourceSpec
 from monitor.errors import PlatformError, RateLimited, ReplyNotSupported, TemporaryPlatformError
+from tests.connectors._support import mock_client
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "rss"
 ALERTS = "https://www.google.com/alerts/feeds/00000000000000000000/0000000000000000000"
@@ -32,7 +33,7 @@ def connector(routes: dict[str, Handler], urls: list[str] | None = None,
         return routes[str(request.url)](request)
     spec = SourceSpec(brand_id="acme", name="news", type="rss", query="", keywords=("Acme",),
                       options={"urls": urls or [ALERTS, NEWS], **options})
-    return RssConnector(spec, httpx.Client(transport=httpx.MockTransport(handler)),
+    return RssConnector(spec, mock_client(handler),
                         clock=lambda: 1_795_171_200.0)
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import httpx
@@ -15,32 +13,17 @@ import pytest
 from connectors.trustpilot import TrustpilotConnector
 from monitor.domain import ReplyTarget, SourceSpec
 from monitor.errors import AuthError, RateLimited, ReplyRejected, TemporaryPlatformError
+from tests.connectors._support import Handler, Recorded, mock_client, recorder
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "trustpilot"
 NOW = 1_795_300_000.0
 UNIT = "5f0000000000000000000abc"
 OLDER = json.dumps({"modified": "2026-11-10T00:00:00+00:00", "ids": []})
 CREDENTIALS = {"api_key": "PLACEHOLDER_API_KEY", "api_secret": "PLACEHOLDER_API_SECRET",
                "username": "support@example.com", "password": "PLACEHOLDER_PASSWORD"}
 
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
-def fixture(name: str) -> dict:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def ok(name: str, status: int = 200) -> httpx.Response:
-    return httpx.Response(status, json=fixture(name))
-
-
-def recorder(seen: list[httpx.Request], *responses: httpx.Response) -> Handler:
-    queue = list(responses)
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return queue.pop(0)
-    return handler
+RECORDED = Recorded("trustpilot")
+fixture = RECORDED.json
+ok = RECORDED.ok
 
 
 def connector(handler: Handler, credentials: dict[str, str] | None = None,
@@ -49,7 +32,7 @@ def connector(handler: Handler, credentials: dict[str, str] | None = None,
                       options={"business_unit_id": UNIT,
                                "business_user_id": "5f0000000000000000000def", **options},
                       credentials=CREDENTIALS if credentials is None else credentials)
-    return TrustpilotConnector(spec, httpx.Client(transport=httpx.MockTransport(handler)),
+    return TrustpilotConnector(spec, mock_client(handler),
                                clock=lambda: NOW)
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pydantic
@@ -22,8 +20,9 @@ from monitor.errors import (
     ReplyRejected,
     TemporaryPlatformError,
 )
+from tests.connectors._support import Recorded
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "x"
+RECORDED = Recorded("x", ".json")
 HOST = "https://api.twitter.com"
 SEARCH = HOST + API_PATH["search"]
 NOW = 1_715_600_000.0
@@ -32,8 +31,7 @@ USER_TOKENS = {"consumer_key": "ck", "consumer_secret": "cs", "access_token": "a
                "access_token_secret": "ats"}
 
 
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+fixture = RECORDED.json
 
 
 def connector(query: str = "acme -is:retweet", credentials: dict[str, str] | None = None,

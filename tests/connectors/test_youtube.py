@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,20 +13,17 @@ from googleapiclient.http import HttpMockSequence
 from connectors.youtube import YouTubeConnector
 from monitor.domain import ReplyTarget, SourceSpec
 from monitor.errors import AuthError, RateLimited, ReplyRejected, TemporaryPlatformError
+from tests.connectors._support import Recorded
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "youtube"
+RECORDED = Recorded("youtube")
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 CHANNEL = "UCPLACEHOLDERbrandchannel0"
 OLDER = json.dumps({"modified": "2026-11-15T00:00:00+00:00", "ids": []})
 CREDENTIALS = {"api_key": "PLACEHOLDER_API_KEY", "oauth_token": "PLACEHOLDER_OAUTH_TOKEN"}
 
 
-def fixture(name: str) -> str:
-    return (FIXTURES / name).read_text(encoding="utf-8")
-
-
-def ok(name: str) -> tuple[dict[str, str], str]:
-    return {"status": "200", "content-type": "application/json"}, fixture(name)
+fixture = RECORDED.text
+ok = RECORDED.google_ok
 
 
 def fail(status: int, name: str, **headers: str) -> tuple[dict[str, str], str]:
