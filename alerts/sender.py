@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,11 +23,6 @@ _LOCK = threading.Lock()
 
 class NotReady(Exception):
     """The item depends on one not sent yet (an update before its alert)."""
-
-
-def mention_ids(ids: Sequence[str]) -> list[str]:
-    """Turn user and user-group ids into Slack mentions."""
-    return [f"<!subteam^{i}>" if i.startswith("S") else f"<@{i}>" for i in ids]
 
 
 def flush(runtime: Runtime, delivery: Delivery, batch: int = 50, max_batches: int = 40) -> int:

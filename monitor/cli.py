@@ -8,9 +8,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor import __version__
 from monitor.errors import ConfigError
+
+if TYPE_CHECKING:
+    from monitor.wiring import Runtime
 
 log = logging.getLogger("brand-monitor")
 CONFIG_ENV = "BRAND_MONITOR_CONFIG"
@@ -37,7 +41,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     return 0
 
 
-def _runtime(args: argparse.Namespace, database_url: str | None = None):  # type: ignore[no-untyped-def]
+def _runtime(args: argparse.Namespace, database_url: str | None = None) -> Runtime:
     from monitor.config_loader import load_config
     from monitor.settings import Environment
     from monitor.wiring import build_runtime

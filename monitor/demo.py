@@ -11,15 +11,20 @@ import shutil
 import sys
 import tempfile
 from collections import Counter
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor import casework, deadlines
 from monitor.config_loader import load_config
 from monitor.domain import CaseStatus
 from monitor.paths import config_dir
 from monitor.settings import Environment
-from monitor.wiring import build_runtime
+from monitor.wiring import Runtime, build_runtime
+
+if TYPE_CHECKING:
+    from alerts.delivery import Delivery
 
 DEMO_USER = "U0DEMO0001"
 
@@ -66,7 +71,7 @@ def run_demo(keep: bool = False, database_url: str | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _summarise(runtime) -> None:  # type: ignore[no-untyped-def]
+def _summarise(runtime: Runtime) -> None:
     rows = runtime.store.recent_mentions(limit=1000)
     flagged = Counter(r.lang for r in rows if r.is_complaint)
     quiet = [r for r in rows if not r.is_complaint]
@@ -79,7 +84,7 @@ def _summarise(runtime) -> None:  # type: ignore[no-untyped-def]
     print("(The brand's own post was skipped before classification.)")
 
 
-def _walk_through(runtime, delivery, case_id: int, workdir: Path) -> None:  # type: ignore[no-untyped-def]
+def _walk_through(runtime: Runtime, delivery: Delivery, case_id: int, workdir: Path) -> None:
     from monitor.wiring import slack_entry
 
     flush = slack_entry().flush
@@ -94,7 +99,8 @@ def _walk_through(runtime, delivery, case_id: int, workdir: Path) -> None:  # ty
     _say("A colleague clicks the same button a second later")
     again = casework.publish_reply(runtime, case_id, suggestion.text, "U0DEMO0002")
     print(f"  -> {again.message}")
-    log_path = Path(runtime.connector(case.brand_id, case.mention.source).reply_log_path)
+    source = runtime.source_config(case.brand_id, case.mention.source)
+    log_path = workdir / str(source.options["reply_log"])
     lines = log_path.read_text(encoding="utf-8").splitlines() if log_path.exists() else []
     print(f"  Reply log holds {len(lines)} reply:")
     for line in lines:
@@ -107,7 +113,7 @@ def _walk_through(runtime, delivery, case_id: int, workdir: Path) -> None:  # ty
     print("  History: " + " → ".join(f"{e.kind} ({e.actor})" for e in events))
 
 
-def _clock_moves_on(runtime, delivery, case_id: int) -> None:  # type: ignore[no-untyped-def]
+def _clock_moves_on(runtime: Runtime, delivery: Delivery, case_id: int) -> None:
     from monitor.wiring import slack_entry
 
     flush = slack_entry().flush
@@ -118,7 +124,7 @@ def _clock_moves_on(runtime, delivery, case_id: int) -> None:  # type: ignore[no
                       ("its deadline", case.deadline_at + timedelta(seconds=1))):
         if at < real_clock():
             continue
-        runtime.clock = lambda at=at: at
+        runtime.clock = _fixed(at)
         _say(f"Nobody answers {case.reference}; the clock moves to {label}")
         deadlines.sweep(runtime)
         flush(runtime, delivery)
@@ -126,3 +132,8 @@ def _clock_moves_on(runtime, delivery, case_id: int) -> None:  # type: ignore[no
     overdue = [c for c in runtime.store.cases(open_only=True) if c.escalated_at is not None]
     if overdue:
         print(f"  {len(overdue)} case(s) were already past the hour when found and were escalated at once.")
+
+
+def _fixed(at: datetime) -> Callable[[], datetime]:
+    """A clock stopped at `at`, to show what happens later without waiting."""
+    return lambda: at

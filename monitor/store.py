@@ -207,10 +207,6 @@ class Store:
                 raise KeyError(case_id)
             return row
 
-    def case_by_reference(self, reference: str) -> CaseRow | None:
-        with self.session() as s:
-            return s.scalar(select(CaseRow).where(CaseRow.reference == reference.upper()))
-
     def case_for_mention(self, mention_id: int) -> CaseRow | None:
         with self.session() as s:
             return s.scalar(select(CaseRow).where(CaseRow.mention_id == mention_id))

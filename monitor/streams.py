@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
+from monitor.domain import Mention
 from monitor.pipeline import process
+from monitor.settings import BrandConfig
 from monitor.wiring import Runtime
 
 log = logging.getLogger(__name__)
+Handler = Callable[[Mention], None]
 
 
 def start_streams(runtime: Runtime, stop: threading.Event) -> list[threading.Thread]:
@@ -26,7 +30,7 @@ def start_streams(runtime: Runtime, stop: threading.Event) -> list[threading.Thr
                             brand.id, name, source.type)
                 continue
 
-            def handle(mention, brand=brand, name=name):  # type: ignore[no-untyped-def]
+            def handle(mention: Mention, brand: BrandConfig = brand, name: str = name) -> None:
                 try:
                     process(runtime, brand, name, [mention], runtime.clock())
                 except Exception:  # one bad post must not end the stream
@@ -39,7 +43,8 @@ def start_streams(runtime: Runtime, stop: threading.Event) -> list[threading.Thr
     return threads
 
 
-def _run(stream, handle, stop: threading.Event, label: str) -> None:  # type: ignore[no-untyped-def]
+def _run(stream: Callable[[Handler, threading.Event], None], handle: Handler,
+         stop: threading.Event, label: str) -> None:
     try:
         stream(handle, stop)
     except Exception:  # the poll goes on even when the stream breaks

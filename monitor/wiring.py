@@ -102,9 +102,6 @@ class Runtime:
                 self._connectors[key] = cls(spec)
         return self._connectors[key]
 
-    def connector_class(self, platform_type: str) -> type[Connector]:
-        return connectors.load(platform_type)
-
 
 @dataclass(frozen=True)
 class SessionStore:
