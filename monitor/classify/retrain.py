@@ -15,7 +15,8 @@ from monitor.classify.heads import Heads, load_heads
 from monitor.classify.metrics import binary_report
 from monitor.classify.progress import Progress
 from monitor.classify.seeds import seed_examples
-from monitor.classify.training import EmbeddingCache, stratified_folds
+from monitor.classify.text import normalise
+from monitor.classify.training import CHUNK, ENCODER_LAYERS, EmbeddingCache, stratified_folds
 
 HELD_OUT_SHARE = 5  # one fifth
 
@@ -46,14 +47,15 @@ def _measure(heads: Heads, encoder: Encoder, rows: Sequence[Example]) -> dict[st
 def retrain(examples: Sequence[Example], out: Path, seed: int = 0, folds: int = 5,
             cache: Path | None = None, encoder: Encoder | None = None) -> str:
     """Write new heads to `out` and return a before/after report as text."""
-    embeddings = EmbeddingCache(encoder or E5Encoder(), cache)
+    embeddings = EmbeddingCache(encoder or E5Encoder(layers=ENCODER_LAYERS), cache)
     split = stratified_folds([f"{e.source}:{e.label}" for e in examples], HELD_OUT_SHARE, seed)
     train = [e for e, f in zip(examples, split, strict=True) if f != 0]
     held = [e for e, f in zip(examples, split, strict=True) if f == 0]
     seeds = seed_examples()
-    chunks = -(-embeddings.missing([e.text for e in [*examples, *seeds]]) // 64)
-    steps = 2 * (folds + 1) + chunks
-    progress = Progress(steps, "train")
+    texts = [normalise(e.text) for e in [*examples, *seeds]]
+    chunks = -(-embeddings.missing(texts) // CHUNK)
+    progress = Progress(chunks + 2 * (folds + 1), "train")
+    embeddings.embed(texts, progress.advance)  # every text once, up front, with progress
     measuring = _CachedEncoder(embeddings)
     before = None
     if (out / "heads.npz").is_file():
@@ -74,6 +76,9 @@ def _format(before: dict | None, after: dict, cv: dict, out: Path, n_held: int) 
                if old else "(no earlier heads)")
         lines.append(f"  {source:<32} before {was}   after {new['macro_f1']:.3f} / "
                      f"{new['auc']:.3f} / {new['recall']:.3f}  (n={new['n']})")
+    if before:
+        lines.append("  (before: the heads that were in the folder; if they were trained on these "
+                     "posts, their figures flatter them)")
     lines.append("cross-validated on everything (cascade):")
     for name, figs in cv.items():
         if "encoded_share" in figs:

@@ -44,15 +44,48 @@ def blend_features(z1: np.ndarray, z2: np.ndarray, langs: list[str],
     return np.hstack([z1[:, None], z2[:, None], tones.reshape(-1, 2), onehots]).astype(np.float32)
 
 
-def stage1_probability(heads: Heads, z1: float) -> float:
-    """Calibrated probability from the first stage alone."""
-    a, b = heads.meta.get("ngram_platt", (1.0, 0.0))
-    return float(sigmoid(np.array(a * z1 + b)))
+def stage1_features(z1: np.ndarray, signals: np.ndarray, langs: list[str],
+                    tones: np.ndarray) -> np.ndarray:
+    """Inputs of the first stage's calibration: the n-gram logit, scaled per language, plus
+    VADER's signals and the tone, all computed without the encoder."""
+    onehots = np.stack([lang_onehot(lang) for lang in langs]) if langs else np.zeros((0, 4))
+    z = z1.reshape(-1, 1)
+    return np.hstack([z, z * onehots, onehots, signals.reshape(-1, signals.shape[-1]),
+                      tones.reshape(-1, 2)]).astype(np.float32)
+
+
+def stage1_probabilities(heads: Heads, features: np.ndarray) -> np.ndarray:
+    """Calibrated complaint probabilities from the first stage alone."""
+    table = heads.meta.get("stage1") or {}
+    w = np.asarray(table.get("w", [1.0]), dtype=np.float32)
+    b = float(table.get("b", 0.0))
+    return sigmoid(features[:, : len(w)] @ w + b)
+
+
+def severe_share(severity_probs: np.ndarray) -> np.ndarray:
+    """Probability that a complaint is an accusation or blame (the two worst severities)."""
+    return severity_probs[..., 2:].sum(axis=-1)
+
+
+def effective_threshold(threshold: np.ndarray | float, severe: np.ndarray | float | None,
+                        rule: dict[str, float] | None) -> np.ndarray | float:
+    """Lower the threshold by the language's severity discount for posts that read as an
+    accusation or blame; `severe` is None (or NaN) where the encoder did not run."""
+    if not rule or severe is None:
+        return threshold
+    hit = np.nan_to_num(np.asarray(severe, dtype=np.float64), nan=0.0) >= rule["min_severe"]
+    out = np.asarray(threshold, dtype=np.float64) - rule["discount"] * hit
+    return float(out) if out.ndim == 0 else out
 
 
 def severity_probabilities(heads: Heads, features: np.ndarray) -> np.ndarray:
     """Softmax over the complaint severities (no explicit reproach … blame)."""
-    z = features @ heads.sev_w.T + heads.sev_b
+    return severity_probabilities_of(features, heads.sev_w, heads.sev_b)
+
+
+def severity_probabilities_of(features: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Softmax of a severity head (`w` classes×features, `b`) over rows of features."""
+    z = features @ w.T + b
     z -= z.max(axis=-1, keepdims=True)
     p = np.exp(z)
     return p / p.sum(axis=-1, keepdims=True)

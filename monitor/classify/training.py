@@ -28,7 +28,7 @@ from monitor.classify.fit import (
     sigmoid,
 )
 from monitor.classify.heads import LANGS, SEVERITIES, Heads
-from monitor.classify.metrics import best_threshold
+from monitor.classify.metrics import best_threshold, binary_report
 from monitor.classify.text import normalise, text_key
 from monitor.classify.vader_signal import SIGNALS, Vader
 
@@ -38,7 +38,12 @@ SEEDS_WEIGHT = 3.0
 # sentiment, which overlaps but is not the same, so it counts for less (chosen by
 # cross-validation, see MODEL_CARD.md).
 CORPUS_WEIGHT = {"en_twitter_complaints": 2.5, "en_airline_tweets": 0.6}
-MIN_HIGH = 0.9
+MIN_HIGH = 0.7
+CHUNK = 64  # texts per encoder call while building the cache
+SEVERE_RECALL = 0.90  # share of accusations and blames the English threshold must find
+# The second stage reads the mean of the encoder's 8th layer: on our data it classifies
+# better than the last layer (see MODEL_CARD.md) and costs two thirds of the time.
+ENCODER_LAYERS = 8
 
 
 @dataclass
@@ -53,17 +58,25 @@ class Prepared:
     langs: list[str]
     sources: np.ndarray
     tones: np.ndarray
+    signals: np.ndarray
 
 
 class EmbeddingCache:
-    """Embeddings by text hash, in .npz files of a folder (keys, vecs); misses are computed."""
+    """Embeddings by text hash, in .npz files of a folder (keys, vecs); misses are computed.
+
+    Each encoder (its `cache_tag`) has a subfolder of its own, and new vectors are written
+    every `SAVE_EVERY` chunks, so an interrupted run resumes where it stopped.
+    """
+
+    SAVE_EVERY = 16
 
     def __init__(self, encoder: Encoder, folder: Path | None) -> None:
         self.encoder = encoder
-        self.folder = folder
+        tag = getattr(encoder, "cache_tag", "")
+        self.folder = folder / tag if folder is not None and tag else folder
         self._known: dict[str, np.ndarray] = {}
-        if folder is not None and folder.is_dir():
-            for path in sorted(folder.glob("emb_*.npz")):
+        if self.folder is not None and self.folder.is_dir():
+            for path in sorted(self.folder.glob("emb_*.npz")):
                 with np.load(path, allow_pickle=False) as data:
                     self._known.update(zip(data["keys"].tolist(), data["vecs"], strict=True))
 
@@ -72,27 +85,35 @@ class EmbeddingCache:
         return len({k for k in map(text_key, texts) if k not in self._known})
 
     def embed(self, texts: Sequence[str], tick: Tick | None = None) -> np.ndarray:
-        """Return one row per text, computing only the ones not cached yet."""
+        """Return one row per text, computing only the ones not cached yet; `tick(1)` per
+        chunk of `CHUNK` texts encoded."""
         keys = [text_key(t) for t in texts]
         missing = list(dict.fromkeys(k for k in keys if k not in self._known))
         by_key = {text_key(t): normalise(t) for t in texts}
-        new_keys, new_vecs = [], []
-        for start in range(0, len(missing), 64):
-            chunk = missing[start:start + 64]
+        new_keys: list[str] = []
+        new_vecs: list[np.ndarray] = []
+        for start in range(0, len(missing), CHUNK):
+            chunk = missing[start:start + CHUNK]
             vecs = self.encoder.encode([by_key[k] for k in chunk])
             self._known.update(zip(chunk, vecs, strict=True))
             new_keys += chunk
             new_vecs.append(vecs)
+            if len(new_vecs) >= self.SAVE_EVERY:
+                self._save(new_keys, new_vecs)
+                new_keys, new_vecs = [], []
             if tick:
-                tick(len(chunk))
-        if new_keys and self.folder is not None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S%f")
-            np.savez(self.folder / f"emb_new_{stamp}.npz", keys=np.array(new_keys),
-                     vecs=np.vstack(new_vecs))
+                tick(1)
+        self._save(new_keys, new_vecs)
         if not keys:
             return np.zeros((0, DIM), dtype=np.float32)
         return np.stack([self._known[k] for k in keys]).astype(np.float32)
+
+    def _save(self, keys: list[str], vecs: list[np.ndarray]) -> None:
+        if not keys or self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S%f")
+        np.savez(self.folder / f"emb_new_{stamp}.npz", keys=np.array(keys), vecs=np.vstack(vecs))
 
 
 def source_weights(examples: Sequence[Example]) -> np.ndarray:
@@ -114,7 +135,7 @@ def prepare(examples: Sequence[Example], embeddings: EmbeddingCache,
     sparse = Sparse([featurize(t, lang) for t, lang in zip(texts, langs, strict=True)])
     emb = embeddings.embed(texts, tick)
     signals = (np.stack([vader.signals(t, lang) for t, lang in zip(texts, langs, strict=True)])
-               if texts else np.zeros((0, SIGNALS)))
+               if texts else np.zeros((0, SIGNALS), dtype=np.float32))
     return Prepared(
         examples=list(examples), sparse=sparse,
         feats=scoring.emb_features(emb, signals, langs),
@@ -123,6 +144,7 @@ def prepare(examples: Sequence[Example], embeddings: EmbeddingCache,
         sources=np.array([e.source for e in examples]),
         tones=(np.stack([scoring.tone(t, lang) for t, lang in zip(texts, langs, strict=True)])
                if texts else np.zeros((0, 2))),
+        signals=signals,
     )
 
 
@@ -165,14 +187,19 @@ def _blend_inputs(data: Prepared, z1: np.ndarray, z2: np.ndarray) -> np.ndarray:
 
 def cross_validate(data: Prepared, k: int, seed: int, tick: Tick | None = None
                    ) -> dict[str, np.ndarray]:
-    """Out-of-fold logits of both stages and out-of-fold blended probabilities."""
+    """Out-of-fold logits of both stages, blended probabilities and the severity head's
+    probability of accusation or blame."""
     folds = stratified_folds([f"{e.source}:{e.label}" for e in data.examples], k, seed)
     z1 = np.zeros(len(data.y))
     z2 = np.zeros(len(data.y))
+    severe = np.zeros(len(data.y))
     for f in range(k):
         train, test = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
         models = fit_stages(data, train, seed)
         z1[test], z2[test] = models.logits(data, test)
+        sev_w, sev_b = fit_severity(data, train)
+        severe[test] = scoring.severe_share(
+            scoring.severity_probabilities_of(data.feats[test], sev_w, sev_b))
         if tick:
             tick(1)
     blend_x = _blend_inputs(data, z1, z2)
@@ -181,13 +208,19 @@ def cross_validate(data: Prepared, k: int, seed: int, tick: Tick | None = None
         train, test = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
         w, b = fit_dense_logreg(blend_x[train], data.y[train], data.weight[train], l2=0.1)
         blended[test] = sigmoid(blend_x[test] @ w + b)
-    return {"z1": z1, "z2": z2, "blended": blended, "folds": folds}
+    return {"z1": z1, "z2": z2, "blended": blended, "folds": folds, "severe": severe}
 
 
-def calibrate_stage1(data: Prepared, z1: np.ndarray) -> tuple[float, float]:
-    """Platt scaling of the first stage's out-of-fold logits."""
-    w, b = fit_dense_logreg(z1[:, None], data.y, data.weight, l2=0.0)
-    return float(w[0]), float(b)
+def stage1_inputs(data: Prepared, z1: np.ndarray) -> np.ndarray:
+    """What the first stage's calibration reads for every row."""
+    return scoring.stage1_features(z1, data.signals, data.langs, data.tones)
+
+
+def calibrate_stage1(data: Prepared, z1: np.ndarray) -> dict[str, Any]:
+    """Calibrate the first stage on its out-of-fold logits: a logistic regression over the
+    logit (scaled per language), VADER's signals and the tone."""
+    w, b = fit_dense_logreg(stage1_inputs(data, z1), data.y, data.weight, l2=0.1)
+    return {"w": [round(float(x), 6) for x in w], "b": round(b, 6)}
 
 
 def per_language_thresholds(langs: Sequence[str], y: np.ndarray, scores: np.ndarray,
@@ -203,17 +236,20 @@ def per_language_thresholds(langs: Sequence[str], y: np.ndarray, scores: np.ndar
 
 
 def cascade_bands(data: Prepared, p1: np.ndarray, blended: np.ndarray,
-                  thresholds: dict[str, float], max_changed: float = 0.01
-                  ) -> dict[str, tuple[float, float]]:
+                  thresholds: dict[str, float], limits: np.ndarray | None = None,
+                  max_changed: float = 0.01) -> dict[str, tuple[float, float]]:
     """First-stage probabilities outside which the first stage decides alone, per language.
 
     The band is chosen so that, in every corpus of the language, at most `max_changed` of
     the posts the full model flags lose their flag by it, and at most that share of the
     others gain one. The upper bound is never below `MIN_HIGH`: the n-gram stage is
     overconfident on posts unlike its training data (brand news, say), and a false alarm
-    costs the team's trust.
+    costs the team's trust. `limits` holds each row's threshold for the full model (lower
+    for posts that read as severe); by default the language's threshold.
     """
     langs = np.array(data.langs)
+    if limits is None:
+        limits = np.array([thresholds.get(lang, 0.5) for lang in data.langs])
     out: dict[str, tuple[float, float]] = {"other": (0.0, 1.0)}
     grid = np.round(np.arange(0.0, 1.0001, 0.01), 2)
     for lang in LANGS:
@@ -225,7 +261,7 @@ def cascade_bands(data: Prepared, p1: np.ndarray, blended: np.ndarray,
             continue
         low, high = t, max(t, MIN_HIGH)
         for rows in corpora:
-            flagged = blended[rows] >= t
+            flagged = blended[rows] >= limits[rows]
             pos, neg = max(int(flagged.sum()), 1), max(int((~flagged).sum()), 1)
             lows = [g for g in grid if g <= t and
                     np.sum(flagged & (p1[rows] < g)) <= max_changed * pos]
@@ -247,15 +283,53 @@ def cascade_scores(heads_meta: dict[str, Any], data: Prepared, p1: np.ndarray,
     return np.where(encoded, blended, p1), encoded
 
 
-def fit_severity(data: Prepared) -> tuple[np.ndarray, np.ndarray]:
+def fit_severity(data: Prepared, rows: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Severity head over the embedding features of complaints labelled with a severity."""
     sev = [e.extra.get("severity", "") for e in data.examples]
-    rows = np.array([i for i, s in enumerate(sev) if s in SEVERITIES], dtype=np.int64)
-    if len(rows) < 20:
+    pool = range(len(sev)) if rows is None else rows.tolist()
+    labelled = np.array([i for i in pool if sev[i] in SEVERITIES], dtype=np.int64)
+    if len(labelled) < 20:
         return np.zeros((len(SEVERITIES), data.feats.shape[1]), np.float32), np.zeros(
             len(SEVERITIES), np.float32)
-    y = np.array([SEVERITIES.index(sev[i]) for i in rows])
-    return fit_softmax(data.feats[rows], y, len(SEVERITIES), l2=1e-3)
+    y = np.array([SEVERITIES.index(sev[i]) for i in labelled])
+    return fit_softmax(data.feats[labelled], y, len(SEVERITIES), l2=1e-3)
+
+
+def severe_rules(data: Prepared, scores: np.ndarray, severe: np.ndarray,
+                 thresholds: dict[str, float], use: np.ndarray
+                 ) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """For each language with severity labels: the threshold and severity discount that
+    give the best mean macro-F1 over its corpora while finding at least `SEVERE_RECALL`
+    of the accusations and of the blames (or, failing that, as many as possible).
+
+    Returns the updated thresholds and the rules (`discount`, `min_severe`) by language.
+    """
+    labels = np.array([e.extra.get("severity", "") for e in data.examples])
+    langs = np.array(data.langs)
+    out_thresholds, rules = dict(thresholds), {}
+    for lang in LANGS:
+        rows = (langs == lang) & use
+        worst = [rows & (labels == level) for level in SEVERITIES[2:]]
+        if min(int(w.sum()) for w in worst) < 20:
+            continue
+        corpora = [rows & (data.sources == c) for c in sorted(set(data.sources[rows].tolist()))]
+        best: tuple[float, ...] = ()
+        for t in np.arange(0.10, 0.91, 0.01):
+            for discount in (0.0, 0.05, 0.10, 0.15, 0.20):
+                for floor in (0.3, 0.4, 0.5, 0.6):
+                    limit = t - discount * (severe >= floor)
+                    flagged = scores >= limit
+                    recall = min(float(flagged[w].mean()) for w in worst)
+                    f1 = float(np.mean([binary_report(data.y[c], flagged[c], scores[c], with_auc=False)
+                                         ["macro_f1"] for c in corpora]))
+                    key = (min(recall, SEVERE_RECALL), f1, -discount)
+                    if not best or key > best[:3]:
+                        best = (*key, round(float(t), 2), discount, floor)
+        out_thresholds[lang] = best[3]
+        if best[4] > 0:
+            rules[lang] = {"discount": best[4], "min_severe": best[5]}
+    return out_thresholds, rules
 
 
 def fit_all(data: Prepared, meta: dict[str, Any], blend: tuple[np.ndarray, float],

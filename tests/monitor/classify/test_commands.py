@@ -108,3 +108,18 @@ def test_progress__plain_lines_when_not_a_terminal(tmp_path: Path) -> None:
     assert len(lines) == 5
     assert lines[-1].startswith("eval x: 100/100 (100%)")
     assert "left" in lines[0]
+
+
+def test_train__progress_counts_encoder_chunks_not_texts(
+        tmp_path: Path, fake_encoder: object, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _write_csv(tmp_path / "train.csv", 300)
+    args = _parser().parse_args(["train", "--data", str(data), "--out", str(tmp_path / "o"),
+                                 "--folds", "2", "--cache", str(tmp_path / "c")])
+    assert commands.run_train(args, team=lambda url: [], encoder=fake_encoder) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("train:")]
+    counts = [int(line.split()[1].split("/")[0]) for line in lines]
+    total = int(lines[0].split()[1].split("/")[1])
+    # 300 texts and the seeds are 6 chunks of 64, plus two builds of (2 folds + 1) steps
+    assert total == 6 + 2 * 3
+    assert counts == sorted(counts)
+    assert counts.count(total) == 1 and counts[-1] == total

@@ -3,8 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from monitor.classify import langid
+from monitor.classify import langid, scoring, training
 from monitor.classify.category import categorise
+from monitor.classify.data import Example
 from monitor.classify.metrics import binary_report, roc_auc
 from monitor.classify.text import fold, normalise, text_key
 from monitor.classify.thresholds import resolve
@@ -72,3 +73,54 @@ def test_metrics__auc_and_report() -> None:
     assert report["precision"] == pytest.approx(2 / 3, abs=1e-4)
     assert report["recall"] == 1.0
     assert report["macro_f1"] == pytest.approx((0.8 + 2 / 3) / 2, abs=1e-4)
+
+
+def test_effective_threshold__only_severe_encoded_posts_get_the_discount() -> None:
+    rule = {"discount": 0.2, "min_severe": 0.4}
+    assert scoring.effective_threshold(0.5, 0.7, rule) == pytest.approx(0.3)
+    assert scoring.effective_threshold(0.5, 0.1, rule) == 0.5
+    assert scoring.effective_threshold(0.5, None, rule) == 0.5
+    assert scoring.effective_threshold(0.5, 0.9, None) == 0.5
+    np.testing.assert_allclose(
+        scoring.effective_threshold(np.full(3, 0.5), np.array([0.9, np.nan, 0.0]), rule),
+        [0.3, 0.5, 0.5])
+
+
+def _prepared(scores_and_labels: list[tuple[float, int, str, float]]) -> training.Prepared:
+    examples = [Example(f"post {i}", "en", y, "complaints", {"severity": sev})
+                for i, (_, y, sev, _) in enumerate(scores_and_labels)]
+    n = len(examples)
+    return training.Prepared(
+        examples=examples, sparse=None, feats=np.zeros((n, 4)),  # type: ignore[arg-type]
+        y=np.array([y for _, y, _, _ in scores_and_labels], dtype=float),
+        weight=np.ones(n), langs=["en"] * n, sources=np.array(["complaints"] * n),
+        tones=np.zeros((n, 2)), signals=np.zeros((n, 3)))
+
+
+def test_severe_rules__lower_threshold_for_severe_posts_until_recall_is_met() -> None:
+    rng = np.random.default_rng(0)
+    rows: list[tuple[float, int, str, float]] = []
+    rows += [(float(rng.uniform(0.6, 0.95)), 1, "disapproval", 0.1) for _ in range(60)]
+    rows += [(float(rng.uniform(0.36, 0.48)), 1, "accusation", 0.8) for _ in range(25)]
+    rows += [(float(rng.uniform(0.36, 0.48)), 1, "blame", 0.8) for _ in range(25)]
+    rows += [(float(rng.uniform(0.05, 0.5)), 0, "", 0.1) for _ in range(120)]
+    data = _prepared(rows)
+    scores = np.array([r[0] for r in rows])
+    severe = np.array([r[3] for r in rows])
+    thresholds, rules = training.severe_rules(data, scores, severe, {"en": 0.5, "other": 0.5},
+                                              np.ones(len(rows), bool))
+    rule = rules["en"]
+    limit = scoring.effective_threshold(np.full(len(rows), thresholds["en"]), severe, rule)
+    flagged = scores >= limit
+    for level in ("accusation", "blame"):
+        assert flagged[[r[2] == level for r in rows]].mean() >= training.SEVERE_RECALL
+    # the non-severe negatives between the thresholds are not flagged by the discount
+    assert flagged[[r[1] == 0 for r in rows]].mean() < 0.1
+
+
+def test_severe_rules__no_rule_without_severity_labels() -> None:
+    rows = [(0.9, 1, "", 0.0)] * 30 + [(0.1, 0, "", 0.0)] * 30
+    thresholds, rules = training.severe_rules(_prepared(rows), np.array([r[0] for r in rows]),
+                                              np.zeros(60), {"en": 0.5, "other": 0.5},
+                                              np.ones(60, bool))
+    assert rules == {} and thresholds["en"] == 0.5
