@@ -37,6 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="where the team's labelled examples are (default: $DATABASE_URL)")
     p.add_argument("--cache", type=Path, default=_default_cache(),
                    help="folder caching sentence embeddings between runs")
+    p.add_argument("--unseen", action="store_true",
+                   help="only measure: leave each corpus out of training in turn and score it "
+                        "(domains and dialects never seen); writes no heads")
     p.set_defaults(func=run_train)
 
 
@@ -80,7 +83,7 @@ def _team_examples(url: str) -> Sequence[tuple[str, str | None, int]]:
 def run_train(args: argparse.Namespace, team: TeamSource = _team_examples,
               encoder: Encoder | None = None) -> int:
     """Rebuild the heads and print before/after figures on a held-out split."""
-    from monitor.classify.retrain import retrain
+    from monitor.classify.retrain import retrain, unseen_domains
 
     examples: list[Example] = []
     for path in csv_files(args.data):
@@ -96,6 +99,10 @@ def run_train(args: argparse.Namespace, team: TeamSource = _team_examples,
               file=sys.stderr)
         return 2
     print(f"train: {len(examples)} labelled examples ({len(team_rows)} from the team)")
+    if args.unseen:
+        print(unseen_domains(examples, seed=args.seed, folds=args.folds, cache=args.cache,
+                             encoder=encoder))
+        return 0
     report = retrain(examples, args.out, seed=args.seed, folds=args.folds,
                      cache=args.cache, encoder=encoder)
     print(report)

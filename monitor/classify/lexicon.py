@@ -124,6 +124,11 @@ def _pattern(cue: str, latin: bool) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){escaped}\w*" if latin else rf"\w*{escaped}\w*")
 
 
+@lru_cache(maxsize=64)
+def _longest_first(cues: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((cue, fold(cue)) for cue in sorted(cues, key=len, reverse=True))
+
+
 def find(text: str, cues: tuple[str, ...], lang: str) -> list[str]:
     """Return the words of `text` (already folded) that match cues, longest cue first.
 
@@ -132,7 +137,9 @@ def find(text: str, cues: tuple[str, ...], lang: str) -> list[str]:
     """
     latin = _latin(lang)
     found: list[str] = []
-    for cue in sorted(cues, key=len, reverse=True):
+    for cue, folded in _longest_first(cues):
+        if folded not in text:  # a cheap test first: most cues are absent from most posts
+            continue
         match = _pattern(cue, latin).search(text)
         if match and not any(match.group() in f for f in found):
             found.append(match.group())

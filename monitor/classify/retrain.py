@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from monitor.classify.build import build
+from monitor.classify.build import build, leave_one_source_out
 from monitor.classify.cascade import DefaultClassifier
 from monitor.classify.data import Example
 from monitor.classify.encoder import E5Encoder, Encoder
@@ -54,7 +54,7 @@ def retrain(examples: Sequence[Example], out: Path, seed: int = 0, folds: int = 
     seeds = seed_examples()
     texts = [normalise(e.text) for e in [*examples, *seeds]]
     chunks = -(-embeddings.missing(texts) // CHUNK)
-    progress = Progress(chunks + 2 * (folds + 1), "train")
+    progress = Progress(chunks + 2 * (2 * folds + 1), "train")
     embeddings.embed(texts, progress.advance)  # every text once, up front, with progress
     measuring = _CachedEncoder(embeddings)
     before = None
@@ -66,6 +66,27 @@ def retrain(examples: Sequence[Example], out: Path, seed: int = 0, folds: int = 
     heads.save(out)
     progress.close()
     return _format(before, after, cv, out, len(held))
+
+
+def unseen_domains(examples: Sequence[Example], seed: int = 0, folds: int = 5,
+                   cache: Path | None = None, encoder: Encoder | None = None) -> str:
+    """Leave one corpus out at a time: how the model does on a domain it never saw."""
+    embeddings = EmbeddingCache(encoder or E5Encoder(layers=ENCODER_LAYERS), cache)
+    seeds = seed_examples()
+    texts = [normalise(e.text) for e in [*examples, *seeds]]
+    sources = {e.source for e in examples} - {"team"}
+    progress = Progress(-(-embeddings.missing(texts) // CHUNK) + 2 * folds + len(sources),
+                        "unseen")
+    embeddings.embed(texts, progress.advance)
+    figures = leave_one_source_out([*examples, *seeds], embeddings, seed, folds,
+                                   progress.advance)
+    progress.close()
+    lines = ["left out of training, then measured on it: macro-F1 / ROC-AUC / precision / recall"]
+    for source, f in figures.items():
+        lines.append(f"  {source:<32} {f['macro_f1']:.3f} / {f['auc']:.3f} / "
+                     f"{f['precision']:.3f} / {f['recall']:.3f}  (n={f['n']}, "
+                     f"threshold {f['threshold']:.2f})")
+    return "\n".join(lines)
 
 
 def _format(before: dict | None, after: dict, cv: dict, out: Path, n_held: int) -> str:

@@ -119,7 +119,24 @@ def test_train__progress_counts_encoder_chunks_not_texts(
     lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("train:")]
     counts = [int(line.split()[1].split("/")[0]) for line in lines]
     total = int(lines[0].split()[1].split("/")[1])
-    # 300 texts and the seeds are 6 chunks of 64, plus two builds of (2 folds + 1) steps
-    assert total == 6 + 2 * 3
+    # 300 texts and the seeds are 6 chunks of 64, plus two builds of (2 × 2 folds + 1) steps
+    assert total == 6 + 2 * 5
     assert counts == sorted(counts)
     assert counts.count(total) == 1 and counts[-1] == total
+
+
+def test_train__unseen_scores_each_corpus_left_out_and_writes_nothing(
+        tmp_path: Path, fake_encoder: object, capsys: pytest.CaptureFixture[str]) -> None:
+    _write_csv(tmp_path / "shop_a.csv", 80, seed=1)
+    _write_csv(tmp_path / "shop_b.csv", 80, seed=2)
+    out = tmp_path / "o"
+    args = _parser().parse_args(["train", "--data", str(tmp_path), "--out", str(out),
+                                 "--folds", "2", "--cache", str(tmp_path / "c"), "--unseen"])
+    assert commands.run_train(args, team=lambda url: [], encoder=fake_encoder) == 0
+    report = capsys.readouterr().out
+    rows = [line.split() for line in report.splitlines() if line.startswith("  shop_")]
+    assert [r[0] for r in rows] == ["shop_a", "shop_b"]
+    for row in rows:
+        macro_f1, auc = float(row[1]), float(row[3])
+        assert 0.0 <= macro_f1 <= 1.0 and auc > 0.5  # the phrases are shared across shops
+    assert not out.exists()
