@@ -56,10 +56,10 @@ def stage1_features(z1: np.ndarray, signals: np.ndarray, langs: list[str],
 
 def stage1_probabilities(heads: Heads, features: np.ndarray) -> np.ndarray:
     """Calibrated complaint probabilities from the first stage alone."""
-    table = heads.meta.get("stage1") or {}
-    w = np.asarray(table.get("w", [1.0]), dtype=np.float32)
-    b = float(table.get("b", 0.0))
-    return sigmoid(features[:, : len(w)] @ w + b)
+    table = heads.meta.get("stage1")
+    if not table:  # heads without a calibration: the raw n-gram logit
+        return sigmoid(features[:, 0])
+    return sigmoid(features @ np.asarray(table["w"], dtype=np.float32) + float(table["b"]))
 
 
 def severe_share(severity_probs: np.ndarray) -> np.ndarray:
