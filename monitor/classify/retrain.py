@@ -44,6 +44,15 @@ def _measure(heads: Heads, encoder: Encoder, rows: Sequence[Example]) -> dict[st
     return out
 
 
+def _embed_all(examples: Sequence[Example], embeddings: EmbeddingCache, later_steps: int,
+               label: str) -> Progress:
+    """Encode every text once, up front, and return the progress for the steps after it."""
+    texts = [normalise(e.text) for e in examples]
+    progress = Progress(-(-embeddings.missing(texts) // CHUNK) + later_steps, label)
+    embeddings.embed(texts, progress.advance)
+    return progress
+
+
 def retrain(examples: Sequence[Example], out: Path, seed: int = 0, folds: int = 5,
             cache: Path | None = None, encoder: Encoder | None = None) -> str:
     """Write new heads to `out` and return a before/after report as text."""
@@ -52,10 +61,7 @@ def retrain(examples: Sequence[Example], out: Path, seed: int = 0, folds: int = 
     train = [e for e, f in zip(examples, split, strict=True) if f != 0]
     held = [e for e, f in zip(examples, split, strict=True) if f == 0]
     seeds = seed_examples()
-    texts = [normalise(e.text) for e in [*examples, *seeds]]
-    chunks = -(-embeddings.missing(texts) // CHUNK)
-    progress = Progress(chunks + 2 * (2 * folds + 1), "train")
-    embeddings.embed(texts, progress.advance)  # every text once, up front, with progress
+    progress = _embed_all([*examples, *seeds], embeddings, 2 * (2 * folds + 1), "train")
     measuring = _CachedEncoder(embeddings)
     before = None
     if (out / "heads.npz").is_file():
@@ -73,11 +79,8 @@ def unseen_domains(examples: Sequence[Example], seed: int = 0, folds: int = 5,
     """Leave one corpus out at a time: how the model does on a domain it never saw."""
     embeddings = EmbeddingCache(encoder or E5Encoder(layers=ENCODER_LAYERS), cache)
     seeds = seed_examples()
-    texts = [normalise(e.text) for e in [*examples, *seeds]]
     sources = {e.source for e in examples} - {"team"}
-    progress = Progress(-(-embeddings.missing(texts) // CHUNK) + 2 * folds + len(sources),
-                        "unseen")
-    embeddings.embed(texts, progress.advance)
+    progress = _embed_all([*examples, *seeds], embeddings, 2 * folds + len(sources), "unseen")
     figures = leave_one_source_out([*examples, *seeds], embeddings, seed, folds,
                                    progress.advance)
     progress.close()

@@ -349,8 +349,8 @@ def severe_rules(data: Prepared, scores: np.ndarray, severe: np.ndarray,
         for t in np.arange(0.10, 0.91, 0.01):
             for discount in (0.0, 0.05, 0.10, 0.15, 0.20):
                 for floor in (0.3, 0.4, 0.5, 0.6):
-                    limit = t - discount * (severe >= floor)
-                    flagged = scores >= limit
+                    rule = {"discount": discount, "min_severe": floor}
+                    flagged = scores >= scoring.effective_threshold(float(t), severe, rule)
                     recall = min(float(flagged[w].mean()) for w in worst)
                     f1 = float(np.mean([binary_report(data.y[c], flagged[c], scores[c], with_auc=False)
                                          ["macro_f1"] for c in corpora]))

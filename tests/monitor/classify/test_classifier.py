@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
 from monitor.classify import Classifier
+from monitor.classify.cascade import DefaultClassifier
 from monitor.classify.heads import HEADS_DIR, load_heads
 from monitor.domain import Category, Classification, Severity
 from monitor.settings import Thresholds
@@ -116,3 +119,26 @@ def test_heads__load_without_pickle() -> None:
 def test_heads__stay_small() -> None:
     total = sum(p.stat().st_size for p in HEADS_DIR.iterdir())
     assert total < 5_000_000
+
+
+def test_classify__encoder_runs_the_layers_the_heads_were_trained_on(
+        classifier: Classifier) -> None:
+    assert isinstance(classifier, DefaultClassifier)
+    assert classifier.encoder.layers == classifier.heads.encoder_layers  # type: ignore[attr-defined]
+
+
+def test_classify__severity_discount_lowers_the_threshold_of_encoded_posts(
+        classifier: Classifier) -> None:
+    assert isinstance(classifier, DefaultClassifier)
+    heads = copy.deepcopy(classifier.heads)
+    heads.meta["bands"]["en"] = [0.0, 1.0]  # every English post goes through the encoder
+    text = PRAISE["en"]
+    heads.meta["severe"] = {}
+    [plain] = DefaultClassifier(heads, classifier.encoder).classify([text])
+    assert not plain.is_complaint
+    heads.meta["severe"] = {"en": {"discount": 1.0, "min_severe": 0.0}}
+    [discounted] = DefaultClassifier(heads, classifier.encoder).classify([text])
+    assert discounted.is_complaint and discounted.score == plain.score
+    heads.meta["severe"] = {"en": {"discount": 1.0, "min_severe": 1.01}}  # nothing is that severe
+    [unmoved] = DefaultClassifier(heads, classifier.encoder).classify([text])
+    assert not unmoved.is_complaint
