@@ -8,7 +8,6 @@ one scoring. Thresholds are applied after the cache, so brands may differ.
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,12 +26,6 @@ from monitor.classify.thresholds import resolve
 from monitor.classify.vader_signal import Vader
 from monitor.domain import Category, Classification, Severity
 from monitor.settings import Thresholds
-
-_QUESTION = re.compile(
-    r"\?\s*$|^(does|do|is|are|can|could|will|would|when|where|how|what|which|who)\b"
-    r"|^(czy|kiedy|gdzie|jak)\b|^(هل|متى|وين|كيف)|(آیا|کی |کجا|چطور)",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -87,9 +80,10 @@ class DefaultClassifier:
         langs = {i: langid.detect(texts[i], hints[i]) for i in firsts}
         vaders = {i: self._vader.signals(texts[i], langs[i]) for i in firsts}
         tones = {i: scoring.tone(texts[i], langs[i]) for i in firsts}
+        cues = {i: scoring.cues(texts[i], langs[i]) for i in firsts}
         z1 = {i: scoring.ngram_logit(self.heads.ngram_w, self.heads.ngram_b, texts[i], langs[i])
               for i in firsts}
-        p1 = dict(zip(firsts, self._stage1(firsts, langs, vaders, tones, z1), strict=True))
+        p1 = dict(zip(firsts, self._stage1(firsts, langs, vaders, tones, cues, z1), strict=True))
         unsure = []
         for i in firsts:
             low, high = self.heads.band(langs[i])
@@ -107,13 +101,15 @@ class DefaultClassifier:
         return [out[i] for i in range(len(texts))]
 
     def _stage1(self, rows: list[int], langs: dict[int, str], vaders: dict[int, np.ndarray],
-                tones: dict[int, np.ndarray], z1: dict[int, float]) -> list[float]:
+                tones: dict[int, np.ndarray], cues: dict[int, np.ndarray],
+                z1: dict[int, float]) -> list[float]:
         if not rows:
             return []
         feats = scoring.stage1_features(np.array([z1[i] for i in rows]),
                                         np.stack([vaders[i] for i in rows]),
                                         [langs[i] for i in rows],
-                                        np.stack([tones[i] for i in rows]))
+                                        np.stack([tones[i] for i in rows]),
+                                        np.stack([cues[i] for i in rows]))
         return [float(p) for p in scoring.stage1_probabilities(self.heads, feats)]
 
     def _encode_and_blend(self, texts: list[str], rows: list[int], langs: dict[int, str],
@@ -154,7 +150,7 @@ class DefaultClassifier:
         cues = self._cues(folded, s.lang, angry, category_cues) if is_complaint else []
         severity = severity_from(probs, len(angry), is_complaint)
         anger = anger_score(text, len(angry), s.score, s.vader[1]) if is_complaint else 0.0
-        kind = "question" if _QUESTION.search(normalise(text)) else (
+        kind = "question" if scoring.QUESTION.search(normalise(text)) else (
             "positive" if s.vader[0] > 0.3 else "neutral")
         return Classification(
             is_complaint=is_complaint,

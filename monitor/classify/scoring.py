@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
+from monitor.classify import lexicon
 from monitor.classify.features import featurize
 from monitor.classify.fit import sigmoid
 from monitor.classify.heads import LANGS, Heads
 from monitor.classify.severity import anger_cues
 from monitor.classify.text import fold
+
+# A post that asks rather than reproaches: "does this ship to Gdańsk?"
+QUESTION = re.compile(
+    r"\?\s*$|^(does|do|is|are|can|could|will|would|when|where|how|what|which|who)\b"
+    r"|^(czy|kiedy|gdzie|jak)\b|^(هل|متى|وين|كيف)|(آیا|کی |کجا|چطور)",
+    re.IGNORECASE,
+)
 
 
 def lang_onehot(lang: str) -> np.ndarray:
@@ -37,6 +47,14 @@ def tone(text: str, lang: str) -> np.ndarray:
     return np.array([min(cues, 3) / 3.0, min(text.count("!"), 3) / 3.0], dtype=np.float32)
 
 
+def cues(text: str, lang: str) -> np.ndarray:
+    """Whether the (normalised) post reads as a question, and its complaint cue phrases
+    (capped at three, scaled to 0..1): what the first stage reads besides its n-grams."""
+    found = lexicon.find(fold(text), lexicon.cues_for(lang, lexicon.COMPLAINT_CUES), lang)
+    return np.array([1.0 if QUESTION.search(text) else 0.0, min(len(found), 3) / 3.0],
+                    dtype=np.float32)
+
+
 def blend_features(z1: np.ndarray, z2: np.ndarray, langs: list[str],
                    tones: np.ndarray) -> np.ndarray:
     """Inputs of the blend: both stages' logits, the tone and a per-language bias."""
@@ -45,13 +63,14 @@ def blend_features(z1: np.ndarray, z2: np.ndarray, langs: list[str],
 
 
 def stage1_features(z1: np.ndarray, signals: np.ndarray, langs: list[str],
-                    tones: np.ndarray) -> np.ndarray:
+                    tones: np.ndarray, cue_rows: np.ndarray) -> np.ndarray:
     """Inputs of the first stage's calibration: the n-gram logit, scaled per language, plus
-    VADER's signals and the tone, all computed without the encoder."""
+    VADER's signals, the tone and the `cues`, all computed without the encoder. New inputs
+    go at the end (see `stage1_probabilities`)."""
     onehots = np.stack([lang_onehot(lang) for lang in langs]) if langs else np.zeros((0, 4))
     z = z1.reshape(-1, 1)
     return np.hstack([z, z * onehots, onehots, signals.reshape(-1, signals.shape[-1]),
-                      tones.reshape(-1, 2)]).astype(np.float32)
+                      tones.reshape(-1, 2), cue_rows.reshape(-1, 2)]).astype(np.float32)
 
 
 def stage1_probabilities(heads: Heads, features: np.ndarray) -> np.ndarray:
@@ -59,7 +78,10 @@ def stage1_probabilities(heads: Heads, features: np.ndarray) -> np.ndarray:
     table = heads.meta.get("stage1")
     if not table:  # heads without a calibration: the raw n-gram logit
         return sigmoid(features[:, 0])
-    return sigmoid(features @ np.asarray(table["w"], dtype=np.float32) + float(table["b"]))
+    # New inputs are only ever appended, so heads calibrated before they existed read the
+    # leading columns they know.
+    w = np.asarray(table["w"], dtype=np.float32)
+    return sigmoid(features[:, :len(w)] @ w + float(table["b"]))
 
 
 def severe_share(severity_probs: np.ndarray) -> np.ndarray:

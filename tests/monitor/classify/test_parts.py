@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import types
+
 import numpy as np
 import pytest
 
@@ -94,7 +96,7 @@ def _prepared(scores_and_labels: list[tuple[float, int, str, float]]) -> trainin
         examples=examples, sparse=None, feats=np.zeros((n, 4)),  # type: ignore[arg-type]
         y=np.array([y for _, y, _, _ in scores_and_labels], dtype=float),
         weight=np.ones(n), langs=["en"] * n, sources=np.array(["complaints"] * n),
-        tones=np.zeros((n, 2)), signals=np.zeros((n, 3)))
+        tones=np.zeros((n, 2)), signals=np.zeros((n, 3)), cues=np.zeros((n, 2)))
 
 
 def test_severe_rules__lower_threshold_for_severe_posts_until_recall_is_met() -> None:
@@ -124,3 +126,47 @@ def test_severe_rules__no_rule_without_severity_labels() -> None:
                                               np.zeros(60), {"en": 0.5, "other": 0.5},
                                               np.ones(60, bool))
     assert rules == {} and thresholds["en"] == 0.5
+
+
+def test_cues__questions_and_complaint_phrases_for_the_first_stage() -> None:
+    question, cues = scoring.cues(normalise("Does this ship to Gdańsk?"), "en")
+    assert question == 1.0 and cues == 0.0
+    question, cues = scoring.cues("still waiting, nobody answers and the app is not working",
+                                  "en")
+    assert question == 0.0 and cues == 1.0  # three or more cues, capped
+    assert scoring.cues("Niestety paczka nadal nie dotarła", "pl")[1] == pytest.approx(2 / 3)
+
+
+def test_stage1_probabilities__older_calibration_reads_the_inputs_it_knows() -> None:
+    features = np.random.default_rng(0).normal(size=(5, 18)).astype(np.float32)
+    old = types.SimpleNamespace(meta={"stage1": {"w": [2.0, 0.0, 1.0], "b": -1.0}})
+    got = scoring.stage1_probabilities(old, features)  # type: ignore[arg-type]
+    np.testing.assert_allclose(got, 1 / (1 + np.exp(-(2 * features[:, 0] + features[:, 2] - 1))),
+                               rtol=1e-5)
+
+
+def _band_case(with_severity: bool) -> tuple[training.Prepared, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(1)
+    agreed = [*rng.uniform(0.6, 0.95, 100), *rng.uniform(0.02, 0.3, 100)]
+    # complaints both stages agree on, then posts that are not
+    rows = [(float(p), int(p > 0.5), "disapproval" if p > 0.5 else "", 0.0) for p in agreed]
+    p1 = [float(p) for p in agreed]
+    blended = list(p1)
+    for level in ("accusation", "blame"):  # a quarter of them look harmless to n-grams
+        for i in range(40):
+            rows.append((0.8, 1, level if with_severity else "", 0.0))
+            p1.append(0.05 if i < 10 else 0.55)
+            blended.append(0.8)
+    return _prepared(rows), np.array(p1), np.array(blended)
+
+
+def test_cascade_bands__reach_low_enough_to_keep_accusations_and_blames() -> None:
+    data, p1, blended = _band_case(with_severity=True)
+    low, high = training.cascade_bands(data, p1, blended, {"en": 0.5}, max_changed=0.2)["en"]
+    assert low <= 0.05 and high >= training.MIN_HIGH
+    found = np.where((p1 >= low) & (p1 <= high), blended >= 0.5, p1 >= 0.5)
+    severe = np.array([e.extra["severity"] in ("accusation", "blame") for e in data.examples])
+    assert found[severe].mean() >= training.SEVERE_RECALL
+    # without severity labels the same posts only obey the share of changed verdicts
+    data, p1, blended = _band_case(with_severity=False)
+    assert training.cascade_bands(data, p1, blended, {"en": 0.5}, max_changed=0.2)["en"][0] == 0.5
