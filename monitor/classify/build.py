@@ -66,7 +66,7 @@ def figures(data: Prepared, cv: dict[str, np.ndarray], meta: dict[str, Any],
     for name, rows in groups.items():
         out[name] = {stage: _report_rows(data, rows, s, lim) for stage, (s, lim) in stages.items()}
         out[name]["encoded_share"] = round(float(encoded[rows].mean()), 3)
-    sev = np.array([e.extra.get("severity", "") for e in data.examples])
+    sev = data.severities
     for level in ("accusation", "blame"):
         rows = sev == level
         if rows.any():

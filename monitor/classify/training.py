@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,11 @@ class Prepared:
     tones: np.ndarray
     signals: np.ndarray
     cues: np.ndarray
+
+    @cached_property
+    def severities(self) -> np.ndarray:
+        """Each example's severity label ("" where it has none)."""
+        return np.array([e.extra.get("severity", "") for e in self.examples])
 
 
 class EmbeddingCache:
@@ -279,8 +285,9 @@ def cascade_bands(data: Prepared, p1: np.ndarray, blended: np.ndarray,
     the posts the full model flags lose their flag by it, and at most that share of the
     others gain one; it then reaches low enough to keep the accusations and blames found.
     The upper bound is never below `MIN_HIGH`: the n-gram stage is overconfident on posts
-    unlike its training data (brand news, say), and a false alarm costs the team's trust. `limits` holds each row's threshold for the full model (lower
-    for posts that read as severe); by default the language's threshold.
+    unlike its training data (brand news, say), and a false alarm costs the team's trust.
+    `limits` holds each row's threshold for the full model (lower for posts that read as
+    severe); by default the language's threshold.
     """
     langs = np.array(data.langs)
     if limits is None:
@@ -315,8 +322,7 @@ def _keep_severe(data: Prepared, rows: np.ndarray, p1: np.ndarray, blended: np.n
     language's accusations and of its blames (or as many as the full model does): the
     first stage alone must not let the worst complaints through."""
     low, high = band
-    labels = np.array([e.extra.get("severity", "") for e in data.examples])
-    worst = [rows & (labels == level) for level in SEVERITIES[2:]]
+    worst = [rows & (data.severities == level) for level in SEVERITIES[2:]]
     if min(int(w.sum()) for w in worst) < 20:
         return low
     full = blended >= limits
@@ -342,7 +348,7 @@ def cascade_scores(heads_meta: dict[str, Any], data: Prepared, p1: np.ndarray,
 def fit_severity(data: Prepared, rows: np.ndarray | None = None
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Severity head over the embedding features of complaints labelled with a severity."""
-    sev = [e.extra.get("severity", "") for e in data.examples]
+    sev = data.severities
     pool = range(len(sev)) if rows is None else rows.tolist()
     labelled = np.array([i for i in pool if sev[i] in SEVERITIES], dtype=np.int64)
     if len(labelled) < 20:
@@ -361,7 +367,7 @@ def severe_rules(data: Prepared, scores: np.ndarray, severe: np.ndarray,
 
     Returns the updated thresholds and the rules (`discount`, `min_severe`) by language.
     """
-    labels = np.array([e.extra.get("severity", "") for e in data.examples])
+    labels = data.severities
     langs = np.array(data.langs)
     out_thresholds, rules = dict(thresholds), {}
     for lang in LANGS:
