@@ -37,9 +37,10 @@ def limits(data: Prepared, meta: dict[str, Any], severe: np.ndarray | None) -> n
     return out
 
 
-def stage1_scores(data: Prepared, z1: np.ndarray, stage1: dict[str, Any]) -> np.ndarray:
+def stage1_scores(data: Prepared, z1: np.ndarray, z0: np.ndarray, stage1: dict[str, Any]
+                  ) -> np.ndarray:
     """First-stage probabilities of every row under a calibration."""
-    return sigmoid(training.stage1_inputs(data, z1) @ np.array(stage1["w"]) + stage1["b"])
+    return sigmoid(training.stage1_inputs(data, z1, z0) @ np.array(stage1["w"]) + stage1["b"])
 
 
 def figures(data: Prepared, cv: dict[str, np.ndarray], meta: dict[str, Any],
@@ -76,13 +77,15 @@ def figures(data: Prepared, cv: dict[str, np.ndarray], meta: dict[str, Any],
     return out
 
 
-def build(examples: Sequence[Example], embeddings: training.EmbeddingCache, seed: int = 0,
-          folds: int = 5, tick: Tick | None = None, version: str = "") -> tuple[Heads, dict]:
-    """Fit the heads on `examples` and return them with their cross-validated figures."""
-    data = training.prepare(examples, embeddings, tick)
+def build(examples: Sequence[Example], embeddings: training.EmbeddingCache,
+          shallow: training.EmbeddingCache, seed: int = 0, folds: int = 5,
+          tick: Tick | None = None, version: str = "") -> tuple[Heads, dict]:
+    """Fit the heads on `examples` and return them with their cross-validated figures;
+    `shallow` embeds with the encoder's embedding layer alone."""
+    data = training.prepare(examples, embeddings, shallow, tick)
     cv = training.cross_validate(data, folds, seed, tick)
-    stage1 = training.calibrate_stage1(data, cv["z1"])
-    p1 = stage1_scores(data, cv["z1"], stage1)
+    stage1 = training.calibrate_stage1(data, cv["z1"], cv["z0"])
+    p1 = stage1_scores(data, cv["z1"], cv["z0"], stage1)
     use = data.sources != "seeds"
     thresholds = training.per_language_thresholds(data.langs, data.y, cv["blended"], use)
     thresholds, severe = training.severe_rules(data, cv["blended"], cv["severe"], thresholds,
@@ -111,8 +114,8 @@ def build(examples: Sequence[Example], embeddings: training.EmbeddingCache, seed
 
 
 def leave_one_source_out(examples: Sequence[Example], embeddings: training.EmbeddingCache,
-                         seed: int = 0, folds: int = 5, tick: Tick | None = None
-                         ) -> dict[str, dict[str, float]]:
+                         shallow: training.EmbeddingCache, seed: int = 0, folds: int = 5,
+                         tick: Tick | None = None) -> dict[str, dict[str, float]]:
     """Train without one source at a time and measure on it: domains never seen.
 
     The blend and the thresholds come from the other sources only, so a language whose
@@ -120,7 +123,7 @@ def leave_one_source_out(examples: Sequence[Example], embeddings: training.Embed
     learns from the same distilled targets as in `build`; those were computed with every
     source in, a small leak towards the held-out one.
     """
-    data = training.prepare(examples, embeddings, tick)
+    data = training.prepare(examples, embeddings, shallow, tick)
     cv = training.cross_validate(data, folds, seed, tick)
     blend_x = training.scoring.blend_features(cv["z1"], cv["z2"], data.langs, data.tones)
     out: dict[str, dict[str, float]] = {}

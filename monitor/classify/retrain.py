@@ -31,8 +31,9 @@ class _CachedEncoder:
         return self.cache.embed(texts)
 
 
-def _measure(heads: Heads, encoder: Encoder, rows: Sequence[Example]) -> dict[str, dict]:
-    classifier = DefaultClassifier(heads, encoder)
+def _measure(heads: Heads, encoder: Encoder, shallow: Encoder, rows: Sequence[Example]
+             ) -> dict[str, dict]:
+    classifier = DefaultClassifier(heads, encoder, shallow=shallow)
     out = {}
     for source in sorted({e.source for e in rows}):
         part = [e for e in rows if e.source == source]
@@ -44,45 +45,62 @@ def _measure(heads: Heads, encoder: Encoder, rows: Sequence[Example]) -> dict[st
     return out
 
 
-def _embed_all(examples: Sequence[Example], embeddings: EmbeddingCache, later_steps: int,
-               label: str) -> Progress:
-    """Encode every text once, up front, and return the progress for the steps after it."""
+def _caches(cache: Path | None, encoder: Encoder | None, shallow: Encoder | None
+            ) -> tuple[EmbeddingCache, EmbeddingCache]:
+    """The embedding caches of the second stage's encoder and of the shallow one."""
+    return (EmbeddingCache(encoder or E5Encoder(layers=ENCODER_LAYERS), cache),
+            EmbeddingCache(shallow or E5Encoder(layers=0), cache))
+
+
+def _embed_all(examples: Sequence[Example], caches: tuple[EmbeddingCache, EmbeddingCache],
+               later_steps: int, label: str) -> Progress:
+    """Encode every text once, up front, and return the progress for the steps after it.
+    The shallow encoder goes first, untimed: it is over in seconds, and counting its quick
+    chunks as steps would make the estimate of the time left far too short."""
     texts = [normalise(e.text) for e in examples]
+    embeddings, shallow = caches
+    shallow.embed(texts)
     progress = Progress(-(-embeddings.missing(texts) // CHUNK) + later_steps, label)
     embeddings.embed(texts, progress.advance)
     return progress
 
 
 def retrain(examples: Sequence[Example], out: Path, seed: int = 0, folds: int = 5,
-            cache: Path | None = None, encoder: Encoder | None = None) -> str:
+            cache: Path | None = None, encoder: Encoder | None = None,
+            shallow: Encoder | None = None) -> str:
     """Write new heads to `out` and return a before/after report as text."""
-    embeddings = EmbeddingCache(encoder or E5Encoder(layers=ENCODER_LAYERS), cache)
+    embeddings, shallow_embeddings = _caches(cache, encoder, shallow)
     split = stratified_folds([f"{e.source}:{e.label}" for e in examples], HELD_OUT_SHARE, seed)
     train = [e for e, f in zip(examples, split, strict=True) if f != 0]
     held = [e for e, f in zip(examples, split, strict=True) if f == 0]
     seeds = seed_examples()
-    progress = _embed_all([*examples, *seeds], embeddings, 2 * (2 * folds + 1), "train")
-    measuring = _CachedEncoder(embeddings)
+    progress = _embed_all([*examples, *seeds], (embeddings, shallow_embeddings),
+                          2 * (2 * folds + 1), "train")
+    measuring = (_CachedEncoder(embeddings), _CachedEncoder(shallow_embeddings))
     before = None
     if (out / "heads.npz").is_file():
-        before = _measure(load_heads(out), measuring, held)
-    candidate, _ = build([*train, *seeds], embeddings, seed, folds, progress.advance)
-    after = _measure(candidate, measuring, held)
-    heads, cv = build([*examples, *seeds], embeddings, seed, folds, progress.advance)
+        before = _measure(load_heads(out), *measuring, held)
+    candidate, _ = build([*train, *seeds], embeddings, shallow_embeddings, seed, folds,
+                         progress.advance)
+    after = _measure(candidate, *measuring, held)
+    heads, cv = build([*examples, *seeds], embeddings, shallow_embeddings, seed, folds,
+                      progress.advance)
     heads.save(out)
     progress.close()
     return _format(before, after, cv, out, len(held))
 
 
 def unseen_domains(examples: Sequence[Example], seed: int = 0, folds: int = 5,
-                   cache: Path | None = None, encoder: Encoder | None = None) -> str:
+                   cache: Path | None = None, encoder: Encoder | None = None,
+                   shallow: Encoder | None = None) -> str:
     """Leave one corpus out at a time: how the model does on a domain it never saw."""
-    embeddings = EmbeddingCache(encoder or E5Encoder(layers=ENCODER_LAYERS), cache)
+    embeddings, shallow_embeddings = _caches(cache, encoder, shallow)
     seeds = seed_examples()
     sources = {e.source for e in examples} - {"team"}
-    progress = _embed_all([*examples, *seeds], embeddings, 2 * folds + len(sources), "unseen")
-    figures = leave_one_source_out([*examples, *seeds], embeddings, seed, folds,
-                                   progress.advance)
+    progress = _embed_all([*examples, *seeds], (embeddings, shallow_embeddings),
+                          2 * folds + len(sources), "unseen")
+    figures = leave_one_source_out([*examples, *seeds], embeddings, shallow_embeddings, seed,
+                                   folds, progress.advance)
     progress.close()
     lines = ["left out of training, then measured on it: macro-F1 / ROC-AUC / precision / recall"]
     for source, f in figures.items():

@@ -63,14 +63,17 @@ def blend_features(z1: np.ndarray, z2: np.ndarray, langs: list[str],
 
 
 def stage1_features(z1: np.ndarray, signals: np.ndarray, langs: list[str],
-                    tones: np.ndarray, cue_rows: np.ndarray) -> np.ndarray:
-    """Inputs of the first stage's calibration: the n-gram logit, scaled per language, plus
-    VADER's signals, the tone and the `cues`, all computed without the encoder. New inputs
-    go at the end (see `stage1_probabilities`)."""
+                    tones: np.ndarray, cue_rows: np.ndarray, z0: np.ndarray) -> np.ndarray:
+    """Inputs of the first stage's calibration: the n-gram logit and the shallow network's
+    logit `z0`, each also scaled per language, plus VADER's signals, the tone and the
+    `cues`; none needs the encoder's transformer layers. New inputs go at the end (see
+    `stage1_probabilities`)."""
     onehots = np.stack([lang_onehot(lang) for lang in langs]) if langs else np.zeros((0, 4))
     z = z1.reshape(-1, 1)
+    s = z0.reshape(-1, 1)
     return np.hstack([z, z * onehots, onehots, signals.reshape(-1, signals.shape[-1]),
-                      tones.reshape(-1, 2), cue_rows.reshape(-1, 2)]).astype(np.float32)
+                      tones.reshape(-1, 2), cue_rows.reshape(-1, 2), s, s * onehots]
+                     ).astype(np.float32)
 
 
 def stage1_probabilities(heads: Heads, features: np.ndarray) -> np.ndarray:

@@ -28,7 +28,7 @@ from monitor.classify.fit import (
     mlp_logits,
     sigmoid,
 )
-from monitor.classify.heads import LANGS, SEVERITIES, Heads
+from monitor.classify.heads import LANGS, SEVERITIES, Heads, Network
 from monitor.classify.metrics import best_threshold, binary_report
 from monitor.classify.text import normalise, text_key
 from monitor.classify.vader_signal import SIGNALS, Vader
@@ -65,6 +65,7 @@ class Prepared:
     tones: np.ndarray
     signals: np.ndarray
     cues: np.ndarray
+    shallow: np.ndarray  # the shallow network's inputs, like `feats` from the embedding layer
 
     @cached_property
     def severities(self) -> np.ndarray:
@@ -138,8 +139,8 @@ def source_weights(examples: Sequence[Example]) -> np.ndarray:
 
 
 def prepare(examples: Sequence[Example], embeddings: EmbeddingCache,
-            tick: Tick | None = None) -> Prepared:
-    """Featurise every example for both stages."""
+            shallow: EmbeddingCache, tick: Tick | None = None) -> Prepared:
+    """Featurise every example for both stages; `shallow` embeds with no encoder layers."""
     vader = Vader()
     texts = [normalise(e.text) for e in examples]
     langs = [e.lang for e in examples]
@@ -158,6 +159,7 @@ def prepare(examples: Sequence[Example], embeddings: EmbeddingCache,
         signals=signals,
         cues=(np.stack([scoring.cues(t, lang) for t, lang in zip(texts, langs, strict=True)])
               if texts else np.zeros((0, 2))),
+        shallow=scoring.emb_features(shallow.embed(texts), signals, langs),
     )
 
 
@@ -203,8 +205,8 @@ def _blend_inputs(data: Prepared, z1: np.ndarray, z2: np.ndarray) -> np.ndarray:
 
 def cross_validate(data: Prepared, k: int, seed: int, tick: Tick | None = None
                    ) -> dict[str, np.ndarray]:
-    """Out-of-fold logits of both stages, blended probabilities and the severity head's
-    probability of accusation or blame.
+    """Out-of-fold logits of both stages and of the shallow network, blended probabilities
+    and the severity head's probability of accusation or blame.
 
     Two passes over the folds: the first gives the full model's out-of-fold probabilities;
     the n-gram stage is then refitted to a target that is part label, part those
@@ -215,11 +217,13 @@ def cross_validate(data: Prepared, k: int, seed: int, tick: Tick | None = None
     folds = stratified_folds([f"{e.source}:{e.label}" for e in data.examples], k, seed)
     z1 = np.zeros(len(data.y))
     z2 = np.zeros(len(data.y))
+    z0 = np.zeros(len(data.y))
     severe = np.zeros(len(data.y))
     for f in range(k):
         train, test = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
         models = fit_stages(data, train, seed)
         z1[test], z2[test] = models.logits(data, test)
+        z0[test] = mlp_logits(fit_shallow(data, train, seed), data.shallow[test])
         sev_w, sev_b = fit_severity(data, train)
         severe[test] = scoring.severe_share(
             scoring.severity_probabilities_of(data.feats[test], sev_w, sev_b))
@@ -232,7 +236,7 @@ def cross_validate(data: Prepared, k: int, seed: int, tick: Tick | None = None
         z1[test] = data.sparse.take(test).dot(w) + b
         if tick:
             tick(1)
-    return {"z1": z1, "z2": z2, "blended": _blend_out_of_fold(data, folds, z1, z2),
+    return {"z1": z1, "z2": z2, "z0": z0, "blended": _blend_out_of_fold(data, folds, z1, z2),
             "folds": folds, "severe": severe, "targets": targets}
 
 
@@ -247,15 +251,21 @@ def _blend_out_of_fold(data: Prepared, folds: np.ndarray, z1: np.ndarray, z2: np
     return blended
 
 
-def stage1_inputs(data: Prepared, z1: np.ndarray) -> np.ndarray:
+def fit_shallow(data: Prepared, rows: np.ndarray, seed: int = 0) -> Network:
+    """The shallow network: the first stage's view of the encoder's embedding layer."""
+    return fit_mlp(data.shallow[rows], data.y[rows], data.weight[rows], seed=seed)
+
+
+def stage1_inputs(data: Prepared, z1: np.ndarray, z0: np.ndarray) -> np.ndarray:
     """What the first stage's calibration reads for every row."""
-    return scoring.stage1_features(z1, data.signals, data.langs, data.tones, data.cues)
+    return scoring.stage1_features(z1, data.signals, data.langs, data.tones, data.cues, z0)
 
 
-def calibrate_stage1(data: Prepared, z1: np.ndarray) -> dict[str, Any]:
-    """Calibrate the first stage on its out-of-fold logits: a logistic regression over the
-    logit (scaled per language), VADER's signals and the tone."""
-    w, b = fit_dense_logreg(stage1_inputs(data, z1), data.y, data.weight, l2=0.1)
+def calibrate_stage1(data: Prepared, z1: np.ndarray, z0: np.ndarray) -> dict[str, Any]:
+    """Calibrate the first stage on out-of-fold logits: a logistic regression over the
+    n-gram and shallow logits (each also scaled per language), VADER's signals, the tone
+    and the cues."""
+    w, b = fit_dense_logreg(stage1_inputs(data, z1, z0), data.y, data.weight, l2=0.1)
     return {"w": [round(float(x), 6) for x in w], "b": round(b, 6)}
 
 
@@ -397,9 +407,10 @@ def severe_rules(data: Prepared, scores: np.ndarray, severe: np.ndarray,
 def fit_all(data: Prepared, meta: dict[str, Any], blend: tuple[np.ndarray, float],
             seed: int = 0, ngram_targets: np.ndarray | None = None) -> Heads:
     """Fit the final heads on every row, with settings found by cross-validation."""
-    models = fit_stages(data, np.arange(len(data.y)), seed, ngram_targets)
+    every = np.arange(len(data.y))
+    models = fit_stages(data, every, seed, ngram_targets)
     sev_w, sev_b = fit_severity(data)
     w1, b1, w2, b2 = models.emb
     return Heads(ngram_w=models.ngram[0], ngram_b=models.ngram[1], emb_w1=w1, emb_b1=b1,
                  emb_w2=w2, emb_b2=b2, blend_w=blend[0], blend_b=blend[1],
-                 sev_w=sev_w, sev_b=sev_b, meta=meta)
+                 sev_w=sev_w, sev_b=sev_b, meta=meta, shallow=fit_shallow(data, every, seed))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -142,3 +143,36 @@ def test_classify__severity_discount_lowers_the_threshold_of_encoded_posts(
     heads.meta["severe"] = {"en": {"discount": 1.0, "min_severe": 1.01}}  # nothing is that severe
     [unmoved] = DefaultClassifier(heads, classifier.encoder).classify([text])
     assert not unmoved.is_complaint
+
+
+def test_classify__first_stage_reads_the_shallow_network(classifier: Classifier) -> None:
+    assert isinstance(classifier, DefaultClassifier)
+    heads = copy.deepcopy(classifier.heads)
+    assert heads.shallow is not None
+    heads.meta["bands"] = {"other": [2.0, 2.0]}  # the first stage decides every post
+    text = COMPLAINTS["en"]
+    [with_it] = DefaultClassifier(heads, classifier.encoder).classify([text])
+    w1, b1, w2, b2 = heads.shallow
+    heads.shallow = (w1, b1, -w2, -b2)  # the shallow network now says the opposite
+    [flipped] = DefaultClassifier(heads, classifier.encoder).classify([text])
+    assert flipped.score < with_it.score
+    # heads from before the shallow network: no layer-0 encoder, the calibration they had
+    heads.shallow = None
+    heads.meta["stage1"]["w"] = heads.meta["stage1"]["w"][:-5]
+    older = DefaultClassifier(heads, classifier.encoder)
+    assert older.shallow is None
+    [verdict] = older.classify([text])
+    assert 0.0 < verdict.score < 1.0 and verdict.score not in (with_it.score, flipped.score)
+
+
+def test_heads__shallow_network_saved_and_loaded(tmp_path: Path) -> None:
+    heads = load_heads()
+    assert heads.shallow is not None
+    heads.save(tmp_path / "with")
+    again = load_heads(tmp_path / "with").shallow
+    assert again is not None
+    for saved, loaded in zip(heads.shallow, again, strict=True):
+        np.testing.assert_allclose(loaded, saved, atol=1e-3)
+    heads.shallow = None
+    heads.save(tmp_path / "without")
+    assert load_heads(tmp_path / "without").shallow is None

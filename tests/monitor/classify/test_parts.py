@@ -96,7 +96,8 @@ def _prepared(scores_and_labels: list[tuple[float, int, str, float]]) -> trainin
         examples=examples, sparse=None, feats=np.zeros((n, 4)),  # type: ignore[arg-type]
         y=np.array([y for _, y, _, _ in scores_and_labels], dtype=float),
         weight=np.ones(n), langs=["en"] * n, sources=np.array(["complaints"] * n),
-        tones=np.zeros((n, 2)), signals=np.zeros((n, 3)), cues=np.zeros((n, 2)))
+        tones=np.zeros((n, 2)), signals=np.zeros((n, 3)), cues=np.zeros((n, 2)),
+        shallow=np.zeros((n, 4)))
 
 
 def test_severe_rules__lower_threshold_for_severe_posts_until_recall_is_met() -> None:
