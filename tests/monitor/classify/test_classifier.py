@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_info
 
 from monitor.classify import Classifier
 from monitor.classify.cascade import DefaultClassifier
@@ -176,3 +178,20 @@ def test_heads__shallow_network_saved_and_loaded(tmp_path: Path) -> None:
     heads.shallow = None
     heads.save(tmp_path / "without")
     assert load_heads(tmp_path / "without").shallow is None
+
+
+def test_classify__numpy_keeps_one_thread_while_the_encoder_runs(classifier: Classifier) -> None:
+    assert isinstance(classifier, DefaultClassifier)
+    seen: list[int] = []
+
+    class Watching:
+        def encode(self, texts: Sequence[str]) -> np.ndarray:
+            seen.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+            return classifier.encoder.encode(texts)  # type: ignore[attr-defined, no-any-return]
+
+    heads = copy.deepcopy(classifier.heads)
+    heads.meta["bands"]["en"] = [0.0, 1.0]
+    before = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+    DefaultClassifier(heads, Watching(), shallow=Watching()).classify([COMPLAINTS["en"]])
+    assert seen and set(seen) == {1}
+    assert [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] == before
