@@ -72,9 +72,10 @@ def main() -> None:
     from monitor.classify import build_classifier
 
     classifier = build_classifier()
+    classifier.warm_up()
     classifier.classify(["warm up: does this ship to Gdańsk?"])
     load = time.perf_counter() - start
-    print(f"load (import, heads, encoder, first post): {load:.2f} s")
+    print(f"load (import, heads, both encoder depths, first post): {load:.2f} s")
 
     runs: list[tuple[str, float, list[str]]] = [
         (kind, repeats, sample(kind, args.posts if kind == "tweet" else args.posts // 4,

@@ -62,6 +62,9 @@ class KeywordClassifier:
     name = "keywords-for-tests"
     words = ("broken", "late", "never", "refund", "worst", "rude", "zepsut", "nie działa")
 
+    def warm_up(self) -> None:
+        """Keyword lists need no loading."""
+
     def classify(self, texts: Sequence[str], lang_hints: Sequence[str | None] | None = None,
                  thresholds: Sequence[Thresholds] | None = None) -> list[Classification]:
         out = []

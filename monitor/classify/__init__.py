@@ -20,6 +20,9 @@ class Classifier(Protocol):
     def classify(self, texts: Sequence[str], lang_hints: Sequence[str | None] | None = None,
                  thresholds: Sequence[Thresholds] | None = None) -> list[Classification]: ...
 
+    def warm_up(self) -> None:
+        """Load every model now, so that no timed or urgent batch pays for it."""
+
 
 def build_classifier(config: ClassifierConfig | None = None) -> Classifier:
     """Build the classifier the configuration asks for; the default one loads offline."""

@@ -61,6 +61,12 @@ class DefaultClassifier:
         self._threads = ThreadpoolController()
         langid.preload()
 
+    def warm_up(self) -> None:
+        """Load both encoder depths now (they load lazily, on the first post that needs them)."""
+        for encoder in (self.encoder, self.shallow):
+            if encoder is not None:
+                encoder.encode(["warm up"])
+
     def classify(self, texts: Sequence[str], lang_hints: Sequence[str | None] | None = None,
                  thresholds: Sequence[Thresholds] | None = None) -> list[Classification]:
         """Classify a batch of posts; `thresholds` in priority order (brand's first)."""

@@ -67,6 +67,10 @@ class TransformersClassifier:
                 "map them under classifier.labels, e.g. labels: {NEGATIVE: true, POSITIVE: false}"
             ])
 
+    def warm_up(self) -> None:
+        """Load the model and tokenizer now."""
+        self._load()
+
     def scores(self, texts: Sequence[str]) -> list[float]:
         """Probability of the complaint labels for each text."""
         import torch

@@ -195,3 +195,19 @@ def test_classify__numpy_keeps_one_thread_while_the_encoder_runs(classifier: Cla
     DefaultClassifier(heads, Watching(), shallow=Watching()).classify([COMPLAINTS["en"]])
     assert seen and set(seen) == {1}
     assert [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] == before
+
+
+def test_warm_up__loads_both_encoder_depths(classifier: Classifier) -> None:
+    assert isinstance(classifier, DefaultClassifier)
+    loaded: list[str] = []
+
+    class Lazy:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def encode(self, texts: Sequence[str]) -> np.ndarray:
+            loaded.append(self.name)
+            return np.zeros((len(texts), 384), np.float32)
+
+    DefaultClassifier(classifier.heads, Lazy("deep"), shallow=Lazy("shallow")).warm_up()
+    assert sorted(loaded) == ["deep", "shallow"]

@@ -140,3 +140,31 @@ def test_train__unseen_scores_each_corpus_left_out_and_writes_nothing(
         macro_f1, auc = float(row[1]), float(row[3])
         assert 0.0 <= macro_f1 <= 1.0 and auc > 0.5  # the phrases are shared across shops
     assert not out.exists()
+
+
+def test_eval__models_load_before_the_clock_starts_and_multiline_rows_count_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import monitor.classify as classify_package
+    from tests.factories import KeywordClassifier
+
+    calls: list[str] = []
+
+    class Recording(KeywordClassifier):
+        def warm_up(self) -> None:
+            calls.append("warm_up")
+
+        def classify(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            calls.append("classify")
+            return super().classify(*args, **kwargs)
+
+    monkeypatch.setattr(classify_package, "build_classifier", lambda config=None: Recording())
+    data = tmp_path / "multiline.csv"
+    data.write_text('text,label\n"first line\nsecond line, still late",1\nall good,0\n',
+                    encoding="utf-8")
+    args = _parser().parse_args(["eval", str(data), "--json"])
+    assert args.func(args) == 0
+    assert calls[0] == "warm_up" and "classify" in calls
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)[str(data)]["n"] == 2
+    assert "eval multiline.csv: 2/2 (100%)" in captured.err  # rows, not lines
