@@ -8,6 +8,7 @@ one scoring. Thresholds are applied after the cache, so brands may differ.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,12 @@ from monitor.classify.thresholds import resolve
 from monitor.classify.vader_signal import Vader
 from monitor.domain import Category, Classification, Severity
 from monitor.settings import Thresholds
+
+# One batch at a time in the whole process: the encoder already uses every core, the
+# verdict cache is not safe to share, and the BLAS thread limit below is process-wide, so
+# two overlapping batches (the scheduler polls sources from several threads) would restore
+# each other's setting early.
+_ONE_BATCH = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,7 @@ class DefaultClassifier:
         # numpy's BLAS threads would spin against the encoder's OpenMP threads on the same
         # cores: with one, the encoder runs about 15% faster (the embedding layer alone
         # twice as fast), and the small matrix products here need no more.
-        with self._threads.limit(limits=1, user_api="blas"):
+        with _ONE_BATCH, self._threads.limit(limits=1, user_api="blas"):
             scored = self._score([normalise(t) for t in texts], hints)
         return [self._verdict(t, s, thresholds) for t, s in zip(texts, scored, strict=True)]
 

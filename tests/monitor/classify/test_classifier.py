@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import copy
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -211,3 +213,34 @@ def test_warm_up__loads_both_encoder_depths(classifier: Classifier) -> None:
 
     DefaultClassifier(classifier.heads, Lazy("deep"), shallow=Lazy("shallow")).warm_up()
     assert sorted(loaded) == ["deep", "shallow"]
+
+
+def test_classify__batches_from_several_threads_take_turns(classifier: Classifier) -> None:
+    assert isinstance(classifier, DefaultClassifier)
+    inside = 0
+    most = 0
+    guard = threading.Lock()
+
+    class Slow:
+        def encode(self, texts: Sequence[str]) -> np.ndarray:
+            nonlocal inside, most
+            with guard:
+                inside += 1
+                most = max(most, inside)
+            time.sleep(0.05)
+            with guard:
+                inside -= 1
+            return np.zeros((len(texts), 384), np.float32)
+
+    heads = copy.deepcopy(classifier.heads)
+    heads.meta["bands"]["en"] = [0.0, 1.0]
+    shared = DefaultClassifier(heads, Slow(), shallow=Slow())
+    before = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+    workers = [threading.Thread(target=shared.classify, args=([f"{COMPLAINTS['en']} {n}"],))
+               for n in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert most == 1
+    assert [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] == before
