@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -44,6 +45,7 @@ from monitor.errors import (
     ReplyRejected,
     TemporaryPlatformError,
 )
+from monitor.names import NameMatcher
 
 log = logging.getLogger(__name__)
 
@@ -274,9 +276,13 @@ class MastodonConnector(Connector):
                 handle.close()
 
     def _listener(self, server: str, handler: Callable[[Mention], None]) -> StreamListener:
-        keywords = () if self.options.hashtags else tuple(
-            k.casefold() for k in (*self.spec.keywords, self.spec.query) if k)
-        return _Listener(self, server, handler, keywords)
+        return _Listener(self, server, handler, None if self.options.hashtags else self._names)
+
+    @cached_property
+    def _names(self) -> NameMatcher | None:
+        """What a public stream's posts must name: the keywords and the query, as names."""
+        names = [name for name in (*self.spec.keywords, self.spec.query.strip()) if name]
+        return NameMatcher(names, self.spec.own_handles) if names else None
 
     @contextmanager
     def _errors(self, action: str, server: str) -> Iterator[None]:
@@ -317,10 +323,10 @@ class _Listener(StreamListener):
     """Hands each streamed status to the handler as a Mention."""
 
     def __init__(self, connector: MastodonConnector, server: str,
-                 handler: Callable[[Mention], None], keywords: tuple[str, ...]) -> None:
+                 handler: Callable[[Mention], None], names: NameMatcher | None) -> None:
+        """Pass to `handler` what `names` matches (everything when None)."""
         super().__init__()
-        self.connector, self.server, self.handler, self.keywords = (connector, server, handler,
-                                                                    keywords)
+        self.connector, self.server, self.handler, self.names = connector, server, handler, names
 
     def on_update(self, status: Any) -> None:
         try:
@@ -331,7 +337,7 @@ class _Listener(StreamListener):
             return
         if self.connector._is_own(mention):
             return
-        if self.keywords and not any(k in mention.text.casefold() for k in self.keywords):
+        if self.names is not None and not self.names.search(f"{mention.title}\n{mention.text}"):
             return
         self.handler(mention)
 

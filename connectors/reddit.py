@@ -27,7 +27,7 @@ from praw.exceptions import RedditAPIException
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors._http import retry_after
-from connectors._query import search_query
+from connectors._query import fit_terms, keyword_terms, search_query, spec_languages
 from connectors.base import Connector
 from monitor import __version__
 from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget, SourceSpec
@@ -38,6 +38,7 @@ from monitor.errors import (
     ReplyRejected,
     TemporaryPlatformError,
 )
+from monitor.names import NameMatcher
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ API_PATH = {
 SITE = "https://www.reddit.com"
 OVERLAP = 600
 PAGE_SIZE = 100
+QUERY_LIMIT = 512  # characters Reddit's search takes in q
 _SUBREDDIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{1,20}$")
 _GONE = {"[deleted]", "[removed]"}
 _WAIT = re.compile(r"(\d+) (milli)?(second|minute)")
@@ -101,8 +103,7 @@ class RedditConnector(Connector):
         super().__init__(spec, client)
         self._clock = clock
         self._resume_at = 0.0
-        words = "|".join(re.escape(k) for k in spec.keywords)
-        self._keywords = re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE) if words else None
+        self._keywords = NameMatcher(spec.keywords, spec.own_handles) if spec.keywords else None
 
     @property
     def client(self) -> Any:
@@ -127,7 +128,9 @@ class RedditConnector(Connector):
         """Return posts (and comments) since `cursor`, oldest first, and the newest created_utc."""
         since = float(cursor) - OVERLAP if cursor else None
         where = "+".join(self.options.subreddits) or "all"
-        query = search_query(self.platform, self.spec, _query_from_keywords)
+        languages = spec_languages(self.spec)
+        query = search_query(self.platform, self.spec,
+                             lambda keywords: _query_from_keywords(keywords, languages))
         search: dict[str, str | int] = {"q": query, "sort": "new", "t": "all", "type": "link",
                                         "limit": PAGE_SIZE}
         if self.options.subreddits:
@@ -265,9 +268,14 @@ def _refusal(errors: list[tuple[str, str]]) -> PlatformError:
                          or f"Reddit would not publish the reply: {message} ({code})")
 
 
-def _query_from_keywords(keywords: tuple[str, ...]) -> str:
-    """Build a search query: any keyword, quoted."""
-    return " OR ".join(f'"{k}"' for k in keywords)
+def _query_from_keywords(keywords: tuple[str, ...], languages: tuple[str, ...] = ()) -> str:
+    """Build a search query: any form of the keywords, quoted.
+
+    Forms are those of `languages` (() means all); past Reddit's query length the declined
+    forms go first, then the last keywords, never part of a term.
+    """
+    return fit_terms("reddit", keyword_terms(keywords, languages),
+                     lambda terms: " OR ".join(f'"{term}"' for term in terms), QUERY_LIMIT)
 
 
 def _body(thing: Any) -> str:

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,6 +25,7 @@ from connectors import _http
 from connectors._html import html_to_text
 from monitor.domain import FetchResult, Mention
 from monitor.errors import PlatformError
+from monitor.names import NameMatcher
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +153,12 @@ class RssConnector(_http.HttpConnector):
     def _wanted(self, mention: Mention) -> bool:
         if not self.options.require_keyword:
             return True
-        text = f"{mention.title}\n{mention.text}".casefold()
-        return any(k.casefold() in text for k in self.spec.keywords)
+        return self._names.search(f"{mention.title}\n{mention.text}")
+
+    @cached_property
+    def _names(self) -> NameMatcher:
+        """The brand's keywords and handles, compiled on first use."""
+        return NameMatcher(self.spec.keywords, self.spec.own_handles)
 
 
 def _load(cursor: str | None) -> dict[str, _FeedState]:

@@ -21,7 +21,7 @@ import requests
 import tweepy
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from connectors._query import search_query
+from connectors._query import fit_terms, keyword_terms, search_query, spec_languages
 from connectors.base import Connector
 from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget, SourceSpec
 from monitor.errors import (
@@ -44,6 +44,7 @@ API_PATH = {
 
 USER_CREDENTIALS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
 TIMEOUT = 30.0
+QUERY_LIMIT = 512  # characters in a recent-search query (self-serve access levels)
 _FIELDS = {
     "expansions": ["author_id"],
     "tweet_fields": ["created_at", "lang", "conversation_id", "referenced_tweets", "note_tweet"],
@@ -128,7 +129,9 @@ class XConnector(Connector):
     def fetch(self, cursor: str | None) -> FetchResult:
         """Return posts newer than `cursor` (a post id), oldest first, and the newest id."""
         common = {"since_id": cursor, "max_results": self.options.max_results, **_FIELDS}
-        query = search_query(self.platform, self.spec, _query_from_keywords)
+        languages = spec_languages(self.spec)
+        query = search_query(self.platform, self.spec,
+                             lambda keywords: _query_from_keywords(keywords, languages))
         with self._errors("read"):
             try:
                 pages, truncated = self._read(self.client.search_recent_tweets, "next_token",
@@ -262,10 +265,18 @@ def _message(exc: tweepy.HTTPException) -> str:
     return "; ".join(str(m) for m in exc.api_messages) or str(exc)
 
 
-def _query_from_keywords(keywords: tuple[str, ...]) -> str:
-    """Build a search query: any keyword, quoted, without reposts."""
-    terms = " OR ".join(f'"{k}"' for k in keywords)
-    return f"({terms}) -is:retweet" if len(keywords) > 1 else f"{terms} -is:retweet"
+def _query_from_keywords(keywords: tuple[str, ...], languages: tuple[str, ...] = ()) -> str:
+    """Build a search query: any form of the keywords, quoted, without reposts.
+
+    Forms are those of `languages` (() means all); past X's query length the declined forms
+    go first, then the last keywords, never part of a term.
+    """
+    return fit_terms("x", keyword_terms(keywords, languages), _any_of, QUERY_LIMIT)
+
+
+def _any_of(terms: list[str]) -> str:
+    quoted = " OR ".join(f'"{term}"' for term in terms)
+    return f"({quoted}) -is:retweet" if len(terms) > 1 else f"{quoted} -is:retweet"
 
 
 def _to_mention(tweet: Mapping[str, Any], users: Mapping[Any, Mapping[str, Any]]) -> Mention:

@@ -337,3 +337,35 @@ def test_options__normalise_servers_and_hashtags() -> None:
     assert options.hashtags == ["Acme"]  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="not a hashtag"):
         MastodonConnector.validate_options({"hashtags": ["acme support"]})
+
+
+@pytest.mark.parametrize(("content", "kept"), [
+    ("<p>Znowu nie działa płatność w Orbicie</p>", True),
+    ("<p>مشكلة مع للأوربيتا اليوم</p>", True),
+    ("<p>سفارشم از اوربیتا‌ها نرسید</p>", True),
+    ("<p>Help <a href=\"https://mastodon.social/@orbita_care\">@orbita_care</a></p>", True),
+    ("<p>#OrbitaFail again</p>", True),
+    ("<p>orbital mechanics lecture today</p>", False),
+    ("<p>write to jan@orbita.pl</p>", False),
+])
+def test_stream__public_stream_filter_matches_names_as_written(content: str, kept: bool) -> None:
+    spec = SourceSpec(brand_id="orbita", name="mastodon", type="mastodon", query="",
+                      keywords=("Orbita", "أوربيتا"), own_handles=("orbita_care",),
+                      options={"servers": [HOME]})
+    got: list[Mention] = []
+    listener = MastodonConnector(spec)._listener(HOME, got.append)
+    complaint, _, _ = fixture("search_page1.json")["statuses"]
+
+    listener.on_update({**complaint, "content": content})
+
+    assert bool(got) is kept
+
+
+def test_stream__hashtag_streams_are_not_filtered_by_name() -> None:
+    got: list[Mention] = []
+    listener = connector()._listener(HOME, got.append)
+    complaint, _, _ = fixture("search_page1.json")["statuses"]
+
+    listener.on_update({**complaint, "content": "<p>no brand named here</p>"})
+
+    assert len(got) == 1

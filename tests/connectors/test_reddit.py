@@ -13,7 +13,8 @@ import responses
 from prawcore.sessions import FiniteRetryStrategy
 from responses import matchers
 
-from connectors.reddit import API_PATH, RedditConnector
+from connectors._query import keyword_terms
+from connectors.reddit import API_PATH, QUERY_LIMIT, RedditConnector, _query_from_keywords
 from monitor.domain import ReplyTarget, SourceSpec
 from monitor.errors import (
     AuthError,
@@ -281,3 +282,50 @@ def test_options__names_checked_and_unknown_keys_refused() -> None:
         RedditConnector.validate_options({"subreddits": ["not a sub"]})
     with pytest.raises(pydantic.ValidationError):
         RedditConnector.validate_options({"subreddit": ["acme"]})
+
+
+def comment(body: str, name: str) -> dict[str, Any]:
+    [recorded] = [c for c in fixture("comments")["data"]["children"]
+                  if c["data"]["name"] == "t1_l7xq002"]
+    return {**recorded, "data": {**recorded["data"], "body": body, "name": name}}
+
+
+def test_fetch__comments_matched_by_declined_and_arabic_forms_not_by_substrings(api: Any) -> None:
+    spec = SourceSpec(brand_id="orbita", name="reddit", type="reddit", query="",
+                      keywords=("Orbita", "أوربيتا"), own_handles=("orbita_care",),
+                      options={"subreddits": ["polska"]}, credentials=APP)
+    api.get(OAUTH + API_PATH["search"].format(subreddits="polska"), json=fixture("search_empty"))
+    bodies = {"t1_a1": "Nigdy więcej nie zamówię w Orbicie", "t1_a2": "مشكلة مع للأوربيتا",
+              "t1_a3": "ask @orbita_care", "t1_a4": "orbital mechanics is hard",
+              "t1_a5": "mail jan@orbita.pl"}
+    listing = {"kind": "Listing", "data": {"after": None, "children": [
+        comment(body, name) for name, body in bodies.items()]}}
+    api.get(OAUTH + API_PATH["comments"].format(subreddits="polska"), json=listing)
+
+    result = RedditConnector(spec, clock=lambda: NOW).fetch(str(T0))
+
+    assert sorted(m.id for m in result.mentions) == ["t1_a1", "t1_a2", "t1_a3"]
+
+
+def test_fetch__query_from_keywords_adds_polish_declined_forms(api: Any) -> None:
+    search = api.get(OAUTH + API_PATH["search"].format(subreddits="all"),
+                     json=fixture("search_empty"))
+    spec = SourceSpec(brand_id="orbita", name="reddit", type="reddit", query="",
+                      keywords=("Nordvia",), options={"include_comments": False},
+                      credentials=APP)
+
+    RedditConnector(spec, clock=lambda: NOW).fetch(str(T0))
+
+    assert search.calls[0].request.params["q"] == (
+        '"Nordvia" OR "Nordvii" OR "Nordvię" OR "Nordvią" OR "Nordvio" OR "Nordvie"')
+
+
+def test_query_from_keywords__languages_and_the_length_limit() -> None:
+    assert _query_from_keywords(("Nordvia", "Orbita"), ("en", "fa")) == '"Nordvia" OR "Orbita"'
+    keywords = tuple(f"Kasa{n:02d} Orbita" for n in range(20))
+
+    query = _query_from_keywords(keywords)
+
+    assert len(query) <= QUERY_LIMIT < len(" OR ".join(keyword_terms(keywords)))
+    assert query.startswith(" OR ".join(f'"{k}"' for k in keywords) + ' OR "Kasa00 Orbity"')
+    assert all(t.startswith('"') and t.endswith('"') for t in query.split(" OR "))

@@ -155,3 +155,33 @@ def test_html_to_text__keeps_breaks_and_drops_scripts() -> None:
     markup = ("<div><h2>Acme&nbsp;news</h2><script>track()</script><ul><li>one</li>"
               "<li>two &lt;3</li></ul>line\nwrapped<br/>next</div>")
     assert html_to_text(markup) == "Acme news\n\none\n\ntwo <3\n\nline wrapped\nnext"
+
+
+FEED = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Wiadomości</title><language>pl</language>
+{items}
+</channel></rss>"""
+ITEM = """<item><title>{title}</title><link>https://news.example.pl/{n}</link>
+<guid>https://news.example.pl/{n}</guid><pubDate>Fri, 20 Nov 2026 09:{n:02d}:00 GMT</pubDate>
+<description>{text}</description></item>"""
+
+
+def test_fetch__require_keyword_matches_declined_and_arabic_names_not_substrings() -> None:
+    entries = [("Klienci Orbity czekają na zwroty", "Reklamacje rosną."),
+               ("Rynek lotniczy", "Pasażerowie skarżą się na SkyLarka."),
+               ("اقتصاد", "عملاء للأوربيتا غاضبون"),
+               ("Orbitalne ceny", "Nic o marce."),
+               ("Kontakt", "Pisz na biuro@orbita.pl")]
+    items = "\n".join(ITEM.format(n=n, title=title, text=text)
+                      for n, (title, text) in enumerate(entries, 1))
+    spec = SourceSpec(brand_id="orbita", name="news", type="rss", query="",
+                      keywords=("Orbita", "SkyLark", "أوربيتا"),
+                      options={"urls": [NEWS], "require_keyword": True})
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=FEED.format(items=items).encode(),
+                              headers={"Content-Type": "application/rss+xml"})
+
+    result = RssConnector(spec, mock_client(handler), clock=lambda: 1_795_171_200.0).fetch(None)
+
+    assert [m.url for m in result.mentions] == [f"https://news.example.pl/{n}" for n in (1, 2, 3)]

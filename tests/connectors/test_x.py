@@ -11,7 +11,7 @@ import requests
 import responses
 from responses import matchers
 
-from connectors.x import API_PATH, XConnector
+from connectors.x import API_PATH, QUERY_LIMIT, XConnector, _query_from_keywords
 from monitor.domain import ReplyTarget, SourceSpec
 from monitor.errors import (
     AuthError,
@@ -20,6 +20,7 @@ from monitor.errors import (
     ReplyRejected,
     TemporaryPlatformError,
 )
+from monitor.names import NameMatcher
 from tests.connectors._support import Recorded
 
 RECORDED = Recorded("x", ".json")
@@ -286,3 +287,63 @@ def test_fetch__unknown_mentions_account_is_reported(api: Any) -> None:
 
     with pytest.raises(PlatformError, match="mentions_of"):
         connector(mentions_of="nobody_here").fetch(None)
+
+
+def brand(*keywords: str) -> XConnector:
+    spec = SourceSpec(brand_id="orbita", name="x", type="x", query="", keywords=keywords,
+                      credentials=READ_ONLY)
+    return XConnector(spec, clock=lambda: NOW)
+
+
+def terms(query: str) -> list[str]:
+    """Return the quoted terms of a query made from keywords, checking its shape."""
+    assert query.endswith(" -is:retweet")
+    body = query.removesuffix(" -is:retweet").removeprefix("(").removesuffix(")")
+    return [t.removeprefix('"').removesuffix('"') for t in body.split(" OR ")]
+
+
+def test_fetch__query_from_keywords_adds_polish_declined_forms(api: Any) -> None:
+    seen = api.get(SEARCH, json=fixture("search_empty"))
+
+    brand("Orbita", "SkyLark").fetch(None)
+
+    query = terms(seen.calls[0].request.params["query"])
+    assert query[:2] == ["Orbita", "SkyLark"]
+    assert {"Orbity", "Orbicie", "Orbitę", "Orbitą", "SkyLarka", "SkyLarkiem", "SkyLarku",
+            "Orbite"} <= set(query)
+
+
+def test_query_from_keywords__languages_without_polish_search_the_names_only() -> None:
+    assert _query_from_keywords(("Orbita", "أوربيتا"), ("en", "ar")) == (
+        '("Orbita" OR "أوربيتا") -is:retweet')
+    assert "Orbity" in _query_from_keywords(("Orbita",), ("pl",))
+
+
+def test_query_from_keywords__declined_forms_of_a_phrase_are_found_by_its_first_word() -> None:
+    # "acme parcela" finds nothing "acme" does not; "Lumen Banku" has no keyword inside it
+    query = terms(_query_from_keywords(("acme", "acme parcel", "Lumen Bank")))
+
+    assert not [t for t in query if t.startswith("acme parcel") and t != "acme parcel"]
+    assert "Lumen Banku" in query
+
+
+def test_query_from_keywords__fits_512_characters_dropping_forms_before_names() -> None:
+    keywords = tuple(f"Orbita{n:02d} Kasa" for n in range(20))
+
+    query = _query_from_keywords(keywords)
+
+    assert len(query) <= QUERY_LIMIT
+    kept = terms(query)
+    assert kept[:20] == list(keywords)  # every name, whole
+    assert all(t in NameMatcher(keywords).variants() for t in kept)  # no term cut short
+    assert len(_query_from_keywords(keywords, ("en",))) < len(query)
+
+
+def test_query_from_keywords__too_many_names_keeps_the_first_ones_whole() -> None:
+    keywords = tuple(f"Kestrel Air Service Number {n:03d}" for n in range(40))
+
+    kept = terms(_query_from_keywords(keywords))
+
+    assert len(_query_from_keywords(keywords)) <= QUERY_LIMIT
+    assert kept == list(keywords[:len(kept)])
+    assert 5 < len(kept) < 40
