@@ -166,10 +166,10 @@ def build_alert(view: CaseView, now: datetime, responders: Sequence[str]) -> lis
     c = view.classification
     blocks: list[Block] = [
         header(msg.alert_header(c.severity, view.reference, view.brand_name,
-                                platform_title(view), is_overdue(view, now))),
+                                platform_title(view), is_overdue(view, now), c.kind)),
         _author(view),
         *_post(view),
-        context([msg.why_line(c.why, c.score, c.cues, c.severity, c.category)]),
+        context([msg.why_line(c.why, c.score, c.cues, c.severity, c.all_categories)]),
         _facts(view, now),
         context([msg.history_line(view.history)]),
     ]

@@ -48,7 +48,7 @@ def render_alert(view: CaseView, now: datetime, color: bool = False) -> str:
     m, c = view.mention, view.classification
     overdue = is_overdue(view, now)
     title = msg.alert_header(c.severity, view.reference, view.brand_name,
-                             platform_title(view), overdue)
+                             platform_title(view), overdue, c.kind)
     rule = "─" * WIDTH
     lines = [rule, _paint(title, BOLD, color)]
     high = (m.author_followers or 0) >= HIGH_REACH
@@ -60,7 +60,7 @@ def render_alert(view: CaseView, now: datetime, color: bool = False) -> str:
     if m.title.strip():
         lines += _wrap(single_line(m.title))
     lines += _wrap(truncate(clean(m.text).strip(), POST_LIMIT))
-    lines.append(_field("Why", msg.why_line(c.why, c.score, c.cues, c.severity, c.category)
+    lines.append(_field("Why", msg.why_line(c.why, c.score, c.cues, c.severity, c.all_categories)
                         .removeprefix("*Why:* ")))
     deadline = _field("Deadline", msg.deadline_line(view.deadline_at, now))
     lines.append(_paint(deadline, RED, color) if overdue else deadline)

@@ -21,7 +21,7 @@ from alerts.text import (
     single_line,
     truncate,
 )
-from monitor.domain import CaseEvent, CaseStatus, Category, CustomerHistory, Severity
+from monitor.domain import CaseEvent, CaseStatus, Category, CustomerHistory, Kind, Severity
 
 LANGUAGE_NAMES = {"en": "English", "ar": "Arabic", "fa": "Persian", "pl": "Polish"}
 
@@ -120,8 +120,12 @@ def language_name(lang: str) -> str:
 
 
 def alert_header(severity: Severity, reference: str, brand_name: str, platform_title: str,
-                 overdue: bool) -> str:
+                 overdue: bool, kind: Kind = Kind.COMPLAINT) -> str:
     """Head the alert (plain text): severity, reference, brand and platform at a glance."""
+    if kind is Kind.QUESTION:
+        icon = "⏰" if overdue else "❓"
+        return (f"{icon} {single_line(reference)} · Question for {single_line(brand_name)} "
+                f"on {single_line(platform_title)} (lower priority)")
     icon = "⏰" if overdue else SEVERITY_EMOJI[severity]
     return (f"{icon} {single_line(reference)} · Complaint about {single_line(brand_name)} "
             f"on {single_line(platform_title)}")
@@ -148,15 +152,21 @@ def author_line(name: str, handle: str, follower_count: int | None, high_reach: 
 
 
 def why_line(why: str, score: float, cues: Sequence[str], severity: Severity,
-             category: Category) -> str:
-    """Say why the post was flagged: the model's reason, score, cues, severity and category."""
+             categories: Sequence[Category]) -> str:
+    """Say why the post was flagged: the model's reason, score, cues, severity and the
+    categories (a complaint may raise two problems)."""
     parts = [f"*Why:* {safe(single_line(why), 600)}" if why.strip() else "*Why:* flagged"]
     parts.append(f"score {score:.2f}")
     if cues:
         shown = ", ".join(f"“{safe(single_line(c), 60)}”" for c in cues[:8])
         parts.append(f"cues {shown}")
-    parts.append(f"severity: {severity.label}")
-    parts.append(f"category: {category.label}")
+    if severity is not Severity.NONE:
+        parts.append(f"severity: {severity.label}")
+    named: list[Category] = [c for c in categories if c is not Category.OTHER]
+    named = named or list(categories[:1])
+    if named and severity is not Severity.NONE:
+        parts.append(("categories: " if len(named) > 1 else "category: ")
+                     + " and ".join(c.label for c in named))
     return " · ".join(parts)
 
 

@@ -28,6 +28,7 @@ MAX_VARIANTS = 3
 NAME_LIMIT = 50
 DEFAULT = "default"
 ACKNOWLEDGEMENT = "acknowledgement"
+QUESTION = "question"
 REPLY_PLACEHOLDERS = frozenset({"name", "reference", "brand", "signature"})
 ACK_PLACEHOLDERS = REPLY_PLACEHOLDERS | {"opens"}
 
@@ -46,6 +47,7 @@ class LanguagePack:
 
     replies: Mapping[str, tuple[str, ...]]
     acknowledgement: tuple[str, ...] = ()
+    also: Mapping[str, str] = field(default_factory=dict)
     when: Mapping[str, str] = field(default_factory=dict)
     days: tuple[str, ...] = ()
     digits: str = "0123456789"
@@ -80,6 +82,7 @@ def shipped(lang: str) -> LanguagePack | None:
     return LanguagePack(
         replies=replies,
         acknowledgement=tuple(str(v) for v in data.get("acknowledgement") or ()),
+        also={str(k): str(v) for k, v in (data.get("also") or {}).items()},
         when={str(k): str(v) for k, v in (data.get("when") or {}).items()},
         days=tuple(str(d) for d in data.get("days") or ()),
         digits=str(data.get("digits") or "0123456789"),
@@ -115,6 +118,10 @@ def _candidates(brand_templates: BrandTemplates, lang: str, key: str) -> Iterato
         yield from pack.acknowledgement if pack else ()
         return
     yield from brand.get(key) or ()
+    if key == QUESTION and (brand.get(key) or own.get(key)):
+        # an answer to a question must not apologise for a problem nobody had
+        yield from own.get(key, ())
+        return
     yield from brand.get(DEFAULT) or ()
     yield from own.get(key, ())
     yield from own.get(DEFAULT, ())
@@ -144,9 +151,18 @@ def _cut_words(text: str, limit: int, count: Counter) -> str | None:
     return None
 
 
+def with_also(template: str, also: str) -> str:
+    """Add the sentence about a second problem just before the next step (the sentence
+    that quotes the reference), or at the end."""
+    sentences = [s for s in _SENTENCE_END.split(template) if s.strip()]
+    at = next((i for i, s in enumerate(sentences) if "{reference}" in s), len(sentences))
+    return " ".join([*sentences[:at], also, *sentences[at:]])
+
+
 def fit(template: str, values: Mapping[str, str], limit: int | None,
-        count: Counter) -> str | None:
-    """Fill `template` and fit it within `limit`; None when its next step cannot fit."""
+        count: Counter, keep: str = "") -> str | None:
+    """Fill `template` and fit it within `limit`; None when its next step cannot fit.
+    The sentence `keep` (the one about a second problem) is dropped only with the next step."""
     full = _tidy(_fill(template, values))
     if limit is None or count(full) <= limit:
         return full
@@ -155,7 +171,8 @@ def fit(template: str, values: Mapping[str, str], limit: int | None,
     if not sentences:
         return None
     # The next step (it quotes the reference) and the time the team is back are kept last.
-    essential = {i for i, s in enumerate(sentences) if "{reference}" in s or "{opens}" in s}
+    essential = {i for i, s in enumerate(sentences)
+                 if "{reference}" in s or "{opens}" in s or (keep and s == keep)}
     if not essential:
         essential = {len(sentences) - 1}
     drop_order = [i for i in range(len(sentences) - 1, 0, -1) if i not in essential]
@@ -191,7 +208,7 @@ def _same(a: str, b: str) -> bool:
 def suggest(
     brand_templates: BrandTemplates,
     lang: str,
-    category: str,
+    category: str | Sequence[str],
     name: str,
     reference: str,
     brand_name: str,
@@ -202,13 +219,19 @@ def suggest(
     """Write up to three distinct replies in the post's language, each within `limit`.
 
     Brand overrides come first, then the shipped templates, for the category and then for
-    `default`; English is used only when the language has no templates at all.
+    `default`; English is used only when the language has no templates at all. Given
+    several categories, the replies follow the first and add the language's `also`
+    sentence for the second, so they answer both problems.
     """
+    topics = [category] if isinstance(category, str) else list(category)
     lang = reply_language(brand_templates, lang)
     values = _values(name, reference, brand_name, signature)
+    pack = shipped(lang)
+    also = pack.also.get(topics[1], "") if pack and len(topics) > 1 else ""
     out: list[str] = []
-    for template in _candidates(brand_templates, lang, str(category)):
-        text = fit(template, values, limit, count_length)
+    for template in _candidates(brand_templates, lang, str(topics[0]) if topics else DEFAULT):
+        text = fit(with_also(template, also) if also else template, values, limit,
+                   count_length, keep=also)
         if text and not any(_same(text, seen) for seen in out):
             out.append(text)
         if len(out) == MAX_VARIANTS:

@@ -3,6 +3,9 @@
 Run: python benchmarks/classify.py [--posts 2000] [--threads 2] [--csv FILE.csv ...]
 The sample posts are generated from our own phrases, not taken from any data set; with
 --csv the posts of your own CSV files (column `text`) are measured as well, in file order.
+Every set is measured twice in the same run, side by side: read against the brand it was
+found for (as the pipeline reads it: the brand-aware heads) and brand-blind (the cascade
+alone, as before the brand was an input).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 
@@ -57,6 +61,31 @@ def sample(kind: str, count: int, seed: int = 0, repeats: float = 0.1) -> list[s
     return out
 
 
+def measure(classifier: Any, label: str, texts: list[str], brand: Any, batch_size: int) -> None:
+    """Print throughput in batches and latency one post at a time."""
+    latencies: list[float] = []
+    t0 = time.perf_counter()
+    for at in range(0, len(texts), batch_size):
+        batch = texts[at:at + batch_size]
+        b0 = time.perf_counter()
+        classifier.classify(batch, brands=[brand] * len(batch))
+        latencies += [(time.perf_counter() - b0) / len(batch)] * len(batch)
+    elapsed = time.perf_counter() - t0
+    latencies.sort()
+    p50 = latencies[len(latencies) // 2] * 1000
+    p95 = latencies[int(len(latencies) * 0.95)] * 1000
+    print(f"{label}: {len(texts)} posts, {len(texts) / elapsed:.0f} posts/s, "
+          f"p50 {p50:.1f} ms, p95 {p95:.1f} ms per post (batches of {batch_size})")
+    one = []
+    for text in texts[: min(50, len(texts))]:
+        s0 = time.perf_counter()
+        classifier.classify([text + " (single)"], brands=[brand])
+        one.append(time.perf_counter() - s0)
+    one.sort()
+    print(f"{'':>8}one at a time: p50 {one[len(one) // 2] * 1000:.1f} ms, "
+          f"p95 {one[int(len(one) * 0.95)] * 1000:.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--posts", type=int, default=2000)
@@ -70,10 +99,14 @@ def main() -> None:
 
     start = time.perf_counter()
     from monitor.classify import build_classifier
+    from monitor.domain import BrandContext
 
     classifier = build_classifier()
     classifier.warm_up()
-    classifier.classify(["warm up: does this ship to Gdańsk?"])
+    shopco = BrandContext(id="shopco", name="ShopCo", names=("ShopCo", "shopco"),
+                          handles=("shopco", "shopco_help"), competitors=("AirFast",),
+                          not_us=("ShopCo FC",))
+    classifier.classify(["warm up: does this ship to Gdańsk?"], brands=[shopco])
     load = time.perf_counter() - start
     print(f"load (import, heads, both encoder depths, first post): {load:.2f} s")
 
@@ -86,32 +119,15 @@ def main() -> None:
             texts = [row["text"] for row in csv.DictReader(handle)][: args.posts]
         runs.append((path.stem, 0.0, texts))
     for kind, repeats, texts in runs:
-        latencies: list[float] = []
-        t0 = time.perf_counter()
-        for at in range(0, len(texts), args.batch):
-            batch = texts[at:at + args.batch]
-            b0 = time.perf_counter()
-            classifier.classify(batch)
-            latencies += [(time.perf_counter() - b0) / len(batch)] * len(batch)
-        elapsed = time.perf_counter() - t0
-        latencies.sort()
-        p50 = latencies[len(latencies) // 2] * 1000
-        p95 = latencies[int(len(latencies) * 0.95)] * 1000
-        print(f"{kind:>6}s, {repeats:.0%} repeated: {len(texts)} posts, "
-              f"{len(texts) / elapsed:.0f} posts/s, "
-              f"p50 {p50:.1f} ms, p95 {p95:.1f} ms per post (batches of {args.batch})")
-        single = texts[: min(50, len(texts))]
-        one = []
-        for text in single:
-            s0 = time.perf_counter()
-            classifier.classify([text + " (single)"])
-            one.append(time.perf_counter() - s0)
-        one.sort()
-        print(f"{'':>6}  one at a time: p50 {one[len(one) // 2] * 1000:.1f} ms, "
-              f"p95 {one[int(len(one) * 0.95)] * 1000:.1f} ms")
+        for mode, brand in (("brand-aware", shopco), ("brand-blind", None)):
+            measure(classifier, f"{kind}s, {repeats:.0%} repeated, {mode}", texts, brand,
+                    args.batch)
     stats = getattr(classifier, "stats", None)
     if stats:
         print(f"cascade: {stats}")
+    blame = getattr(classifier, "blame", None)
+    if blame is not None:
+        print(f"brand-aware heads: {blame.stats}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {peak:.0f} MB")
 

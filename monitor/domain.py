@@ -150,8 +150,40 @@ class SourceSpec:
 
 
 @dataclass(frozen=True)
+class BrandContext:
+    """What the classifier knows of the brand a post was found for.
+
+    A complaint is a complaint about someone: `names` are the brand's own names, aliases
+    and keywords, `competitors` the names of other companies posts compare it with, and
+    `not_us` namesakes that share its name (a football club, a dish soap).
+    """
+
+    id: str
+    name: str
+    names: tuple[str, ...]
+    handles: tuple[str, ...] = ()
+    competitors: tuple[str, ...] = ()
+    not_us: tuple[str, ...] = ()
+
+
+class Kind(enum.StrEnum):
+    """What a post is, for the brand it was found for."""
+
+    COMPLAINT = "complaint"
+    QUESTION = "question"
+    PRAISE = "praise"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
 class Classification:
-    """The classifier's verdict on one mention."""
+    """The classifier's verdict on one mention.
+
+    `kind` says what the post is; `reason` names, for a post that is not a complaint about
+    the brand, why not (`competitor`, `namesake`, `no_blame`, `news`, `question`, `praise`),
+    and `reason_detail` the competitor or namesake found. `categories` holds every problem
+    the complaint raises, the main one (`category`) first.
+    """
 
     is_complaint: bool
     score: float
@@ -162,6 +194,15 @@ class Classification:
     why: str = ""
     cues: tuple[str, ...] = ()
     model: str = ""
+    kind: Kind = Kind.OTHER
+    reason: str = ""
+    reason_detail: str = ""
+    categories: tuple[Category, ...] = ()
+
+    @property
+    def all_categories(self) -> tuple[Category, ...]:
+        """The categories to answer: the main one first, never empty."""
+        return self.categories or (self.category,)
 
 
 @dataclass(frozen=True)

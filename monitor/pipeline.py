@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from monitor.acknowledge import acknowledge_out_of_hours
-from monitor.domain import Classification, Mention, Severity
+from monitor.classify.rating import apply_rating
+from monitor.domain import Classification, Kind, Mention
+from monitor.names import NameMatcher
 from monitor.settings import BrandConfig
 from monitor.sla import deadline_for, priority_for
 from monitor.waves import join_wave
@@ -33,8 +36,19 @@ def is_filtered(brand: BrandConfig, mention: Mention) -> bool:
     """Skip the brand's own posts and posts with excluded terms."""
     if mention.author_handle.lstrip("@").lower() in brand.own_handles(mention.platform):
         return True
-    text = f"{mention.title} {mention.text}".lower()
-    return any(term.lower() in text for term in brand.exclude)
+    return bool(brand.exclude) and _matcher(tuple(brand.exclude)).search(
+        f"{mention.title} {mention.text}")
+
+
+@functools.lru_cache(maxsize=256)
+def _matcher(terms: tuple[str, ...]) -> NameMatcher:
+    """Excluded terms are matched as names are (declined, with particles), compiled once."""
+    return NameMatcher(terms)
+
+
+def alerts(brand: BrandConfig, verdict: Classification) -> bool:
+    """Whether a verdict opens a case: every complaint, and questions where the brand asks."""
+    return verdict.is_complaint or (verdict.kind is Kind.QUESTION and "question" in brand.alert_on)
 
 
 def customer_key(mention: Mention) -> str:
@@ -63,20 +77,6 @@ def _joins_open_case(runtime: Runtime, brand: BrandConfig, mention_id: int, ment
     runtime.outbox.put(f"update:{case.id}:post:{mention_id}", "update", {"case_id": case.id}, now,
                        case_id=case.id)
     return True
-
-
-def apply_rating(c: Classification, rating: int | None) -> Classification:
-    """Let star ratings speak: 1-2 stars are complaints, 4-5 stars are not."""
-    if rating is None:
-        return c
-    if rating <= 2:
-        severity = max(c.severity, Severity.DISAPPROVAL)
-        why = f"{rating}-star review" + (f"; {c.why}" if c.why else "")
-        return replace(c, is_complaint=True, score=max(c.score, 0.9), severity=severity, why=why)
-    if rating >= 4:
-        return replace(c, is_complaint=False, score=min(c.score, 0.2),
-                       why=f"{rating}-star review")
-    return c
 
 
 def process(runtime: Runtime, brand: BrandConfig, source: str, mentions: list[Mention],
@@ -114,12 +114,12 @@ def process(runtime: Runtime, brand: BrandConfig, source: str, mentions: list[Me
     verdicts = runtime.classifier.classify([m.text if not m.title else f"{m.title}\n{m.text}"
                                             for _, m in fresh],
                                            [m.lang_hint for _, m in fresh],
-                                           thresholds)
+                                           thresholds, brands=[brand.context()] * len(fresh))
     cases = []
     for (mention_id, mention), raw in zip(fresh, verdicts, strict=True):
         verdict = apply_rating(raw, mention.rating)
         store.set_classification(mention_id, verdict)
-        if (verdict.is_complaint and mention_id not in followups
+        if (alerts(brand, verdict) and mention_id not in followups
                 and store.case_for_mention(mention_id) is None):
             cases.append(open_case(runtime, brand, source, mention_id, mention, verdict, now))
     return Outcome(stored=len(fresh) - len(followups), duplicates=duplicates, filtered=filtered,
@@ -134,7 +134,7 @@ def open_case(runtime: Runtime, brand: BrandConfig, source: str, mention_id: int
     reference = runtime.store.next_reference(brand.id)
     name = mention.author_name or f"@{mention.author_handle}"
     texts = suggest_replies(runtime, brand, connector, lang=verdict.lang,
-                            category=verdict.category.value, name=name, reference=reference)
+                            categories=reply_topics(verdict), name=name, reference=reference)
     case = runtime.store.open_case(
         brand_id=brand.id, mention_id=mention_id, reference=reference,
         customer_key=customer_key(mention), opened_at=now,
@@ -153,6 +153,13 @@ def open_case(runtime: Runtime, brand: BrandConfig, source: str, mention_id: int
     log.info("case %s opened for %s (%s, deadline %s)", case.reference, brand.id,
              mention.url, deadline.isoformat())
     return case.id
+
+
+def reply_topics(verdict: Classification) -> tuple[str, ...]:
+    """What the suggested replies answer: the complaint's categories, or a question."""
+    if not verdict.is_complaint and verdict.kind is Kind.QUESTION:
+        return ("question",)
+    return tuple(c.value for c in verdict.all_categories)
 
 
 def _reopen_if_answered(runtime: Runtime, mention_id: int, now: datetime) -> int | None:

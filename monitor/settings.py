@@ -19,6 +19,8 @@ from pydantic import (
     model_validator,
 )
 
+from monitor.domain import BrandContext
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d)?\s*$", re.IGNORECASE)
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
 
@@ -39,6 +41,7 @@ def parse_duration(value: Any) -> timedelta:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+AlertKind = Literal["complaint", "question"]
 SLACK_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 CHANNEL = re.compile(r"^(#[a-z0-9][a-z0-9._-]{0,79}|[CG][A-Z0-9]{2,})$")
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
@@ -197,6 +200,10 @@ class BrandConfig(Model):
     aliases: list[str] = Field(default_factory=list)
     handles: dict[str, list[str]] = Field(default_factory=dict)
     exclude: list[str] = Field(default_factory=list)
+    competitors: list[str] = Field(default_factory=list)
+    not_us: list[str] = Field(default_factory=list)
+    alert_on: tuple[AlertKind, ...] = ("complaint",)
+    question_response_time: Duration = timedelta(hours=4)
     languages: list[str] = Field(default_factory=lambda: ["en"])
     timezone: str = "UTC"
     response_time: Duration = timedelta(hours=1)
@@ -252,7 +259,15 @@ class BrandConfig(Model):
                 )
         return value
 
-    @field_validator("response_time")
+    @field_validator("alert_on")
+    @classmethod
+    def _alert_on(cls, value: tuple[AlertKind, ...]) -> tuple[AlertKind, ...]:
+        if "complaint" not in value:
+            raise ValueError("alert_on must keep complaint; write [complaint] or "
+                             "[complaint, question]")
+        return value
+
+    @field_validator("response_time", "question_response_time")
     @classmethod
     def _response_time(cls, value: timedelta) -> timedelta:
         if value <= timedelta(0):
@@ -279,6 +294,14 @@ class BrandConfig(Model):
 
     def own_handles(self, platform: str) -> list[str]:
         return [h.lstrip("@").lower() for h in self.handles.get(platform, [])]
+
+    def context(self) -> BrandContext:
+        """What the classifier reads of this brand with each of its posts."""
+        names = dict.fromkeys([self.name, *self.keywords, *self.aliases])
+        handles = dict.fromkeys(h.lstrip("@") for hs in self.handles.values() for h in hs)
+        return BrandContext(id=self.id, name=self.name, names=tuple(names),
+                            handles=tuple(handles), competitors=tuple(self.competitors),
+                            not_us=tuple(self.not_us))
 
 
 class Config(Model):

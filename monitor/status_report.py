@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from monitor.classify.explain import reason_text
 from monitor.sla import describe_remaining
+from monitor.store import classification_from_row
 from monitor.wiring import Runtime
 
 
@@ -51,8 +53,10 @@ def render_status(runtime: Runtime, mentions: int = 0) -> str:
         lines += ["", f"Latest {mentions} mentions not flagged (brand-monitor flag N to make one a case)"]
         for row in runtime.store.recent_mentions(limit=mentions, complaints=False):
             text = " ".join(row.text.split())
+            verdict = classification_from_row(row)
             lines.append(f"  {row.id:>6}  [{row.lang or '?'} {row.score or 0:.2f}] @{row.author_handle} "
                          f"on {row.platform}: {text[:70]}")
+            lines.append(f"          not alerted: {reason_text(verdict.reason, verdict.reason_detail)}")
     pending = runtime.outbox.counts().get("pending", 0)
     if pending:
         oldest = runtime.outbox.oldest_pending()

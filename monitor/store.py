@@ -23,6 +23,7 @@ from monitor.domain import (
     Category,
     Classification,
     CustomerHistory,
+    Kind,
     Mention,
     Severity,
     Suggestion,
@@ -72,11 +73,18 @@ def mention_from_row(row: MentionRow) -> Mention:
 
 
 def classification_from_row(row: MentionRow) -> Classification:
+    # The `cues` JSON column also keeps what the verdict says beyond its own columns: the
+    # kind, why a post was not alerted, and every category of the complaint.
+    details = row.cues or {}
+    is_complaint = bool(row.is_complaint)
     return Classification(
-        is_complaint=bool(row.is_complaint), score=row.score or 0.0, lang=row.lang or "und",
+        is_complaint=is_complaint, score=row.score or 0.0, lang=row.lang or "und",
         severity=Severity(row.severity or 0), category=Category(row.category or "other"),
-        anger=row.anger or 0.0, why=row.why, cues=tuple((row.cues or {}).get("cues", [])),
+        anger=row.anger or 0.0, why=row.why, cues=tuple(details.get("cues", [])),
         model=row.model,
+        kind=Kind(details.get("kind") or ("complaint" if is_complaint else "other")),
+        reason=details.get("reason", ""), reason_detail=details.get("reason_detail", ""),
+        categories=tuple(Category(c) for c in details.get("categories", [])),
     )
 
 
@@ -134,7 +142,10 @@ class Store:
         with self.session() as s:
             s.execute(update(MentionRow).where(MentionRow.id == mention_id).values(
                 lang=c.lang, is_complaint=c.is_complaint, score=c.score, severity=int(c.severity),
-                category=c.category.value, anger=c.anger, why=c.why, cues={"cues": list(c.cues)},
+                category=c.category.value, anger=c.anger, why=c.why,
+                cues={"cues": list(c.cues), "kind": c.kind.value, "reason": c.reason,
+                      "reason_detail": c.reason_detail,
+                      "categories": [x.value for x in c.categories]},
                 model=c.model))
 
     def mention(self, mention_id: int) -> MentionRow:

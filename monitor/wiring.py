@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,11 +132,12 @@ def build_runtime(config: Config, config_path: Path, env: Environment | None = N
 
 
 def suggest_replies(runtime: Runtime, brand: BrandConfig, connector: Connector, *, lang: str,
-                    category: str, name: str, reference: str) -> list[str]:
-    """Ask the alert layer for 2-3 replies in `lang`, within the platform's limit."""
+                    categories: Sequence[str], name: str, reference: str) -> list[str]:
+    """Ask the alert layer for 2-3 replies in `lang` that answer every one of `categories`
+    (the main one first), within the platform's limit."""
     from alerts.suggestions import suggest
 
-    return suggest(brand.templates, lang, category, name=name, reference=reference,
+    return suggest(brand.templates, lang, categories, name=name, reference=reference,
                    brand_name=brand.name, signature=brand.signature,
                    limit=connector.reply_limit, count_length=connector.count_length)
 

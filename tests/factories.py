@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config_loader import load_config
-from monitor.domain import Category, Classification, Severity
+from monitor.domain import BrandContext, Category, Classification, Kind, Severity
 from monitor.settings import Environment, Thresholds
 from monitor.store import Store
 from monitor.wiring import Runtime, build_runtime
@@ -66,16 +66,23 @@ class KeywordClassifier:
         """Keyword lists need no loading."""
 
     def classify(self, texts: Sequence[str], lang_hints: Sequence[str | None] | None = None,
-                 thresholds: Sequence[Thresholds] | None = None) -> list[Classification]:
+                 thresholds: Sequence[Thresholds] | None = None,
+                 brands: Sequence[BrandContext | None] | None = None) -> list[Classification]:
+        self.brands_seen = list(brands or [])
         out = []
         for i, text in enumerate(texts):
             hits = tuple(w for w in self.words if w in text.lower())
             lang = (lang_hints[i] if lang_hints else None) or "en"
+            question = not hits and text.rstrip().endswith("?")
             out.append(Classification(
                 is_complaint=bool(hits), score=0.95 if hits else 0.05, lang=lang,
                 severity=Severity.ACCUSATION if hits else Severity.NONE,
                 category=Category.DELIVERY if "late" in hits else Category.PRODUCT,
-                anger=0.5 if hits else 0.0, why=", ".join(hits), cues=hits, model=self.name))
+                anger=0.5 if hits else 0.0, why=", ".join(hits), cues=hits, model=self.name,
+                kind=Kind.COMPLAINT if hits else Kind.QUESTION if question else Kind.OTHER,
+                reason="" if hits else "question" if question else "no_blame",
+                categories=((Category.DELIVERY, Category.SERVICE) if {"late", "rude"} <= set(hits)
+                            else ())))
         return out
 
 

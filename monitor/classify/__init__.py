@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from monitor.domain import Classification
+from monitor.domain import BrandContext, Classification
 from monitor.settings import ClassifierConfig, Thresholds
 
 
@@ -18,7 +18,9 @@ class Classifier(Protocol):
     name: str
 
     def classify(self, texts: Sequence[str], lang_hints: Sequence[str | None] | None = None,
-                 thresholds: Sequence[Thresholds] | None = None) -> list[Classification]: ...
+                 thresholds: Sequence[Thresholds] | None = None,
+                 brands: Sequence[BrandContext | None] | None = None) -> list[Classification]:
+        """Classify posts; `brands` names, for each, the brand it was found for."""
 
     def warm_up(self) -> None:
         """Load every model now, so that no timed or urgent batch pays for it."""
@@ -34,9 +36,10 @@ def build_classifier(config: ClassifierConfig | None = None) -> Classifier:
     from monitor.classify.cascade import DefaultClassifier
     from monitor.classify.encoder import E5Encoder
     from monitor.classify.heads import load_heads
+    from monitor.classify.target import load_target
 
     heads = load_heads()
-    return DefaultClassifier(heads, E5Encoder(layers=heads.encoder_layers))
+    return DefaultClassifier(heads, E5Encoder(layers=heads.encoder_layers), target=load_target())
 
 
 __all__ = ["Classifier", "build_classifier"]

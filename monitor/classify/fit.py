@@ -125,3 +125,57 @@ def mlp_logits(params: tuple[np.ndarray, np.ndarray, np.ndarray, float],
     """Output logits of a network from `fit_mlp`."""
     w1, b1, w2, b2 = params
     return np.maximum(x @ w1 + b1, 0.0) @ w2 + b2
+
+
+def fit_mlp_softmax(x: np.ndarray, y: np.ndarray, classes: int, weight: np.ndarray | None = None,
+                    hidden: int = 128, epochs: int = 40, batch: int = 128, lr: float = 2e-3,
+                    decay: float = 1e-3, seed: int = 0
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One hidden ReLU layer, softmax output, mini-batch Adam; returns (W1, b1, W2, b2)."""
+    rng = np.random.default_rng(seed)
+    n, d = x.shape
+    weight = np.ones(n) if weight is None else weight
+    scaled = weight / weight.mean()
+    onehot = np.eye(classes)[y]
+    # float32 throughout: twice as fast as float64 and no less accurate for a head this small
+    params = [rng.normal(0.0, 1.0 / np.sqrt(d), (d, hidden)).astype(np.float32),
+              np.zeros(hidden, np.float32),
+              rng.normal(0.0, 1.0 / np.sqrt(hidden), (hidden, classes)).astype(np.float32),
+              np.zeros(classes, np.float32)]
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    x = x.astype(np.float32)
+    onehot = onehot.astype(np.float32)
+    scaled = scaled.astype(np.float32)
+    step = 0
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch):
+            idx = order[start:start + batch]
+            xb = x[idx]
+            h = np.maximum(xb @ params[0] + params[1], 0.0)
+            r = (softmax(h @ params[2] + params[3]) - onehot[idx]) * (scaled[idx] / len(idx))[:, None]
+            gh = (r @ params[2].T) * (h > 0)
+            grads = [xb.T @ gh + decay * params[0], gh.sum(axis=0),
+                     h.T @ r + decay * params[2], r.sum(axis=0)]
+            step += 1
+            for i, g in enumerate(grads):
+                m[i] = 0.9 * m[i] + 0.1 * g
+                v[i] = 0.999 * v[i] + 0.001 * g * g
+                params[i] -= lr * (m[i] / (1 - 0.9**step)) / (np.sqrt(v[i] / (1 - 0.999**step)) + 1e-8)
+    w1, b1, w2, b2 = (p.astype(np.float32) for p in params)
+    return w1, b1, w2, b2
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, safe for large logits."""
+    z = z - z.max(axis=-1, keepdims=True)
+    p = np.exp(z)
+    return p / p.sum(axis=-1, keepdims=True)
+
+
+def mlp_softmax(params: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+                x: np.ndarray) -> np.ndarray:
+    """Class probabilities of a network from `fit_mlp_softmax`."""
+    w1, b1, w2, b2 = params
+    return softmax(np.maximum(x @ w1 + b1, 0.0) @ w2 + b2)

@@ -39,3 +39,30 @@ def fold(text: str) -> str:
 def text_key(text: str) -> str:
     """Hash a normalised text: the key for caches of verdicts and embeddings."""
     return hashlib.blake2b(normalise(text).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _folded_chars(text: str) -> tuple[str, list[int]]:
+    """Fold `text` character by character, with the original index of every folded one;
+    whitespace runs become one space, as `normalise` does."""
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        piece = unicodedata.normalize("NFKC", ch).lower().translate(_ARABIC_FORMS).translate(
+            _DIGITS)
+        for c in piece:
+            space = c.isspace()
+            if space and out and out[-1] == " ":
+                continue
+            out.append(" " if space else c)
+            where.append(i)
+    return "".join(out), where
+
+
+def original_phrase(text: str, folded_phrase: str) -> str:
+    """The words of `text` exactly as written that fold to `folded_phrase` (a cue found in
+    `fold(text)`); the folded phrase itself where it cannot be found again."""
+    folded, where = _folded_chars(text)
+    at = folded.find(folded_phrase)
+    if at < 0 or not folded_phrase:
+        return folded_phrase
+    return text[where[at]:where[at + len(folded_phrase) - 1] + 1]

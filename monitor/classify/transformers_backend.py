@@ -16,7 +16,7 @@ from monitor.classify.category import categorise
 from monitor.classify.severity import anger_cues, anger_score, severity_from
 from monitor.classify.text import fold, normalise
 from monitor.classify.thresholds import resolve
-from monitor.domain import Category, Classification
+from monitor.domain import BrandContext, Category, Classification, Kind
 from monitor.errors import ConfigError
 from monitor.settings import Thresholds
 
@@ -88,8 +88,10 @@ class TransformersClassifier:
         return out
 
     def classify(self, texts: Sequence[str], lang_hints: Sequence[str | None] | None = None,
-                 thresholds: Sequence[Thresholds] | None = None) -> list[Classification]:
-        """Classify posts; thresholds in priority order, 0.5 where none is configured."""
+                 thresholds: Sequence[Thresholds] | None = None,
+                 brands: Sequence[BrandContext | None] | None = None) -> list[Classification]:
+        """Classify posts; thresholds in priority order, 0.5 where none is configured.
+        The team's own model reads no brand: `brands` is accepted and not used."""
         hints = list(lang_hints) if lang_hints is not None else [None] * len(texts)
         results = []
         for text, hint, score in zip(texts, hints, self.scores(texts), strict=True):
@@ -105,5 +107,7 @@ class TransformersClassifier:
                 anger=anger_score(text, len(angry), score, 0.0) if is_complaint else 0.0,
                 why=explain.why(is_complaint, score, cues, category, "neutral"),
                 cues=tuple(cues), model=self.name,
+                kind=Kind.COMPLAINT if is_complaint else Kind.OTHER,
+                categories=(category,) if is_complaint else (),
             ))
         return results

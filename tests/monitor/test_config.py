@@ -111,3 +111,20 @@ def test_environment__masks_secrets_in_repr() -> None:
     assert "xoxb-very-secret" not in repr(env)
     assert env.slack_bot_token is not None
     assert env.slack_bot_token.get_secret_value() == "xoxb-very-secret"
+
+
+def test_alert_on__must_keep_complaints(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from monitor.errors import ConfigError
+    from tests.factories import write_brands
+
+    path = write_brands(tmp_path, "    alert_on: [question]\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path, check_sources=False)
+    assert "alert_on must keep complaint" in str(err.value)
+    path = write_brands(tmp_path, "    alert_on: [complaint, question]\n    competitors: [Globex]\n"
+                                  "    not_us: [Acme FC]\n")
+    brand = load_config(path, check_sources=False).brands[0]
+    assert brand.alert_on == ("complaint", "question")
+    context = brand.context()
+    assert context.competitors == ("Globex",) and context.not_us == ("Acme FC",)
+    assert context.names[:2] == ("Acme Coffee", "acme") and context.handles == ("acmecoffee",)

@@ -173,3 +173,57 @@ def test_remind__never_after_the_deadline(tmp_path: Path, database_url: str) -> 
     [case] = world.runtime.store.cases()
     assert not deadlines.remind(world.runtime, case.id)
     assert deadlines.escalate(world.runtime, case.id)
+
+
+ASKS_QUESTIONS = ("    alert_on: [complaint, question]\n    question_response_time: 3h\n"
+                  "    competitors: [Northwind]\n")
+
+
+def test_poll__questions_alert_only_where_the_brand_asks(tmp_path: Path, database_url: str) -> None:
+    (tmp_path / "quiet").mkdir()
+    (tmp_path / "asks").mkdir()
+    quiet = make_world(tmp_path / "quiet")  # a database of its own
+    quiet.add_posts(post("1", "acme do you open on sundays?"))
+    [result] = poll_all(quiet.runtime)
+    assert result.outcome.complaints == 0 and quiet.runtime.store.cases() == []
+
+    world = make_world(tmp_path / "asks", database_url, extra=ASKS_QUESTIONS)
+    world.add_posts(post("1", "acme do you open on sundays?", published_at=T0),
+                    post("2", "acme parcel is late again", published_at=T0))
+    poll_all(world.runtime)
+    question, complaint = sorted(world.runtime.store.cases(), key=lambda c: c.id)
+    assert question.deadline_at == T0 + timedelta(hours=3)
+    assert complaint.deadline_at == T0 + timedelta(hours=1)
+    assert question.priority <= 5 < complaint.priority
+    texts = [s.text for s in world.runtime.store.suggestions(question.id)]
+    assert texts and all("question" in t.lower() or "asking" in t.lower() for t in texts)
+
+
+def test_poll__classifier_reads_the_brand(tmp_path: Path, database_url: str) -> None:
+    classifier = KeywordClassifier()
+    world = make_world(tmp_path, database_url, extra=ASKS_QUESTIONS, classifier=classifier)
+    world.add_posts(post("1", "acme parcel is late"), post("2", "acme is fine"))
+    poll_all(world.runtime)
+    assert [b.id for b in classifier.brands_seen] == ["acme", "acme"]
+    assert classifier.brands_seen[0].competitors == ("Northwind",)
+    assert "Acme Coffee" in classifier.brands_seen[0].names
+
+
+def test_poll__two_problems_get_replies_that_answer_both(tmp_path: Path, database_url: str) -> None:
+    world = make_world(tmp_path, database_url)
+    world.add_posts(post("1", "acme order late and the driver was rude"))
+    poll_all(world.runtime)
+    [case] = world.runtime.store.cases()
+    texts = [s.text for s in world.runtime.store.suggestions(case.id)]
+    assert texts and all("also sorry about how our team treated you" in t for t in texts)
+    assert all("order" in t.lower() for t in texts)
+
+
+def test_is_filtered__excluded_terms_match_declined_forms(tmp_path: Path, database_url: str) -> None:
+    from monitor.pipeline import is_filtered
+
+    brand = make_world(tmp_path, database_url).runtime.brand("acme")
+    mention = Mention(platform="x", id="1", text="zepsuty młotek z Acme Anvila", url="u",
+                      author_id="1", author_handle="jan", published_at=T0)
+    assert is_filtered(brand, mention)
+    assert not is_filtered(brand, Mention(**{**mention.__dict__, "text": "acme anvilx is late"}))

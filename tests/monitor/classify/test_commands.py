@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from monitor.classify import commands
+from monitor.classify.heads import HEADS_DIR
 from monitor.classify.progress import Progress
+from tests.monitor.classify.corpus_fixture import BRANDS, write_corpus
 
 _BAD = ["my order never arrived", "refund still missing", "the app keeps crashing",
         "support ignored me again", "package came broken", "charged twice, fix it"]
@@ -59,12 +61,14 @@ def test_eval__table_and_missing_file(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_train__reproducible_with_a_seed(tmp_path: Path, fake_encoder: object,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     data = _write_csv(tmp_path / "train.csv", 120)
+    corpus = write_corpus(tmp_path / "corpus")
     team_rows = [("the courier threw my parcel over the fence", "en", 1)]
     outs = []
     for run in ("a", "b"):
         out = tmp_path / run
         args = _parser().parse_args(["train", "--data", str(data), "--out", str(out), "--seed", "7",
-                                     "--folds", "2", "--cache", str(tmp_path / f"cache-{run}")])
+                                     "--folds", "2", "--cache", str(tmp_path / f"cache-{run}"),
+                                     "--corpus", str(corpus)])
         assert commands.run_train(args, team=lambda url: team_rows, encoder=fake_encoder) == 0
         outs.append(out)
     report = capsys.readouterr().out
@@ -76,6 +80,12 @@ def test_train__reproducible_with_a_seed(tmp_path: Path, fake_encoder: object,
         for name in a.files:
             np.testing.assert_array_equal(a[name], b[name])
     assert (outs[0] / "meta.json").read_text() == (outs[1] / "meta.json").read_text()
+    # the brand-aware heads are rebuilt on top of the new cascade, just as reproducibly
+    assert "brands left out" in report or "brand-aware heads written" in report
+    with np.load(outs[0] / "target.npz", allow_pickle=False) as a, \
+            np.load(outs[1] / "target.npz", allow_pickle=False) as b:
+        for name in a.files:
+            np.testing.assert_array_equal(a[name], b[name])
 
 
 def test_train__missing_database_still_trains_from_csv(tmp_path: Path, fake_encoder: object,
@@ -86,7 +96,8 @@ def test_train__missing_database_still_trains_from_csv(tmp_path: Path, fake_enco
         raise RuntimeError("no such database")
 
     args = _parser().parse_args(["train", "--data", str(tmp_path), "--out", str(tmp_path / "o"),
-                                 "--folds", "2", "--cache", str(tmp_path / "c")])
+                                 "--folds", "2", "--cache", str(tmp_path / "c"),
+                                 "--corpus", str(write_corpus(tmp_path / "corpus"))])
     assert commands.run_train(args, team=broken, encoder=fake_encoder) == 0
     assert (tmp_path / "o" / "heads.npz").is_file()
     assert "no team examples" in capsys.readouterr().err
@@ -114,7 +125,8 @@ def test_train__progress_counts_encoder_chunks_not_texts(
         tmp_path: Path, fake_encoder: object, capsys: pytest.CaptureFixture[str]) -> None:
     data = _write_csv(tmp_path / "train.csv", 300)
     args = _parser().parse_args(["train", "--data", str(data), "--out", str(tmp_path / "o"),
-                                 "--folds", "2", "--cache", str(tmp_path / "c")])
+                                 "--folds", "2", "--cache", str(tmp_path / "c"),
+                                 "--corpus", str(write_corpus(tmp_path / "corpus"))])
     assert commands.run_train(args, team=lambda url: [], encoder=fake_encoder) == 0
     lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("train:")]
     counts = [int(line.split()[1].split("/")[0]) for line in lines]
@@ -168,3 +180,77 @@ def test_eval__models_load_before_the_clock_starts_and_multiline_rows_count_once
     captured = capsys.readouterr()
     assert json.loads(captured.out)[str(data)]["n"] == 2
     assert "eval multiline.csv: 2/2 (100%)" in captured.err  # rows, not lines
+
+
+def _shipped_heads(folder: Path) -> Path:
+    folder.mkdir()
+    for name in ("heads.npz", "meta.json"):
+        (folder / name).write_bytes((HEADS_DIR / name).read_bytes())
+    return folder
+
+
+def test_train__target_only_reports_left_out_brands(tmp_path: Path, fake_encoder: object,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    out = _shipped_heads(tmp_path / "heads")
+    args = _parser().parse_args(["train", "--target-only", "--out", str(out), "--corpus",
+                                 str(write_corpus(tmp_path / "corpus")),
+                                 "--cache", str(tmp_path / "cache")])
+    assert commands.run_train(args, encoder=fake_encoder) == 0
+    report = capsys.readouterr().out
+    assert "160 brand-mention examples" in report  # 144 posts and 16 competitor mirrors
+    assert "before" in report and "after" in report and "alerted by kind" in report
+    meta = json.loads((out / "target.json").read_text())
+    assert set(meta["figures"]) == {"brands_left_out", "writers_left_out", "varieties_left_out"}
+    assert set(meta["thresholds"]) >= {"en", "other"}
+    low, high = meta["band"]
+    assert 0.0 <= low <= high <= 1.0
+    assert (out / "heads.npz").read_bytes() == (HEADS_DIR / "heads.npz").read_bytes()
+
+
+def test_train__target_only_without_corpus_says_what_to_give(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = _parser().parse_args(["train", "--target-only", "--corpus", str(tmp_path)])
+    assert commands.run_train(args) == 2
+    assert "give --corpus" in capsys.readouterr().err
+
+
+def _brand_csv(path: Path) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label", "lang", "brand", "rating"])
+        writer.writerow(["Alphaphone lost my order again, still nothing", 1, "en", "alpha", ""])
+        writer.writerow(["fine app, nothing to say about Alphaphone", 1, "en", "alpha", "1"])
+        writer.writerow(["Gammafood did a great job, thanks", 0, "en", "gamma", "5"])
+        writer.writerow(["does it ship to Gdańsk?", 0, "en", "", ""])
+    return path
+
+
+def test_eval__brand_rating_and_predictions(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "brands.yaml"
+    config.write_text(BRANDS, encoding="utf-8")
+    data = _brand_csv(tmp_path / "feed.csv")
+    predictions = tmp_path / "predictions.csv"
+    args = _parser().parse_args(["eval", str(data), "--config", str(config), "--predictions",
+                                 str(predictions)])
+    assert args.func(args) == 0
+    assert f"predictions written to {predictions}" in capsys.readouterr().out
+    rows = list(csv.DictReader(predictions.open(encoding="utf-8")))
+    assert [r["row"] for r in rows] == ["1", "2", "3", "4"]
+    assert set(rows[0]) == {"file", "row", "brand", "label", "score", "decision", "kind",
+                            "reason", "category", "severity", "lang", "why"}
+    assert rows[1]["decision"] == "alert" and rows[1]["why"].startswith("1-star review")
+    assert rows[2]["decision"] == "no alert" and rows[2]["kind"] == "praise"
+    assert rows[2]["reason"] == "reads as praise or thanks"
+    assert rows[0]["brand"] == "alpha" and rows[3]["brand"] == ""
+    for row in rows:
+        assert (row["decision"] == "alert") == bool(row["severity"])
+        assert (row["decision"] == "alert") != bool(row["reason"])
+
+
+def test_eval__unknown_brand_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _brand_csv(tmp_path / "feed.csv")
+    args = _parser().parse_args(["eval", str(data)])
+    assert args.func(args) == 2
+    err = capsys.readouterr().err
+    assert "feed.csv:2: brand 'alpha' is not a brand id" in err and "--config" in err

@@ -1,0 +1,182 @@
+"""Who is blamed: the brand-aware heads over a post with its brand marked.
+
+The cascade (`cascade.py`) scores how much a post reads like a complaint in general.
+These heads, trained on our own brand-mention corpus (`corpus/`), decide what the post
+is *for the brand it was found for*: a complaint about it, a question, praise, news, a
+complaint about a competitor, a namesake, or a problem the writer blames nobody for. They
+read the post with the brand marked (`marking.py`), the marking's findings, the first
+stage's complaint probability, and a sentence embedding of the marked post.
+
+Two depths, like the cascade: the fast network reads the encoder's embedding layer alone
+(a fraction of a millisecond); only where its complaint probability falls inside `band`
+does the deep network read the encoder run to `layers`. Either network's complaint
+probability is averaged with a hashed n-gram model of the marked post (`ngram_w`), which
+catches the words that tell who is blamed ("switched to Brandco", "my own fault").
+Category (one or two problems) and severity read the fast inputs.
+
+Layout of `target.npz` (next to `heads.npz`): `fast_w1`, `fast_b1`, `fast_w2`, `fast_b2`
+and `deep_*` (one-hidden-layer softmax networks over `CLASSES`), `ngram_w` (DIM,),
+`ngram_b` (), `cat_w` (C×F), `cat_b` (C,) (one logistic regression per category),
+`sev_w` (S×F), `sev_b` (S,) (softmax over the severities). `target.json` holds the deep
+network's encoder depth, the band, the n-gram share, thresholds per language, the
+second-category threshold and the figures measured on brands left out.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from monitor.classify import lexicon
+from monitor.classify.features import featurize
+from monitor.classify.fit import mlp_softmax, sigmoid, softmax
+from monitor.classify.heads import HEADS_DIR, LANGS
+from monitor.classify.text import fold
+from monitor.domain import Category
+
+CLASSES = ("complaint", "question", "praise", "news", "competitor", "namesake", "no_blame",
+           "other")
+CATEGORIES = tuple(c for c in Category)
+SEVERITY_LEVELS = 4
+NETS = ("fast", "deep")
+ARRAYS = (*(f"{net}_{part}" for net in NETS for part in ("w1", "b1", "w2", "b2")),
+          "ngram_w", "ngram_b", "cat_w", "cat_b", "sev_w", "sev_b")
+SoftmaxNet = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _onehot(lang: str) -> np.ndarray:
+    out = np.zeros(len(LANGS), dtype=np.float32)
+    if lang in LANGS:
+        out[LANGS.index(lang)] = 1.0
+    return out
+
+
+def inputs(marking: np.ndarray, lang: str, score: float, question: bool, tone: np.ndarray,
+           emb: np.ndarray) -> np.ndarray:
+    """One post's inputs: marking findings, language, the first stage's complaint logit,
+    whether it reads as a question, the tone, then the embedding of the marked post.
+    Shared by training and inference, so the two cannot disagree."""
+    p = float(np.clip(score, 1e-4, 1 - 1e-4))
+    z = np.log(p / (1 - p)) / 4.0
+    head = np.concatenate([marking, _onehot(lang), [z, float(question)], tone])
+    return np.concatenate([head, emb]).astype(np.float32)
+
+
+def ngram_probability(heads_w: np.ndarray, heads_b: float, marked_text: str, lang: str) -> float:
+    """The n-gram model's probability that a (normalised, marked) post blames the brand."""
+    idx, vals = featurize(marked_text, lang)
+    return float(sigmoid(np.array(float(vals @ heads_w[idx]) + heads_b)))
+
+
+def category_inputs(features: np.ndarray, cue_counts: np.ndarray) -> np.ndarray:
+    """The category head reads the same inputs plus how many cue words of each category."""
+    return np.hstack([features, cue_counts]).astype(np.float32)
+
+
+def category_cues(text: str, lang: str) -> np.ndarray:
+    """How many cue words of each category the post holds, capped at two, scaled 0..1."""
+    folded = fold(text)
+    out = np.zeros(len(CATEGORIES), dtype=np.float32)
+    for i, category in enumerate(CATEGORIES):
+        table = lexicon.CATEGORY_CUES.get(category)
+        if table:
+            out[i] = min(len(lexicon.find(folded, lexicon.cues_for(lang, table), lang)), 2) / 2
+    return out
+
+
+@dataclass
+class TargetHeads:
+    """The brand-aware heads and their settings."""
+
+    fast: SoftmaxNet
+    deep: SoftmaxNet
+    ngram_w: np.ndarray
+    ngram_b: float
+    cat_w: np.ndarray
+    cat_b: np.ndarray
+    sev_w: np.ndarray
+    sev_b: np.ndarray
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return str(self.meta.get("version", "untrained"))
+
+    @property
+    def layers(self) -> int:
+        """The encoder depth the deep network reads."""
+        return int(self.meta.get("layers", 8))
+
+    @property
+    def band(self) -> tuple[float, float]:
+        """Fast complaint probabilities between which the deep network decides."""
+        low, high = self.meta.get("band", (0.0, 1.0))
+        return float(low), float(high)
+
+    @property
+    def ngram_share(self) -> float:
+        """How much of the complaint probability the n-gram model gives."""
+        return float(self.meta.get("ngram_share", 0.5))
+
+    def threshold(self, lang: str) -> float:
+        """The calibrated probability of "complaint about us" from which a post alerts."""
+        table = self.meta.get("thresholds", {})
+        return float(table.get(lang, table.get("other", 0.5)))
+
+    def kinds(self, x: np.ndarray, ngram: np.ndarray, deep: bool = False) -> np.ndarray:
+        """Probabilities over `CLASSES`, one row per post; the complaint column blends the
+        network with the n-gram model's probability `ngram`, the rest keep their shares."""
+        p = mlp_softmax(self.deep if deep else self.fast, x)
+        share = self.ngram_share
+        complaint = (1 - share) * p[:, 0] + share * ngram
+        rest = p[:, 1:] * ((1 - complaint) / np.maximum(1 - p[:, 0], 1e-9))[:, None]
+        return np.hstack([complaint[:, None], rest])
+
+    def categories(self, x: np.ndarray) -> np.ndarray:
+        """Independent probabilities of each of `CATEGORIES`, one row per post."""
+        return sigmoid(x @ self.cat_w.T + self.cat_b)
+
+    def severities(self, x: np.ndarray) -> np.ndarray:
+        """Probabilities of the four severities, one row per post."""
+        return softmax(x @ self.sev_w.T + self.sev_b)
+
+    @property
+    def second_category(self) -> float:
+        """Probability from which a second category is named beside the first."""
+        return float(self.meta.get("second_category", 0.5))
+
+    def save(self, folder: Path) -> None:
+        """Write target.npz (no pickles) and target.json into `folder`."""
+        folder.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {}
+        for net in NETS:
+            w1, b1, w2, b2 = getattr(self, net)
+            arrays.update({f"{net}_w1": w1.astype(np.float16), f"{net}_b1": b1,
+                           f"{net}_w2": w2, f"{net}_b2": b2})
+        arrays.update(ngram_w=self.ngram_w.astype(np.float16),
+                      ngram_b=np.array(self.ngram_b, dtype=np.float32),
+                      cat_w=self.cat_w.astype(np.float16), cat_b=self.cat_b,
+                      sev_w=self.sev_w.astype(np.float16), sev_b=self.sev_b)
+        np.savez_compressed(folder / "target.npz", **arrays)  # type: ignore[arg-type]
+        (folder / "target.json").write_text(json.dumps(self.meta, indent=1, sort_keys=True)
+                                            + "\n", encoding="utf-8")
+
+
+def load_target(folder: Path = HEADS_DIR) -> TargetHeads | None:
+    """Read the brand-aware heads from `folder`; None where there are none (older heads)."""
+    if not (folder / "target.npz").is_file():
+        return None
+    with np.load(folder / "target.npz", allow_pickle=False) as data:
+        a = {name: data[name].astype(np.float32) for name in ARRAYS}
+    meta = json.loads((folder / "target.json").read_text(encoding="utf-8"))
+
+    def net(name: str) -> SoftmaxNet:
+        return a[f"{name}_w1"], a[f"{name}_b1"], a[f"{name}_w2"], a[f"{name}_b2"]
+
+    return TargetHeads(fast=net("fast"), deep=net("deep"), ngram_w=a["ngram_w"],
+                       ngram_b=float(a["ngram_b"]), cat_w=a["cat_w"], cat_b=a["cat_b"],
+                       sev_w=a["sev_w"], sev_b=a["sev_b"], meta=meta)
