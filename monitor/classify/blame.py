@@ -15,6 +15,7 @@ from monitor.classify.text import normalise
 from monitor.domain import BrandContext, Category, Kind, Severity
 
 _KIND = {"complaint": Kind.COMPLAINT, "question": Kind.QUESTION, "praise": Kind.PRAISE}
+DEEP_HEAD, DEEP_TAIL = 60, 30
 _SEVERITIES = (Severity.NO_EXPLICIT_REPROACH, Severity.DISAPPROVAL, Severity.ACCUSATION,
                Severity.BLAME)
 
@@ -52,6 +53,15 @@ class Blame:
         return ""
 
 
+def clip_words(text: str, head: int = DEEP_HEAD, tail: int = DEEP_TAIL) -> str:
+    """Keep a long post's first `head` and last `tail` words for the deep encoder: the heads
+    learned from posts of up to about 75 words, and the encoder's cost grows with length."""
+    words = text.split(" ")
+    if len(words) <= head + tail:
+        return text
+    return " ".join([*words[:head], "…", *words[-tail:]])
+
+
 class BlameReader:
     """The target heads with the two encoder depths they read."""
 
@@ -81,7 +91,7 @@ class BlameReader:
         unsure = [j for j in range(len(rows)) if low <= kinds[j, 0] <= high]
         if unsure:
             deep_x = self._inputs(texts, scored, [rows[j] for j in unsure], marked,
-                                  self.deep.encode([plain[j] for j in unsure]))
+                                  self.deep.encode([clip_words(plain[j]) for j in unsure]))
             kinds[unsure] = heads.kinds(deep_x, ngram[unsure], deep=True)
         self.stats["read"] += len(rows)
         self.stats["deep"] += len(unsure)

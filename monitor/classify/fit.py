@@ -89,6 +89,15 @@ def fit_softmax(x: np.ndarray, y: np.ndarray, classes: int, weight: np.ndarray |
     return w.astype(np.float32), b.astype(np.float32)
 
 
+def adam_step(params: list[np.ndarray], grads: list[np.ndarray], m: list[np.ndarray],
+              v: list[np.ndarray], step: int, lr: float) -> None:
+    """One Adam update of `params` in place, with its moment estimates `m` and `v`."""
+    for i, g in enumerate(grads):
+        m[i] = 0.9 * m[i] + 0.1 * g
+        v[i] = 0.999 * v[i] + 0.001 * g * g
+        params[i] -= lr * (m[i] / (1 - 0.9**step)) / (np.sqrt(v[i] / (1 - 0.999**step)) + 1e-8)
+
+
 def fit_mlp(x: np.ndarray, y: np.ndarray, weight: np.ndarray, hidden: int = 192,
             epochs: int = 20, batch: int = 256, lr: float = 2e-3, decay: float = 1e-4,
             seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -112,10 +121,7 @@ def fit_mlp(x: np.ndarray, y: np.ndarray, weight: np.ndarray, hidden: int = 192,
             grads = [xb.T @ gh + decay * params[0], gh.sum(axis=0),
                      h.T @ r + decay * params[2], np.array([r.sum()])]
             step += 1
-            for i, g in enumerate(grads):
-                m[i] = 0.9 * m[i] + 0.1 * g
-                v[i] = 0.999 * v[i] + 0.001 * g * g
-                params[i] -= lr * (m[i] / (1 - 0.9**step)) / (np.sqrt(v[i] / (1 - 0.999**step)) + 1e-8)
+            adam_step(params, grads, m, v, step, lr)
     return (params[0].astype(np.float32), params[1].astype(np.float32),
             params[2].astype(np.float32), float(params[3][0]))
 
@@ -159,10 +165,7 @@ def fit_mlp_softmax(x: np.ndarray, y: np.ndarray, classes: int, weight: np.ndarr
             grads = [xb.T @ gh + decay * params[0], gh.sum(axis=0),
                      h.T @ r + decay * params[2], r.sum(axis=0)]
             step += 1
-            for i, g in enumerate(grads):
-                m[i] = 0.9 * m[i] + 0.1 * g
-                v[i] = 0.999 * v[i] + 0.001 * g * g
-                params[i] -= lr * (m[i] / (1 - 0.9**step)) / (np.sqrt(v[i] / (1 - 0.999**step)) + 1e-8)
+            adam_step(params, grads, m, v, step, lr)
     w1, b1, w2, b2 = (p.astype(np.float32) for p in params)
     return w1, b1, w2, b2
 

@@ -149,3 +149,13 @@ def test_blame_reader__deep_network_only_inside_the_band(fake_encoder) -> None: 
     [deep] = inside.read(["Kredo lost my card"], [("en", 0.5)], [KREDO])
     assert outside.stats["deep"] == 0 and inside.stats["deep"] == 1
     assert fast is not None and deep is not None and deep.complaint > fast.complaint
+
+
+def test_clip_words__long_posts_keep_head_and_tail() -> None:
+    from monitor.classify.blame import clip_words
+
+    short = "late again"
+    assert clip_words(short) is short
+    long = " ".join(f"w{i}" for i in range(200))
+    clipped = clip_words(long, head=3, tail=2).split(" ")
+    assert clipped == ["w0", "w1", "w2", "…", "w198", "w199"]

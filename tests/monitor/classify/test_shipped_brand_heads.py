@@ -1,0 +1,49 @@
+"""The shipped brand-aware heads on posts we wrote for these tests (not in the corpus)."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.classify import Classifier
+from monitor.domain import BrandContext, Kind
+
+NORDVIA = BrandContext(id="nordvia", name="Nordvia", names=("Nordvia", "نوردفيا", "نوردویا"),
+                       handles=("nordvia_help",), competitors=("SkyLark",),
+                       not_us=("Nordvia FC",))
+
+
+@pytest.mark.parametrize("text", [
+    "@nordvia_help my flight NV221 was cancelled at the gate and nobody will rebook me",
+    "Nordvia lost my suitcase in Oslo and your support line keeps hanging up on me",
+    "Nordvia zgubiła mój bagaż i od tygodnia nikt nie odpowiada na reklamację",
+])
+def test_brand_heads__complaint_about_the_brand_alerts(classifier: Classifier, text: str) -> None:
+    [verdict] = classifier.classify([text], brands=[NORDVIA])
+    assert verdict.is_complaint, verdict
+    assert verdict.kind is Kind.COMPLAINT and verdict.reason == ""
+    assert verdict.why.startswith("Complaint")
+
+
+def test_brand_heads__competitor_complaint_names_the_competitor(classifier: Classifier) -> None:
+    text = "SkyLark cancelled my flight twice this month, next time I'm booking Nordvia for sure"
+    [verdict] = classifier.classify([text], brands=[NORDVIA])
+    assert not verdict.is_complaint, verdict
+    assert verdict.reason == "competitor" and verdict.reason_detail == "SkyLark"
+    assert "complaint about a competitor (SkyLark)" in verdict.why
+
+
+def test_brand_heads__namesake_and_question_do_not_alert(classifier: Classifier) -> None:
+    namesake, question = classifier.classify(
+        ["Nordvia FC lost 3-0 again, the defence was a disgrace",
+         "does Nordvia allow a second cabin bag on flights to Gdańsk?"],
+        brands=[NORDVIA, NORDVIA])
+    assert not namesake.is_complaint and namesake.reason == "namesake", namesake
+    assert namesake.reason_detail == "Nordvia FC"
+    assert not question.is_complaint and question.kind is Kind.QUESTION, question
+
+
+def test_brand_heads__same_words_without_a_brand_use_the_cascade(classifier: Classifier) -> None:
+    text = "SkyLark cancelled my flight twice this month, next time I'm booking Nordvia for sure"
+    [blind] = classifier.classify([text])
+    [aware] = classifier.classify([text], brands=[NORDVIA])
+    assert blind.reason != "competitor" and aware.reason == "competitor"
