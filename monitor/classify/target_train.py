@@ -65,8 +65,9 @@ class TargetData:
 def prepare(examples: Sequence[BrandExample], score: Score, embed_fast: Embed,
             embed_deep: Embed) -> TargetData:
     """Mark each post's brand, score it with the first stage, embed the marked text."""
-    marked = [normalise(reader_for(e.brand).mark(e.text).text) for e in examples]
-    findings = [reader_for(e.brand).mark(e.text).features() for e in examples]
+    marks = [reader_for(e.brand).mark(e.text) for e in examples]
+    marked = [normalise(m.text) for m in marks]
+    findings = [m.features() for m in marks]
     langs = [e.lang for e in examples]
     scores = score([e.text for e in examples], langs)
     heads = []
