@@ -9,10 +9,10 @@ from datetime import datetime
 
 from monitor.acknowledge import acknowledge_out_of_hours
 from monitor.classify.rating import apply_rating
-from monitor.domain import Classification, Kind, Mention
+from monitor.domain import Classification, Mention
 from monitor.names import NameMatcher
 from monitor.settings import BrandConfig
-from monitor.sla import deadline_for, priority_for
+from monitor.sla import deadline_for, is_question_case, priority_for
 from monitor.waves import join_wave
 from monitor.wiring import Runtime, suggest_replies
 
@@ -48,7 +48,7 @@ def _matcher(terms: tuple[str, ...]) -> NameMatcher:
 
 def alerts(brand: BrandConfig, verdict: Classification) -> bool:
     """Whether a verdict opens a case: every complaint, and questions where the brand asks."""
-    return verdict.is_complaint or (verdict.kind is Kind.QUESTION and "question" in brand.alert_on)
+    return verdict.is_complaint or (is_question_case(verdict) and "question" in brand.alert_on)
 
 
 def customer_key(mention: Mention) -> str:
@@ -157,7 +157,7 @@ def open_case(runtime: Runtime, brand: BrandConfig, source: str, mention_id: int
 
 def reply_topics(verdict: Classification) -> tuple[str, ...]:
     """What the suggested replies answer: the complaint's categories, or a question."""
-    if not verdict.is_complaint and verdict.kind is Kind.QUESTION:
+    if is_question_case(verdict):
         return ("question",)
     return tuple(c.value for c in verdict.all_categories)
 
