@@ -99,11 +99,9 @@ class BlameReader:
         cats = heads.categories(target.category_inputs(x, cues))
         sevs = heads.severities(x)
         for j, i in enumerate(rows):
-            order = np.argsort(-cats[j])
-            chosen = [CATEGORIES[order[0]]]
-            if cats[j][order[1]] >= heads.second_category:
-                chosen.append(CATEGORIES[order[1]])
-            out[i] = Blame(probs=tuple(float(p) for p in kinds[j]), categories=tuple(chosen),
+            chosen = tuple(CATEGORIES[k]
+                           for k in target.top_categories(cats[j], heads.second_category))
+            out[i] = Blame(probs=tuple(float(p) for p in kinds[j]), categories=chosen,
                            severity=_SEVERITIES[int(np.argmax(sevs[j]))], marked=marked[i],
                            brand_name=brands[i].name)  # type: ignore[union-attr]
         return out

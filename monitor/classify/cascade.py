@@ -247,6 +247,7 @@ class DefaultClassifier:
             _, category_cues = categorise(folded, s.lang)
             cues = self._cues(text, folded, s.lang, angry, category_cues)
         kind, reason = blame.kind_and_reason(is_complaint)
+        detail = blame.detail(reason)
         return Classification(
             is_complaint=is_complaint,
             score=round(blame.complaint, 4),
@@ -256,12 +257,12 @@ class DefaultClassifier:
             anger=anger_score(text, len(angry), blame.complaint, s.vader[1]) if is_complaint
             else 0.0,
             why=explain.brand_why(is_complaint, blame.complaint, cues, categories, reason,
-                                  blame.detail(reason)),
+                                  detail),
             cues=tuple(cues),
             model=self.name,
             kind=kind,
             reason=reason,
-            reason_detail=blame.detail(reason),
+            reason_detail=detail,
             categories=categories,
         )
 

@@ -72,6 +72,13 @@ def ngram_probability(heads_w: np.ndarray, heads_b: float, marked_text: str, lan
     return float(sigmoid(np.array(float(vals @ heads_w[idx]) + heads_b)))
 
 
+def top_categories(probs: np.ndarray, second: float) -> tuple[int, ...]:
+    """Indices into `CATEGORIES` of one post's likeliest category, and of the runner-up
+    where its probability reaches `second`."""
+    order = np.argsort(-probs)
+    return (int(order[0]), int(order[1])) if probs[order[1]] >= second else (int(order[0]),)
+
+
 def category_inputs(features: np.ndarray, cue_counts: np.ndarray) -> np.ndarray:
     """The category head reads the same inputs plus how many cue words of each category."""
     return np.hstack([features, cue_counts]).astype(np.float32)

@@ -18,12 +18,10 @@ from monitor.classify import target_train
 from monitor.classify.cascade import DefaultClassifier
 from monitor.classify.corpus import BrandExample, brand_contexts, read_corpus
 from monitor.classify.encoder import E5Encoder, Encoder
-from monitor.classify.heads import load_heads
+from monitor.classify.heads import LANGS, load_heads
 from monitor.classify.metrics import binary_report
 from monitor.classify.progress import Progress
 from monitor.classify.training import CHUNK, EmbeddingCache
-
-LANGS = ("en", "ar", "fa", "pl")
 
 
 def corpus_examples(corpus: Path) -> list[BrandExample]:

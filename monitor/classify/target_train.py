@@ -192,16 +192,6 @@ def _limits(data: TargetData, table: dict[str, float]) -> np.ndarray:
     return np.array([table.get(lang, table["other"]) for lang in data.langs])
 
 
-def chosen_categories(probs: np.ndarray, second: float = MIN_SECOND) -> list[tuple[int, ...]]:
-    """The main category of each row, and a second one where it is likely enough."""
-    out: list[tuple[int, ...]] = []
-    for row in probs:
-        order = np.argsort(-row)
-        out.append((int(order[0]), int(order[1])) if row[order[1]] >= second else
-                   (int(order[0]),))
-    return out
-
-
 def report(data: TargetData, kinds: np.ndarray, oof: dict[str, np.ndarray],
            limits: dict[str, float]) -> dict[str, Any]:
     """Figures of out-of-fold predictions: per language, false alerts by kind, recall by
@@ -219,7 +209,7 @@ def report(data: TargetData, kinds: np.ndarray, oof: dict[str, np.ndarray],
                               for s in sorted(set(styles.tolist()))
                               if ((styles == s) & (data.cls == 0)).any()}
     caught = flag & (data.cls == 0)
-    picked = chosen_categories(oof["cats"])
+    picked = [target.top_categories(row, MIN_SECOND) for row in oof["cats"]]
     gold = [e.categories for e in data.examples]
     hits = [CATEGORIES[picked[i][0]] in gold[i] for i in np.flatnonzero(caught) if gold[i]]
     out["category_right"] = round(float(np.mean(hits)), 3) if hits else float("nan")
