@@ -8,8 +8,17 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from monitor.domain import FetchResult, ReplyResult, ReplyTarget, SourceSpec
+from monitor.domain import FetchResult, Mention, ReplyResult, ReplyTarget, SourceSpec
 from monitor.errors import ReplyNotSupported
+from monitor.sanitize import clean_mention
+
+
+def at_edge(mention: Mention) -> Mention:
+    """A mention as a connector may hand it on: every text field cleaned of what no store
+    takes (NUL and other control characters, lone surrogates) and cut to its column's size,
+    the fields cut listed in `extra["truncated"]`. A connector's `_to_mention` results go
+    through here; see `monitor.sanitize`."""
+    return clean_mention(mention)
 
 
 class NoOptions(BaseModel):

@@ -29,6 +29,7 @@ from monitor.classify.text import fold, normalise, original_phrase, text_key
 from monitor.classify.thresholds import resolve
 from monitor.classify.vader_signal import Vader
 from monitor.domain import BrandContext, Category, Classification, Kind, Severity
+from monitor.sanitize import clip_for_classifier
 from monitor.settings import Thresholds
 
 # One batch at a time in the whole process: the encoder already uses every core, the
@@ -85,7 +86,9 @@ class DefaultClassifier:
                  thresholds: Sequence[Thresholds] | None = None,
                  brands: Sequence[BrandContext | None] | None = None) -> list[Classification]:
         """Classify a batch of posts; `thresholds` in priority order (brand's first), and
-        for each post the brand it was found for (None: judged as a complaint in general)."""
+        for each post the brand it was found for (None: judged as a complaint in general).
+        Each post is read up to `MAX_CLASSIFIED_CHARS`; `why` quotes that part."""
+        texts = [clip_for_classifier(t) for t in texts]
         hints: list[str | None] = list(lang_hints) if lang_hints else [None] * len(texts)
         for_brand: list[BrandContext | None] = list(brands) if brands else [None] * len(texts)
         # numpy's BLAS threads would spin against the encoder's OpenMP threads on the same
@@ -105,6 +108,7 @@ class DefaultClassifier:
     def first_stage(self, texts: Sequence[str], lang_hints: Sequence[str | None] | None = None
                     ) -> list[tuple[str, float]]:
         """Each post's language and first-stage complaint probability (no encoder layers)."""
+        texts = [clip_for_classifier(t) for t in texts]
         hints: list[str | None] = list(lang_hints) if lang_hints else [None] * len(texts)
         with _ONE_BATCH, self._threads.limit(limits=1, user_api="blas"):
             scored = self._score([normalise(t) for t in texts], hints, [False] * len(texts))

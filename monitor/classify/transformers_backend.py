@@ -18,6 +18,7 @@ from monitor.classify.text import fold, normalise
 from monitor.classify.thresholds import resolve
 from monitor.domain import BrandContext, Category, Classification, Kind
 from monitor.errors import ConfigError
+from monitor.sanitize import clip_for_classifier
 from monitor.settings import Thresholds
 
 _COMPLAINT_NAMES = re.compile(r"complain|neg|label_1|^1$|bad|angry", re.IGNORECASE)
@@ -92,6 +93,7 @@ class TransformersClassifier:
                  brands: Sequence[BrandContext | None] | None = None) -> list[Classification]:
         """Classify posts; thresholds in priority order, 0.5 where none is configured.
         The team's own model reads no brand: `brands` is accepted and not used."""
+        texts = [clip_for_classifier(t) for t in texts]
         hints = list(lang_hints) if lang_hints is not None else [None] * len(texts)
         results = []
         for text, hint, score in zip(texts, hints, self.scores(texts), strict=True):

@@ -6,6 +6,8 @@ from functools import cached_property
 
 import numpy as np
 
+from monitor.sanitize import clip_for_classifier
+
 SIGNALS = 3
 
 
@@ -22,5 +24,5 @@ class Vader:
         """Return [compound, negative, positive] for English, zeros otherwise."""
         if lang != "en":
             return np.zeros(SIGNALS, dtype=np.float32)
-        s = self._analyzer.polarity_scores(text)
+        s = self._analyzer.polarity_scores(clip_for_classifier(text))  # VADER is slow on long text
         return np.array([s["compound"], s["neg"], s["pos"]], dtype=np.float32)
