@@ -27,7 +27,7 @@ FOLLOWUP_SATISFIED = "bm_followup_satisfied"  # value: case_id
 FOLLOWUP_NOT_SATISFIED = "bm_followup_not_satisfied"  # value: case_id
 
 # The edit modal.
-EDIT_MODAL = "bm_edit_modal"  # callback_id; private_metadata: case_id
+EDIT_MODAL = "bm_edit_modal"  # callback_id; private_metadata: case_id@channel_id
 EDIT_INPUT_BLOCK = "bm_edit_text"  # block_id of the input, where errors are shown
 EDIT_INPUT = "bm_edit_text_input"  # action_id of the plain_text_input
 
@@ -42,6 +42,8 @@ ALL_ACTIONS = (
 
 _VALUE = re.compile(r"^(\d{1,18})(?::(\d{1,18}))?$")
 _BLOCK = re.compile(r"^bm_[a-z0-9_]+:(\d{1,18})$")
+_CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,39}$")
+_METADATA = re.compile(r"^(\d{1,18})(?:@([CGD][A-Z0-9]{2,39}))?$")
 
 
 def encode(case_id: int, suggestion_id: int | None = None) -> str:
@@ -86,14 +88,31 @@ def modal_text(view: Mapping[str, Any]) -> str:
     return value if isinstance(value, str) else ""
 
 
-def encode_metadata(case_id: int) -> str:
-    """Write a modal's private_metadata: the case id only."""
-    return str(case_id)
+def encode_metadata(case_id: int, channel: str | None = None) -> str:
+    """Write a modal's private_metadata: the case id, and the channel the modal was opened from.
+
+    "12@C0ACME": the submit handler checks the channel against the case again, since a view
+    submission carries no channel of its own.
+    """
+    if channel is None:
+        return str(case_id)
+    if not _CHANNEL.match(channel):
+        raise ValueError(f"not a Slack channel id: {channel!r}")
+    return f"{case_id}@{channel}"
+
+
+def decode_modal(metadata: str) -> tuple[int, str | None]:
+    """Read a modal's private_metadata back into (case_id, channel or None).
+
+    Raises ValueError for anything `encode_metadata` does not write.
+    """
+    match = _METADATA.match(metadata or "")
+    if not match:
+        raise ValueError(f"not a brand-monitor modal: {metadata!r}")
+    case_id, channel = match.groups()
+    return int(case_id), channel
 
 
 def decode_metadata(metadata: str) -> int:
-    """Read a modal's private_metadata back; ValueError if it is not a case id."""
-    case_id, suggestion_id = decode(metadata)
-    if suggestion_id is not None:
-        raise ValueError(f"not a brand-monitor modal: {metadata!r}")
-    return case_id
+    """Read the case id from a modal's private_metadata; ValueError if it is not ours."""
+    return decode_modal(metadata)[0]

@@ -22,6 +22,7 @@ from alerts.blocks_kit import (
 )
 from alerts.messages import Label
 from alerts.text import date_token, escape_mrkdwn, link, quote, safe, safe_url, single_line
+from monitor import case_engine
 from monitor.domain import CaseEvent, CaseStatus, CaseView
 
 HIGH_REACH = 10_000
@@ -40,7 +41,7 @@ def platform_title(view: CaseView) -> str:
 
 
 def is_overdue(view: CaseView, now: datetime) -> bool:
-    return view.status.is_open and view.replied_at is None and now >= view.deadline_at
+    return case_engine.is_overdue(view.status, view.replied_at, view.deadline_at, now)
 
 
 def _last_event(view: CaseView, *kinds: str) -> CaseEvent | None:

@@ -26,13 +26,15 @@ POST_IN_MODAL = 600
 
 
 def build_edit_modal(
-    view: CaseView, suggestion_text: str, limit: int | None, platform_title: str
+    view: CaseView, suggestion_text: str, limit: int | None, platform_title: str,
+    channel: str | None = None,
 ) -> dict[str, Any]:
     """Build the modal that lets a responder edit a reply before it is published.
 
     The input is prefilled and capped at the platform's limit (Slack's own cap is 3,000);
     the submit handler still counts as the platform does, since Slack counts plainly.
-    private_metadata holds the case id only.
+    private_metadata holds the case id and `channel`, the channel the modal was opened from:
+    a submission carries no channel, so the submit handler checks this one against the case.
     """
     title = platform_title or _platform_title(view)
     max_length = min(limit, INPUT_MAX_LENGTH) if limit else INPUT_MAX_LENGTH
@@ -52,7 +54,7 @@ def build_edit_modal(
     return {
         "type": "modal",
         "callback_id": ids.EDIT_MODAL,
-        "private_metadata": ids.encode_metadata(view.case_id),
+        "private_metadata": ids.encode_metadata(view.case_id, channel),
         "title": plain(Label.MODAL_TITLE, MODAL_TITLE),
         "submit": plain(Label.MODAL_SUBMIT, MODAL_BUTTON),
         "close": plain(Label.MODAL_CLOSE, MODAL_BUTTON),

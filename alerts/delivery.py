@@ -30,17 +30,25 @@ SLACK_HINTS = {
 
 
 class Delivery(Protocol):
-    """What the sender asks of an output."""
+    """What the sender asks of an output. Posts carry their idempotency key; `find` looks a
+    key up among the channel's (or thread's) messages since `oldest`."""
 
     def alert(self, channel: str, view: CaseView, now: datetime, responders: Sequence[str],
-              thread_ts: str | None = None) -> str: ...
+              thread_ts: str | None = None, key: str | None = None) -> tuple[str, str]: ...
     def update(self, channel: str, ts: str, view: CaseView, now: datetime,
                responders: Sequence[str]) -> None: ...
-    def thread(self, channel: str, ts: str | None, text: str,
-               extra_blocks: list[dict[str, Any]] | None = None) -> None: ...
-    def post(self, channel: str, text: str, extra_blocks: list[dict[str, Any]] | None = None) -> str: ...
+    def post(self, channel: str, text: str, extra_blocks: list[dict[str, Any]] | None = None,
+             thread_ts: str | None = None, key: str | None = None) -> tuple[str, str]: ...
     def edit(self, channel: str, ts: str, text: str, extra_blocks: list[dict[str, Any]] | None) -> None: ...
     def ephemeral(self, channel: str, user: str, text: str) -> None: ...
+    def find(self, channel: str, key: str, oldest: datetime, thread_ts: str | None = None) -> str | None: ...
+
+
+METADATA_EVENT = "brand_monitor_message"
+
+
+def _metadata(key: str | None) -> dict[str, Any] | None:
+    return {"event_type": METADATA_EVENT, "event_payload": {"key": key}} if key else None
 
 
 def slack_error(exc: SlackApiError) -> PlatformError:
@@ -73,32 +81,43 @@ class SlackDelivery:
             raise TemporaryPlatformError("slack", f"cannot reach Slack ({exc}); will retry") from None
 
     def alert(self, channel: str, view: CaseView, now: datetime, responders: Sequence[str],
-              thread_ts: str | None = None) -> str:
+              thread_ts: str | None = None, key: str | None = None) -> tuple[str, str]:
         response = self._call("chat_postMessage", channel=channel, text=blocks.alert_fallback_text(view),
                               blocks=blocks.build_alert(view, now, responders), unfurl_links=False,
-                              unfurl_media=False, thread_ts=thread_ts)
-        return str(response["ts"]) + "|" + str(response["channel"])
+                              unfurl_media=False, thread_ts=thread_ts, metadata=_metadata(key))
+        return str(response["ts"]), str(response.get("channel") or channel)
 
     def update(self, channel: str, ts: str, view: CaseView, now: datetime,
                responders: Sequence[str]) -> None:
         self._call("chat_update", channel=channel, ts=ts, text=blocks.alert_fallback_text(view),
                    blocks=blocks.build_alert(view, now, responders))
 
-    def thread(self, channel: str, ts: str | None, text: str,
-               extra_blocks: list[dict[str, Any]] | None = None) -> None:
-        self._call("chat_postMessage", channel=channel, thread_ts=ts, text=text, blocks=extra_blocks,
-                   unfurl_links=False)
-
-    def post(self, channel: str, text: str, extra_blocks: list[dict[str, Any]] | None = None) -> str:
+    def post(self, channel: str, text: str, extra_blocks: list[dict[str, Any]] | None = None,
+             thread_ts: str | None = None, key: str | None = None) -> tuple[str, str]:
         response = self._call("chat_postMessage", channel=channel, text=text, blocks=extra_blocks,
-                              unfurl_links=False)
-        return str(response["ts"])
+                              thread_ts=thread_ts, unfurl_links=False, metadata=_metadata(key))
+        return str(response["ts"]), str(response.get("channel") or channel)
 
     def edit(self, channel: str, ts: str, text: str, extra_blocks: list[dict[str, Any]] | None) -> None:
         self._call("chat_update", channel=channel, ts=ts, text=text, blocks=extra_blocks)
 
     def ephemeral(self, channel: str, user: str, text: str) -> None:
         self._call("chat_postEphemeral", channel=channel, user=user, text=text)
+
+    def find(self, channel: str, key: str, oldest: datetime, thread_ts: str | None = None) -> str | None:
+        """Our message carrying `key`, posted since `oldest`: its ts, or None."""
+        since = f"{oldest.timestamp():.6f}"
+        if thread_ts:
+            response = self._call("conversations_replies", channel=channel, ts=thread_ts, oldest=since,
+                                  limit=200, include_all_metadata=True)
+        else:
+            response = self._call("conversations_history", channel=channel, oldest=since, limit=200,
+                                  include_all_metadata=True)
+        for message in response.get("messages") or []:
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("key") == key:
+                return str(message["ts"])
+        return None
 
 
 class ConsoleDelivery:
@@ -112,25 +131,26 @@ class ConsoleDelivery:
         print(text, file=self.stream, flush=True)
 
     def alert(self, channel: str, view: CaseView, now: datetime, responders: Sequence[str],
-              thread_ts: str | None = None) -> str:
+              thread_ts: str | None = None, key: str | None = None) -> tuple[str, str]:
         self._count += 1
         self._write(console.render_alert(view, now))
-        return f"console-{self._count}|{channel}"
+        return f"console-{self._count}", channel
 
     def update(self, channel: str, ts: str, view: CaseView, now: datetime,
                responders: Sequence[str]) -> None:
         self._write(console.render_alert(view, now))
 
-    def thread(self, channel: str, ts: str | None, text: str,
-               extra_blocks: list[dict[str, Any]] | None = None) -> None:
-        self._write(console.render_event(text))
-
-    def post(self, channel: str, text: str, extra_blocks: list[dict[str, Any]] | None = None) -> str:
-        self._write(console.render_event(f"[{channel}] {text}"))
-        return "console"
+    def post(self, channel: str, text: str, extra_blocks: list[dict[str, Any]] | None = None,
+             thread_ts: str | None = None, key: str | None = None) -> tuple[str, str]:
+        self._count += 1
+        self._write(console.render_event(text if thread_ts else f"[{channel}] {text}"))
+        return f"console-{self._count}", channel
 
     def edit(self, channel: str, ts: str, text: str, extra_blocks: list[dict[str, Any]] | None) -> None:
         self._write(console.render_event(text))
 
     def ephemeral(self, channel: str, user: str, text: str) -> None:
         self._write(console.render_event(f"(only {user} sees this) {text}"))
+
+    def find(self, channel: str, key: str, oldest: datetime, thread_ts: str | None = None) -> str | None:
+        return None  # the terminal keeps no history: a message printed twice is harmless

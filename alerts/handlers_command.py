@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, Respond
 
 from alerts import action_ids as ids
 from alerts import blocks, messages
-from alerts.slack_app import Desk
+from alerts.slack_app import Desk, origin
 from monitor import casework
 from monitor.case_view import case_view
 from monitor.reports import day_stats
@@ -20,32 +20,40 @@ _URL = re.compile(r"https?://[^\s|>]+")
 def register(app: App, desk: Desk) -> None:
     runtime = desk.runtime
 
-    def brand_for_channel(channel: str | None) -> str | None:
-        for brand in runtime.config.brands:
-            if channel and brand.slack.channel == channel:
-                return brand.id
-        return None
-
     @app.command(ids.SLASH_COMMAND)
     def slash(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         ack()
         words = (command.get("text") or "").split()
         kind = words[0].lower() if words else "open"
         user = command["user_id"]
-        brand_id = brand_for_channel(command.get("channel_id"))
+        # Only a brand's team sees or changes its cases: the channel's brand, or outside brand
+        # channels the brands whose team the user is on.
+        brands = desk.brands_for(command, "act")
+        if isinstance(brands, str):
+            respond(text=brands, response_type="ephemeral")
+            return
         if kind == "link" and len(words) == 3:
-            target = brand_id or runtime.config.brands[0].id
-            result = casework.link_customers(runtime, target, words[1], words[2], user)
-            respond(text=result.error or result.message, response_type="ephemeral")
+            if len(brands) != 1:
+                respond(text=messages.one_brand_only(), response_type="ephemeral")
+                return
+            result = casework.link_customers(runtime, brands[0].id, words[1], words[2], user)
+            respond(text=messages.outcome_text(result), response_type="ephemeral")
             return
         now = runtime.clock()
-        cases = runtime.store.cases(brand_id=brand_id, open_only=True,
-                                    overdue_at=now if kind == "overdue" else None,
-                                    assignee=user if kind == "mine" else None, limit=200)
+        stats = None
+        if kind == "stats":
+            if len(brands) != 1:
+                respond(text=messages.one_brand_only(), response_type="ephemeral")
+                return
+            stats = day_stats(runtime, now, brands[0].id)
+        cases = [] if kind == "stats" else sorted(
+            (c for b in brands for c in runtime.store.cases(
+                brand_id=b.id, open_only=True, overdue_at=now if kind == "overdue" else None,
+                assignee=user if kind == "mine" else None, limit=200)),
+            key=lambda c: c.deadline_at)[:200]
         if kind == "overdue":
             cases = [c for c in cases if c.replied_at is None]
-        stats = day_stats(runtime, now, brand_id) if kind == "stats" else None
-        views = [case_view(runtime, c.id) for c in cases] if kind != "stats" else []
+        views = [case_view(runtime, c.id) for c in cases]
         message = blocks.build_queue(kind, views, stats, now)  # type: ignore[arg-type]
         respond(text=message["text"], blocks=message["blocks"], response_type="ephemeral")
 
@@ -57,8 +65,14 @@ def register(app: App, desk: Desk) -> None:
         for url in _URL.findall(text):
             row = runtime.store.mention_by_url(url)
             if row is not None:
+                # A flag writes a training label and may open or reopen a case: the team only.
+                # The message may be anywhere, so there is no channel to check; the refusal
+                # names no brand, since the post may be another brand's.
+                if desk.refusal(origin(body), runtime.brand(row.brand_id), "act") is not None:
+                    respond(text=messages.no_team_here(), response_type="ephemeral")
+                    return
                 result = casework.flag_mention(runtime, row.id, user)
                 desk.refresh()
-                respond(text=result.error or result.message, response_type="ephemeral")
+                respond(text=messages.outcome_text(result), response_type="ephemeral")
                 return
         respond(text=messages.flag_not_found(), response_type="ephemeral")

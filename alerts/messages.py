@@ -21,6 +21,7 @@ from alerts.text import (
     single_line,
     truncate,
 )
+from monitor.case_engine import Outcome, Result
 from monitor.domain import CaseEvent, CaseStatus, Category, CustomerHistory, Kind, Severity
 
 LANGUAGE_NAMES = {"en": "English", "ar": "Arabic", "fa": "Persian", "pl": "Polish"}
@@ -374,6 +375,50 @@ def interaction_expired() -> str:
     )
 
 
+def not_on_team(brand_name: str, team: Sequence[str]) -> str:
+    """Tell someone who is not on the brand's team that only the team changes its cases."""
+    who = f" ({people(team)})" if team else ""
+    return (
+        f"Only {escape_mrkdwn(brand_name)}'s team{who} can change its cases, so nothing happened. "
+        "Ask one of them, or ask an admin to add you to team or responders in brands.yaml."
+    )
+
+
+def wrong_channel(reference: str | None = None) -> str:
+    """Refuse a click that came from a channel the case's alert is not in.
+
+    `reference` is given only to someone on the case's team: anyone else learns nothing of it.
+    """
+    which = f"{escape_mrkdwn(reference)}'s buttons" if reference else "These buttons"
+    return (
+        f"{which} work only in the channel where the case's alert was posted, so nothing happened. "
+        "Use the alert there, or run /brand-monitor open in the brand's channel."
+    )
+
+
+def assignee_not_on_team(assignee: str, brand_name: str) -> str:
+    """Refuse to assign a case to someone who is not on the brand's team."""
+    return (
+        f"{mention(assignee)} is not on {escape_mrkdwn(brand_name)}'s team, so the case was not "
+        "assigned. Pick one of the responders or the team, or ask an admin to add them in brands.yaml."
+    )
+
+
+def no_team_here() -> str:
+    """Answer /brand-monitor from someone on no brand's team (or outside their brand's channel)."""
+    return (
+        "Only a brand's team can see or change its cases, and you are not on the team of a brand "
+        "here. Run /brand-monitor in your brand's channel, or ask an admin to add you to team or "
+        "responders in brands.yaml."
+    )
+
+
+def one_brand_only() -> str:
+    """Ask for a per-brand command (stats, link) in the brand's channel, for someone on several teams."""
+    return ("That works for one brand at a time, and you are on several brands' teams: "
+            "run it in the brand's channel.")
+
+
 def case_closed(reference: str, status: CaseStatus) -> str:
     return (
         f"{escape_mrkdwn(reference)} is {STATUS_LABELS[status].lower()}, so nothing was sent. "
@@ -532,3 +577,97 @@ def reply_published(by: str, platform_title: str, url: str | None, text: str) ->
     """Record in the thread what was published, by whom, with a link where there is one."""
     where = f" (<{url}|view it>)" if safe_url(url) else ""
     return f"✅ {mention(by)} replied on {escape_mrkdwn(platform_title)}{where}:\n{quote(text, 2000)}"
+
+
+# What a case action came to (the engine's outcomes, worded) ----------------------------------
+
+def _state(status: CaseStatus | None) -> str:
+    return status.value.replace("_", " ") if status else "closed"
+
+
+_MOVE_VERBS = {"acknowledge": "acknowledged", "reply": "answered", "resolve": "resolved",
+               "not_complaint": "marked as not a complaint", "reopen": "reopened",
+               "flag": "flagged as a complaint"}
+
+
+def outcome_text(outcome: Outcome) -> str:
+    """Say, to the person who acted, what their action did (or why it did nothing)."""
+    r, ref = outcome.result, escape_mrkdwn(outcome.reference)
+    who = mention(outcome.who) if outcome.who else "Someone"
+    if r is Result.MOVED:
+        return f"{ref} is now {_state(outcome.status)}."
+    if r is Result.ALREADY:
+        if outcome.status is CaseStatus.NOT_A_COMPLAINT:
+            return "Already marked as not a complaint."
+        return f"{ref} is already {_state(outcome.status)}."
+    if r is Result.NOT_FROM_HERE:
+        if outcome.detail == "reopen" and outcome.status and outcome.status.is_open:
+            return f"{ref} is already open."
+        verb = _MOVE_VERBS.get(outcome.detail, outcome.detail)
+        return f"{ref} is {_state(outcome.status)}, so it cannot be {verb} now."
+    if r is Result.CLOSED:
+        return f"Case {ref} is {_state(outcome.status)}; reopen it first if it still needs a reply."
+    if r is Result.PUBLISHED:
+        return f"Reply to {ref} published."
+    if r is Result.ALREADY_ANSWERED:
+        return f"Already answered by {who}; nothing was posted again."
+    if r is Result.REPLY_IN_PROGRESS:
+        holder = mention(outcome.who) if outcome.who else "someone else"
+        return f"{holder} is already publishing the reply to {ref}; nothing was posted twice."
+    if r is Result.PLATFORM_REFUSED:
+        return f"{outcome.who} did not publish the reply: {outcome.detail}"
+    if r is Result.NOT_COMPLAINT:
+        return (f"{ref} closed as not a complaint; the example will teach the next "
+                "`brand-monitor train`.")
+    if r is Result.ASSIGNED:
+        return f"{ref} assigned {_assignment(outcome.who or '', outcome.previous)}."
+    if r is Result.ALREADY_ASSIGNED:
+        return f"{ref} is already assigned to {who}."
+    if r is Result.FOLLOWUP_RECORDED:
+        return f"Recorded: the customer of {ref} is {outcome.detail}."
+    if r is Result.FOLLOWUP_ALREADY:
+        return f"{ref} is already recorded as {outcome.detail}."
+    if r is Result.FLAGGED_OPENED:
+        return f"Case {ref} opened; thanks, the example will teach the next `brand-monitor train`."
+    if r is Result.ALREADY_A_CASE:
+        return f"That post already has case {ref}."
+    if r is Result.ALREADY_COMPLAINT:
+        return f"{ref} is already treated as a complaint."
+    if r is Result.LINKED:
+        a, b = outcome.items
+        return f"Linked {a} and {b}: their cases now show as one customer's history."
+    if r is Result.ALREADY_LINKED:
+        a, b = outcome.items
+        return f"{a} and {b} were already linked."
+    return f"{outcome.detail!r} is not platform:handle, e.g. x:maya or reddit:maya_r"
+
+
+def _assignment(assignee: str, previous: str | None) -> str:
+    return f"from {mention(previous)} to {mention(assignee)}" if previous else f"to {mention(assignee)}"
+
+
+_REASONS = {
+    "edited_review": "The customer edited the review after we replied; the case is open again.",
+    "not_satisfied": "The customer is not satisfied; the case is open again.",
+}
+
+
+def status_changed(actor_id: str, reference: str, status: CaseStatus, reason: str = "") -> str:
+    """The thread line for a case moved along its life."""
+    if reason in _REASONS:
+        return _REASONS[reason]
+    by = "brand-monitor" if actor_id == "brand-monitor" else mention(actor_id)
+    return f"{by} marked {escape_mrkdwn(reference)} as {_state(status)}."
+
+
+def assigned_note(actor_id: str, reference: str, assignee: str, previous: str | None) -> str:
+    return f"{mention(actor_id)} assigned {escape_mrkdwn(reference)} {_assignment(assignee, previous)}."
+
+
+def dead_letter(what: str, reference: str | None, error: str) -> str:
+    """Tell the channel, once, that a message could not be delivered after many tries."""
+    about = f" about {escape_mrkdwn(reference)}" if reference else ""
+    return (f"⚠️ brand-monitor gave up sending a Slack message{about} ({what}) after repeated "
+            f"failures: {safe(single_line(error), 300)}. Check `brand-monitor status`; "
+            "the case itself is safe in the database.")
+

@@ -1,167 +1,237 @@
-"""Send what waits in the outbox, each item once, retrying when Slack is down or busy."""
+"""Send what waits in the outbox, each message effectively once, across crashes and processes.
+
+A sender claims a row, calls Slack, and records Slack's answer. A row claimed before (a
+crashed sender, a timeout that may have reached Slack) is first looked up in the channel's
+recent history by the idempotency key its message carries in Slack metadata, and recorded
+instead of posted again. A 429 pauses that channel until Slack's Retry-After.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
-from datetime import datetime
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from alerts import blocks, messages
 from alerts.blocks_kit import Message
 from alerts.delivery import Delivery
-from monitor import waves
-from monitor.case_view import case_view
+from monitor import notices as n
+from monitor.case_view import ViewDeps, case_view
 from monitor.domain import CaseView
 from monitor.errors import AuthError, PlatformError, RateLimited, TemporaryPlatformError
-from monitor.outbox import OutboxItem, backoff
-from monitor.wiring import Runtime
+from monitor.outbox import Outbox, OutboxItem, backoff
+from monitor.ports import Brands
+from monitor.store import Store
 
 log = logging.getLogger(__name__)
-_LOCK = threading.Lock()
+
+
+class SenderDeps(ViewDeps, Brands, Protocol):
+    """What the sender needs: the store, the time, brands and connectors (for the views)."""
 
 
 class NotReady(Exception):
-    """The item depends on one not sent yet (an update before its alert)."""
+    """The message depends on one not sent yet (a thread note before its alert)."""
 
 
-def flush(runtime: Runtime, delivery: Delivery, batch: int = 50, max_batches: int = 40) -> int:
-    """Send every due outbox item, a batch at a time; return how many went out."""
-    with _LOCK:  # the timer and a click may flush at once; each item must go out once
-        sent = 0
-        for _ in range(max_batches):
-            items = runtime.outbox.due(runtime.clock(), batch)
-            progress = sum(_send_one(runtime, delivery, item) for item in items)
-            sent += progress
-            if len(items) < batch or not progress:
-                break
-        return sent
+@dataclass(frozen=True)
+class Answer:
+    channel: str | None = None
+    ts: str | None = None
+    alert_of: int | None = None
+    wave_of: int | None = None
 
 
-def _send_one(runtime: Runtime, delivery: Delivery, item: OutboxItem) -> bool:
-    now = runtime.clock()
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:80]
+
+
+def flush(deps: SenderDeps, delivery: Delivery, batch: int = 50, max_batches: int = 40) -> int:
+    """Send every due message, a batch at a time; return how many went out."""
+    outbox = Outbox(deps.store)
+    worker = worker_name()
+    paused: dict[str, datetime] = {}
+    sent = 0
+    for _ in range(max_batches):
+        now = deps.clock()
+        skip = frozenset(ch for ch, until in paused.items() if until > now)
+        items = outbox.claim_due(now, batch, worker, skip)
+        progress = 0
+        for item in items:
+            channel = _channel(deps, item)
+            if channel in paused and paused[channel] > deps.clock():
+                outbox.release(item, paused[channel])
+                continue
+            progress += _send_one(deps, outbox, delivery, item, channel, paused)
+        sent += progress
+        if not items or not progress:  # a short batch may only mean other senders took the rest
+            break
+    return sent
+
+
+def _channel(deps: SenderDeps, item: OutboxItem) -> str:
+    if item.channel:
+        return item.channel
+    if item.brand_id:
+        return deps.brand(item.brand_id).slack.channel
+    return ""
+
+
+def _send_one(deps: SenderDeps, outbox: Outbox, delivery: Delivery, item: OutboxItem,
+              channel: str, paused: dict[str, datetime]) -> bool:
+    now = deps.clock()
     try:
-        _dispatch(runtime, delivery, item, now)
+        notice = item.notice
+    except n.UnknownNotice as exc:
+        log.error("outbox item %d has a kind this version does not know (%s); giving it up",
+                  item.id, exc)
+        outbox.give_up(item, f"unknown message kind {exc}", now)
+        return False
+    try:
+        answer = _dispatch(deps, delivery, item, notice, channel, now)
     except NotReady:
-        runtime.outbox.retry_later(item.id, "waiting for the alert to be posted", now + backoff(0))
+        outbox.retry_later(item, "waiting for the alert to be posted", now + backoff(0), now)
         return False
     except RateLimited as exc:
-        runtime.outbox.retry_later(item.id, str(exc), now + backoff(item.attempts, exc.retry_after))
-        log.warning("Slack rate limit; outbox item %d waits %s s", item.id, exc.retry_after)
+        wait = backoff(item.attempts, exc.retry_after)
+        paused[channel] = now + wait
+        outbox.release(item, now + wait)
+        log.warning("Slack rate limit on %s; its messages wait %s s", channel, wait.total_seconds())
+        return False
+    except KeyError as exc:  # the case or wave it reports on is gone (erased on request)
+        outbox.give_up(item, f"what it reports on is gone ({exc})", now)
         return False
     except (TemporaryPlatformError, AuthError, PlatformError) as exc:
         # Even a config mistake (wrong channel, revoked token) must not lose the alert:
         # keep it and retry slowly until someone fixes the setting.
-        runtime.outbox.retry_later(item.id, str(exc), now + backoff(item.attempts + 4))
-        log.error("could not send outbox item %d (%s): %s", item.id, item.kind, exc)
+        dead = outbox.retry_later(item, str(exc), now + backoff(item.attempts + 4), now)
+        log.error("could not send outbox item %d (%s)%s: %s", item.id, item.kind,
+                  "; given up" if dead else "", exc)
         return False
-    runtime.outbox.sent(item.id, runtime.clock())
+    outbox.sent(item, deps.clock(), answer.channel, answer.ts, alert_of=answer.alert_of,
+                wave_of=answer.wave_of)
     return True
 
 
-def _where(runtime: Runtime, case_id: int) -> tuple[str, str | None]:
-    case = runtime.store.case(case_id)
-    channel = case.slack_channel or runtime.brand(case.brand_id).slack.channel
-    return channel, case.slack_ts
+def _post(delivery: Delivery, item: OutboxItem, channel: str, message: Message,
+          thread_ts: str | None = None, key_suffix: str = "") -> tuple[str, str]:
+    """Post once: when an earlier try may have reached Slack, find that post instead."""
+    key = item.key + key_suffix
+    if item.tried_before:
+        found = delivery.find(channel, key, item.created_at - timedelta(minutes=1), thread_ts)
+        if found is not None:
+            log.info("outbox item %d was posted before a crash; recorded, not posted again", item.id)
+            return found, channel
+    return delivery.post(channel, message["text"], message.get("blocks"), thread_ts=thread_ts,
+                         key=key)
 
 
-def _send_wave(runtime: Runtime, delivery: Delivery, wave_id: int, now: datetime) -> None:
+def _dispatch(deps: SenderDeps, delivery: Delivery, item: OutboxItem, notice: n.Notice,
+              channel: str, now: datetime) -> Answer:
+    store = deps.store
+    if isinstance(notice, n.SourceNotice):
+        message = blocks.build_source_notice(notice.source, datetime.fromisoformat(notice.down_since),
+                                             notice.error, notice.recovered)
+        ts, where = _post(delivery, item, channel, message)
+        return Answer(where, ts)
+    if isinstance(notice, n.DeadLetter):
+        ts, where = _post(delivery, item, channel, {"text": messages.dead_letter(
+            notice.what, notice.reference, notice.error)})
+        return Answer(where, ts)
+    if isinstance(notice, n.WaveAlert):
+        return _send_wave(deps, delivery, item, notice.wave, now)
+    assert isinstance(notice, n.CaseNotice)
+    case = store.case(notice.case)
+    view = case_view(deps, case.id)
+    responders = deps.brand(view.brand_id).responders
+    if isinstance(notice, n.Alert):
+        if case.slack_ts:
+            return Answer()  # recorded already
+        thread_ts = None
+        if notice.wave:
+            wave = store.wave(notice.wave)
+            if wave.slack_ts is None:
+                raise NotReady
+            channel, thread_ts = wave.slack_channel or channel, wave.slack_ts
+        if item.tried_before:
+            found = delivery.find(channel, item.key, item.created_at - timedelta(minutes=1), thread_ts)
+            if found is not None:
+                return Answer(channel, found, alert_of=case.id)
+        ts, posted_in = delivery.alert(channel, view, now, responders, thread_ts=thread_ts, key=item.key)
+        return Answer(posted_in or channel, ts, alert_of=case.id)
+    if case.slack_ts is None:
+        raise NotReady
+    channel = case.slack_channel or channel
+    if isinstance(notice, n.Refresh):
+        delivery.update(channel, case.slack_ts, view, now, responders)
+        return Answer(channel, case.slack_ts)
+    message = _in_thread(deps, view, notice, now)
+    ts, _ = _post(delivery, item, channel, message, thread_ts=case.slack_ts)
+    elsewhere = _escalation_channel(deps, view, notice) if isinstance(notice, n.Escalation) else None
+    if elsewhere:
+        _post(delivery, item, elsewhere, message, key_suffix=":elsewhere")
+    return Answer(channel, ts)
+
+
+def _send_wave(deps: SenderDeps, delivery: Delivery, item: OutboxItem, wave_id: int,
+               now: datetime) -> Answer:
     """Post the grouped alert once, then keep its count and samples current."""
-    wave = waves.wave(runtime, wave_id)
-    cases = waves.wave_cases(runtime, wave_id)
-    brand = runtime.brand(wave.brand_id)
-    samples = [case_view(runtime, c.id) for c in cases[-3:]]
+    wave = deps.store.wave(wave_id)
+    cases = deps.store.wave_cases(wave_id)
+    brand = deps.brand(wave.brand_id)
+    samples = [case_view(deps, c.id) for c in cases[-3:]]
     message = blocks.build_wave_alert(brand.name, len(cases), samples, now)
     channel = wave.slack_channel or brand.slack.channel
     if wave.slack_ts is None:
-        ts = delivery.post(channel, message["text"], message.get("blocks"))
-        waves.set_wave_message(runtime, wave_id, channel, ts)
-    else:
-        delivery.edit(channel, wave.slack_ts, message["text"], message.get("blocks"))
+        ts, where = _post(delivery, item, channel, message)
+        return Answer(where, ts, wave_of=wave_id)
+    delivery.edit(channel, wave.slack_ts, message["text"], message.get("blocks"))
+    return Answer(channel, wave.slack_ts)
 
 
-def _source_notice(runtime: Runtime, delivery: Delivery, payload: dict[str, Any]) -> None:
-    brand = runtime.brand(payload["brand_id"])
-    notice = blocks.build_source_notice(payload["source"], datetime.fromisoformat(payload["down_since"]),
-                                        payload.get("error") or "", bool(payload["recovered"]))
-    delivery.post(brand.slack.channel, notice["text"], notice.get("blocks"))
-
-
-def _alert(runtime: Runtime, delivery: Delivery, view: CaseView, payload: dict[str, Any],
-           now: datetime) -> None:
-    channel, ts = _where(runtime, view.case_id)
-    if ts:
-        return  # posted before a crash kept us from marking it sent
-    thread_ts = None
-    if payload.get("wave_id"):
-        wave = waves.wave(runtime, int(payload["wave_id"]))
-        if wave.slack_ts is None:
-            raise NotReady
-        channel, thread_ts = wave.slack_channel or channel, wave.slack_ts
-    posted = delivery.alert(channel, view, now, runtime.brand(view.brand_id).responders,
-                            thread_ts=thread_ts)
-    message_ts, _, posted_channel = posted.partition("|")
-    runtime.store.update_case(view.case_id, slack_ts=message_ts, slack_channel=posted_channel or channel)
-
-
-def _in_thread(runtime: Runtime, view: CaseView, kind: str, payload: dict[str, Any],
-               now: datetime) -> Message:
-    """Build what goes in the alert's thread for `kind`."""
-    brand = runtime.brand(view.brand_id)
-    if kind == "thread" and "reply" in payload:
-        reply = payload["reply"]
-        return {"text": messages.reply_published(reply["by"], reply["platform"], reply.get("url"),
-                                                 reply["text"])}
-    if kind == "thread" and "mention_id" in payload:
-        row = runtime.store.mention(int(payload["mention_id"]))
+def _in_thread(deps: SenderDeps, view: CaseView, notice: n.Notice, now: datetime) -> Message:
+    """Word what goes in the alert's thread for one message."""
+    brand = deps.brand(view.brand_id)
+    if isinstance(notice, n.ReplyNote):
+        return {"text": messages.reply_published(notice.actor, notice.platform_title, notice.url,
+                                                 notice.text)}
+    if isinstance(notice, n.CustomerPosted):
+        row = deps.store.mention(notice.mention)
         return {"text": messages.customer_posted_again(row.author_handle, row.text, row.url)}
-    if kind == "thread":
-        return {"text": str(payload["text"])}
-    if kind == "followup":
+    if isinstance(notice, n.StatusNote):
+        return {"text": messages.status_changed(notice.actor, view.reference, notice.status,
+                                                notice.reason)}
+    if isinstance(notice, n.AssignedNote):
+        return {"text": messages.assigned_note(notice.actor, view.reference, notice.assignee,
+                                               notice.previous)}
+    if isinstance(notice, n.LegacyNote):
+        return {"text": notice.text}
+    if isinstance(notice, n.FollowUpAsk):
         return blocks.build_followup(view)
-    if kind == "reminder":
-        who = [view.assignee] if view.assignee else list(brand.responders)
+    if isinstance(notice, n.Reminder):
+        who: Sequence[str] = [view.assignee] if view.assignee else list(brand.responders)
         minutes_left = max(0, int((view.deadline_at - now).total_seconds() // 60))
         return blocks.build_reminder(view, minutes_left, who)
-    level = int(payload.get("level", 1))
-    group = (brand.escalation.second_level_group if level > 1 and brand.escalation.second_level_group
+    assert isinstance(notice, n.Escalation), notice
+    group = (brand.escalation.second_level_group
+             if notice.level > 1 and brand.escalation.second_level_group
              else brand.slack.escalation_group)
     fallback = next((r for r in brand.responders if r.startswith("S")), brand.responders[0])
-    return blocks.build_escalation(view, level, group or fallback)
+    return blocks.build_escalation(view, notice.level, group or fallback)
 
 
-def _escalation_channel(runtime: Runtime, view: CaseView, payload: dict[str, Any]) -> str | None:
-    brand = runtime.brand(view.brand_id)
-    if int(payload.get("level", 1)) > 1 and brand.escalation.second_level_channel:
+def _escalation_channel(deps: SenderDeps, view: CaseView, notice: n.Escalation) -> str | None:
+    brand = deps.brand(view.brand_id)
+    if notice.level > 1 and brand.escalation.second_level_channel:
         return brand.escalation.second_level_channel
     return brand.slack.escalation_channel
 
 
-THREAD_KINDS = ("thread", "followup", "reminder", "escalation")
-
-
-def _dispatch(runtime: Runtime, delivery: Delivery, item: OutboxItem, now: datetime) -> None:
-    payload: dict[str, Any] = item.payload
-    if item.kind == "source_notice":
-        _source_notice(runtime, delivery, payload)
-        return
-    if item.kind == "wave":
-        _send_wave(runtime, delivery, int(payload["wave_id"]), now)
-        return
-    view = case_view(runtime, int(payload["case_id"]))
-    if item.kind == "alert":
-        _alert(runtime, delivery, view, payload, now)
-        return
-    channel, ts = _where(runtime, view.case_id)
-    if ts is None:
-        raise NotReady
-    if item.kind == "update":
-        delivery.update(channel, ts, view, now, runtime.brand(view.brand_id).responders)
-    elif item.kind in THREAD_KINDS:
-        message = _in_thread(runtime, view, item.kind, payload, now)
-        delivery.thread(channel, ts, message["text"], message.get("blocks"))
-        elsewhere = _escalation_channel(runtime, view, payload) if item.kind == "escalation" else None
-        if elsewhere:
-            delivery.post(elsewhere, message["text"], message.get("blocks"))
-    else:
-        log.error("unknown outbox item kind %r (id %d); dropping it", item.kind, item.id)
+def pending_for(store: Store) -> dict[str, int]:
+    """How many messages wait, are being sent, went out, or were given up."""
+    return Outbox(store).counts()

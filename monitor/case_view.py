@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Protocol
+
 from monitor.domain import CaseStatus, CaseView
+from monitor.ports import Brands, Clock, ConnectorLookup
 from monitor.store import classification_from_row, mention_from_row
-from monitor.wiring import Runtime
+
+if TYPE_CHECKING:
+    from monitor.store import Store
 
 
-def case_view(runtime: Runtime, case_id: int) -> CaseView:
+class ViewDeps(Brands, ConnectorLookup, Protocol):
+    @property
+    def store(self) -> Store: ...
+    @property
+    def clock(self) -> Clock: ...
+
+
+def case_view(runtime: ViewDeps, case_id: int) -> CaseView:
     """Return the current state of case `case_id` as the alert builders need it."""
     store = runtime.store
     case = store.case(case_id)
@@ -30,7 +42,7 @@ def case_view(runtime: Runtime, case_id: int) -> CaseView:
     )
 
 
-def customer_keys(runtime: Runtime, brand_id: str, key: str) -> list[str]:
+def customer_keys(runtime: ViewDeps, brand_id: str, key: str) -> list[str]:
     """Every key under which this customer is known: `key`, handles linked in YAML or by the team."""
     keys = {key.lower()}
     for group in runtime.brand(brand_id).linked_customers:

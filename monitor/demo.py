@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from monitor import casework, deadlines
 from monitor.config_loader import load_config
@@ -22,9 +22,6 @@ from monitor.domain import CaseStatus
 from monitor.paths import config_dir
 from monitor.settings import Environment
 from monitor.wiring import Runtime, build_runtime
-
-if TYPE_CHECKING:
-    from alerts.delivery import Delivery
 
 DEMO_USER = "U0DEMO0001"
 
@@ -84,7 +81,7 @@ def _summarise(runtime: Runtime) -> None:
     print("(The brand's own post was skipped before classification.)")
 
 
-def _walk_through(runtime: Runtime, delivery: Delivery, case_id: int, workdir: Path) -> None:
+def _walk_through(runtime: Runtime, delivery: Any, case_id: int, workdir: Path) -> None:
     from monitor.wiring import slack_entry
 
     flush = slack_entry().flush
@@ -98,7 +95,7 @@ def _walk_through(runtime: Runtime, delivery: Delivery, case_id: int, workdir: P
     flush(runtime, delivery)
     _say("A colleague clicks the same button a second later")
     again = casework.publish_reply(runtime, case_id, suggestion.text, "U0DEMO0002")
-    print(f"  -> {again.message}")
+    print(f"  -> {slack_entry().outcome_text(again)}")
     source = runtime.source_config(case.brand_id, case.mention.source)
     log_path = workdir / str(source.options["reply_log"])
     lines = log_path.read_text(encoding="utf-8").splitlines() if log_path.exists() else []
@@ -113,7 +110,7 @@ def _walk_through(runtime: Runtime, delivery: Delivery, case_id: int, workdir: P
     print("  History: " + " → ".join(f"{e.kind} ({e.actor})" for e in events))
 
 
-def _clock_moves_on(runtime: Runtime, delivery: Delivery, case_id: int) -> None:
+def _clock_moves_on(runtime: Runtime, delivery: Any, case_id: int) -> None:
     from monitor.wiring import slack_entry
 
     flush = slack_entry().flush

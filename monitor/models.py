@@ -77,6 +77,8 @@ class MentionRow(Base):
     why: Mapped[str] = mapped_column(Text, default="")
     cues: Mapped[dict[str, Any]] = mapped_column(default=dict)
     model: Mapped[str] = mapped_column(String(80), default="")
+    # A customer's later post in the conversation of their open case: it opens no case of its own.
+    joined_case_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class CaseRow(Base):
@@ -189,6 +191,33 @@ class OutboxRow(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The sender claims a row before calling Slack; a claim that outlives `claimed_until`
+    # was a crashed sender's, and the next one looks for its post before posting again.
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_until: Mapped[datetime | None]
+    claims: Mapped[int] = mapped_column(Integer, default=0)
+    slack_channel: Mapped[str | None] = mapped_column(String(40))
+    slack_ts: Mapped[str | None] = mapped_column(String(40))
+    brand_id: Mapped[str | None] = mapped_column(String(40))
+
+
+class QuarantineRow(Base):
+    """A mention that could not be stored or processed: kept, shown in `status`, retried."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (UniqueConstraint("brand_id", "platform", "external_id", name="uq_quarantine"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[str] = mapped_column(String(40), index=True)
+    source: Mapped[str] = mapped_column(String(80))
+    platform: Mapped[str] = mapped_column(String(40))
+    external_id: Mapped[str] = mapped_column(String(200))
+    mention: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime]
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class SourceStateRow(Base):
@@ -209,6 +238,10 @@ class SourceStateRow(Base):
     blind_spot: Mapped[str | None] = mapped_column(Text)
     down_notified: Mapped[bool] = mapped_column(Boolean, default=False)
     session: Mapped[str | None] = mapped_column(Text)
+    # A failure on our side (classifier, database) while handling the source's mentions: the
+    # source itself is healthy, and the mentions are fetched again on the next poll.
+    pipeline_error: Mapped[str | None] = mapped_column(Text)
+    pipeline_error_at: Mapped[datetime | None]
 
 
 class LabelRow(Base):

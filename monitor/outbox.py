@@ -1,86 +1,174 @@
-"""The outbox: Slack calls wait here until Slack takes them, each exactly once."""
+"""The outbox: messages for Slack wait here until Slack takes them, each effectively once.
+
+The case engine writes rows in the same transaction as the change they report. A sender
+claims a row before calling Slack (a conditional update, safe across processes), records
+what Slack answered, and gives the row up only after many tries — then the brand's channel
+is told once and `status` shows it.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, or_, select, update
 
-from monitor.models import OutboxRow
+from monitor.models import CaseRow, OutboxRow, WaveRow
+from monitor.notices import DeadLetter, Notice, decode
 from monitor.store import Store
+from monitor.store_tx import Tx
 
 MAX_ATTEMPTS = 50
+# How long a sender's claim on a message lasts; a claim older than this was a dead sender's.
+LEASE = timedelta(seconds=float(os.environ.get("BRAND_MONITOR_SENDER_LEASE", "90")))
 
 
 @dataclass(frozen=True)
 class OutboxItem:
     id: int
+    key: str
     kind: str
     case_id: int | None
     payload: dict[str, Any]
     attempts: int
+    claims: int
+    created_at: datetime
+    brand_id: str | None
+    channel: str | None
+
+    @property
+    def notice(self) -> Notice:
+        return decode(self.kind, self.payload)
+
+    @property
+    def tried_before(self) -> bool:
+        """An earlier claim may have reached Slack before it could record the answer."""
+        return self.claims > 1
+
+
+def _item(r: OutboxRow) -> OutboxItem:
+    return OutboxItem(r.id, r.dedupe_key, r.kind, r.case_id, dict(r.payload), r.attempts,
+                      r.claims or 0, r.created_at, r.brand_id, r.slack_channel)
 
 
 class Outbox:
-    """Queue of pending Slack calls with retry times; `dedupe_key` stops doubles."""
+    """Queue of pending Slack calls with claims and retry times."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def put(self, dedupe_key: str, kind: str, payload: dict[str, Any], now: datetime,
-            case_id: int | None = None) -> bool:
-        """Queue a call; False when the same key was queued before (nothing is doubled)."""
-        try:
-            with self.store.session() as s:
-                s.add(OutboxRow(dedupe_key=dedupe_key, kind=kind, case_id=case_id, payload=payload,
-                                state="pending", attempts=0, next_attempt_at=now, created_at=now))
-        except IntegrityError:
-            return False
-        return True
+    def put(self, notice: Notice, now: datetime, *, brand_id: str | None = None,
+            channel: str | None = None) -> bool:
+        """Queue one message on its own (the engine queues inside its transactions)."""
+        with self.store.transaction() as tx:
+            return tx.queue(notice, now, brand_id=brand_id, channel=channel)
 
     def due(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
+        """The rows a sender would take now, oldest first (read only)."""
         with self.store.session() as s:
-            rows = s.scalars(select(OutboxRow).where(OutboxRow.state == "pending",
-                                                     OutboxRow.next_attempt_at <= now)
-                             .order_by(OutboxRow.id).limit(limit))
-            return [OutboxItem(r.id, r.kind, r.case_id, dict(r.payload), r.attempts) for r in rows]
+            rows = s.scalars(select(OutboxRow).where(
+                or_((OutboxRow.state == "pending") & (OutboxRow.next_attempt_at <= now),
+                    (OutboxRow.state == "sending") & (OutboxRow.claimed_until < now)))
+                .order_by(OutboxRow.id).limit(limit))
+            return [_item(r) for r in rows]
 
-    def sent(self, item_id: int, now: datetime) -> None:
+    def claim_due(self, now: datetime, limit: int, worker: str,
+                  skip_channels: frozenset[str] = frozenset()) -> list[OutboxItem]:
+        """Claim up to `limit` due rows for `worker`, oldest first; rows another sender holds
+        are left alone, and a claim older than its lease is taken over."""
+        claimable = or_((OutboxRow.state == "pending") & (OutboxRow.next_attempt_at <= now),
+                        (OutboxRow.state == "sending") & (OutboxRow.claimed_until < now))
         with self.store.session() as s:
-            s.execute(update(OutboxRow).where(OutboxRow.id == item_id)
-                      .values(state="sent", sent_at=now, attempts=OutboxRow.attempts + 1))
+            query = select(OutboxRow.id, OutboxRow.slack_channel).where(claimable).order_by(OutboxRow.id)
+            candidates = [(i, ch) for i, ch in s.execute(query.limit(limit * 4))
+                          if ch not in skip_channels][:limit]
+        claimed = []
+        for item_id, _channel in candidates:
+            with self.store.session() as s:
+                result = s.execute(update(OutboxRow).where(OutboxRow.id == item_id, claimable).values(
+                    state="sending", claimed_by=worker, claimed_until=now + LEASE,
+                    claims=OutboxRow.claims + 1))
+                if getattr(result, "rowcount", 0):
+                    claimed.append(_item(s.get_one(OutboxRow, item_id)))
+        return claimed
 
-    def retry_later(self, item_id: int, error: str, at: datetime) -> None:
+    def sent(self, item: OutboxItem, now: datetime, channel: str | None = None,
+             ts: str | None = None, *, alert_of: int | None = None, wave_of: int | None = None) -> None:
+        """Record Slack's answer; an alert's or a wave's message is recorded with it, at once."""
         with self.store.session() as s:
-            row = s.get(OutboxRow, item_id)
+            s.execute(update(OutboxRow).where(OutboxRow.id == item.id).values(
+                state="sent", sent_at=now, attempts=OutboxRow.attempts + 1, claimed_until=None,
+                slack_channel=channel or OutboxRow.slack_channel, slack_ts=ts, last_error=None))
+            if alert_of is not None and ts is not None:
+                s.execute(update(CaseRow).where(CaseRow.id == alert_of)
+                          .values(slack_ts=ts, slack_channel=channel))
+            if wave_of is not None and ts is not None:
+                s.execute(update(WaveRow).where(WaveRow.id == wave_of)
+                          .values(slack_ts=ts, slack_channel=channel))
+
+    def release(self, item: OutboxItem, at: datetime) -> None:
+        """Give a claimed row back untried (its channel is paused), due again at `at`."""
+        with self.store.session() as s:
+            s.execute(update(OutboxRow).where(OutboxRow.id == item.id).values(
+                state="pending", next_attempt_at=at, claimed_until=None))
+
+    def retry_later(self, item: OutboxItem, error: str, at: datetime, now: datetime) -> bool:
+        """Count a failed try and wait until `at`; after MAX_ATTEMPTS give up. True if dead."""
+        with self.store.transaction() as tx:
+            row = tx.session.get(OutboxRow, item.id)
             if row is None:
-                return
+                return False
             row.attempts += 1
-            row.last_error = error
+            row.last_error = error[:2000]
             row.next_attempt_at = at
-            if row.attempts >= MAX_ATTEMPTS:
-                row.state = "dead"
+            row.claimed_until = None
+            row.state = "pending"
+            if row.attempts < MAX_ATTEMPTS:
+                return False
+            _bury(tx, row, error, now)
+            return True
 
-    def give_up(self, item_id: int, error: str) -> None:
-        with self.store.session() as s:
-            s.execute(update(OutboxRow).where(OutboxRow.id == item_id)
-                      .values(state="dead", last_error=error, attempts=OutboxRow.attempts + 1))
+    def give_up(self, item: OutboxItem, error: str, now: datetime) -> None:
+        """A message that can never be sent (unknown kind, its case gone): dead, and said so."""
+        with self.store.transaction() as tx:
+            row = tx.session.get(OutboxRow, item.id)
+            if row is not None:
+                row.attempts += 1
+                _bury(tx, row, error, now)
 
     def counts(self) -> dict[str, int]:
         with self.store.session() as s:
-            rows = s.execute(select(OutboxRow.state, OutboxRow.id)).all()
-        out: dict[str, int] = {}
-        for state, _ in rows:
-            out[state] = out.get(state, 0) + 1
-        return out
+            rows = s.execute(select(OutboxRow.state, func.count()).group_by(OutboxRow.state)).all()
+        return {state: int(n) for state, n in rows}
 
     def oldest_pending(self) -> datetime | None:
         with self.store.session() as s:
-            return s.scalar(select(OutboxRow.created_at).where(OutboxRow.state == "pending")
+            return s.scalar(select(OutboxRow.created_at).where(OutboxRow.state.in_(["pending", "sending"]))
                             .order_by(OutboxRow.id).limit(1))
+
+    def dead(self, limit: int = 5) -> list[tuple[int, str, str]]:
+        """The latest messages given up: id, kind, last error."""
+        with self.store.session() as s:
+            rows = s.execute(select(OutboxRow.id, OutboxRow.kind, OutboxRow.last_error)
+                             .where(OutboxRow.state == "dead").order_by(OutboxRow.id.desc()).limit(limit))
+            return [(i, k, e or "") for i, k, e in rows]
+
+
+def _bury(tx: Tx, row: OutboxRow, error: str, now: datetime) -> None:
+    """Mark a row dead and, unless it was itself such a report, tell the brand's channel once."""
+    row.state = "dead"
+    row.last_error = error[:2000]
+    row.claimed_until = None
+    if row.kind == DeadLetter.kind or row.brand_id is None:
+        return
+    reference = None
+    if row.case_id is not None:
+        case = tx.session.get(CaseRow, row.case_id)
+        reference = case.reference if case else None
+    tx.queue(DeadLetter(row.brand_id, row.id, row.kind, error[:300], reference), now,
+             brand_id=row.brand_id)
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> timedelta:

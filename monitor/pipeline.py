@@ -1,22 +1,40 @@
-"""From fetched mentions to cases: store once, classify, open a case, queue the alert."""
+"""From fetched mentions to cases: classify, then store each mention with its verdict, its
+case and its alert in one transaction.
+
+A mention is done only when that transaction commits, so a crash anywhere leaves either
+nothing (the mention is fetched and handled again) or everything. One bad mention is
+quarantined (kept, shown in `status`, retried) and the rest of the batch goes on; a failure
+that is not the mention's fault (the database is down, full or read-only; the classifier
+broke) stops the batch as a `PipelineError`, and the source is not blamed.
+"""
 
 from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from monitor import case_engine
 from monitor.acknowledge import acknowledge_out_of_hours
 from monitor.classify.rating import apply_rating
 from monitor.domain import Classification, Mention
 from monitor.names import NameMatcher
+from monitor.ports import Ingest
+from monitor.sanitize import clean_mention
 from monitor.settings import BrandConfig
 from monitor.sla import deadline_for, is_question_case, priority_for
-from monitor.waves import join_wave
-from monitor.wiring import Runtime, suggest_replies
+from monitor.store_tx import Tx
 
 log = logging.getLogger(__name__)
+QUARANTINE_ATTEMPTS = 3
+
+
+class PipelineError(Exception):
+    """Handling the mentions failed on our side; they will be fetched and handled again."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +48,7 @@ class Outcome:
     complaints: int = 0
     cases: tuple[int, ...] = ()
     reopened: tuple[int, ...] = ()
+    quarantined: int = 0
 
 
 def is_filtered(brand: BrandConfig, mention: Mention) -> bool:
@@ -48,7 +67,7 @@ def _matcher(terms: tuple[str, ...]) -> NameMatcher:
 
 def alerts(brand: BrandConfig, verdict: Classification) -> bool:
     """Whether a verdict opens a case: every complaint, and questions where the brand asks."""
-    return verdict.is_complaint or (is_question_case(verdict) and "question" in brand.alert_on)
+    return case_engine.verdict_opens_case(brand, verdict)
 
 
 def customer_key(mention: Mention) -> str:
@@ -62,99 +81,6 @@ def customer_key(mention: Mention) -> str:
     return f"{mention.platform}:{mention.author_handle.lstrip('@').lower()}"
 
 
-def _joins_open_case(runtime: Runtime, brand: BrandConfig, mention_id: int, mention: Mention,
-                     now: datetime) -> bool:
-    """Add a customer's new post in the same conversation to their open case, deadline kept."""
-    if not mention.conversation_id:
-        return False
-    case = runtime.store.open_case_in_conversation(brand.id, customer_key(mention),
-                                                   mention.conversation_id)
-    if case is None:
-        return False
-    runtime.store.add_event(case.id, f"@{mention.author_handle}", "customer_posted", now, mention.text)
-    runtime.outbox.put(f"thread:{case.id}:post:{mention_id}", "thread",
-                       {"case_id": case.id, "mention_id": mention_id}, now, case_id=case.id)
-    runtime.outbox.put(f"update:{case.id}:post:{mention_id}", "update", {"case_id": case.id}, now,
-                       case_id=case.id)
-    return True
-
-
-def process(runtime: Runtime, brand: BrandConfig, source: str, mentions: list[Mention],
-            now: datetime) -> Outcome:
-    """Store, classify and open cases for one source's batch of mentions."""
-    store = runtime.store
-    fresh: list[tuple[int, Mention]] = []
-    followups: set[int] = set()  # joined an open case: classified for the record, no new case
-    reopened: list[int] = []
-    duplicates = filtered = joined = 0
-    for mention in mentions:
-        if is_filtered(brand, mention):
-            filtered += 1
-            continue
-        mention_id, state = store.save_mention(brand.id, source, mention, now)
-        if state == "edited":
-            case_id = _reopen_if_answered(runtime, mention_id, now)
-            if case_id is not None:
-                reopened.append(case_id)
-            else:
-                fresh.append((mention_id, mention))
-        elif state == "new" and _joins_open_case(runtime, brand, mention_id, mention, now):
-            joined += 1
-            followups.add(mention_id)
-            fresh.append((mention_id, mention))
-        elif state == "new" or store.mention(mention_id).is_complaint is None:
-            fresh.append((mention_id, mention))
-        else:
-            duplicates += 1
-    if not fresh:
-        return Outcome(duplicates=duplicates, filtered=filtered, joined=joined,
-                       reopened=tuple(reopened))
-
-    thresholds = [brand.thresholds, runtime.config.classifier.thresholds]
-    verdicts = runtime.classifier.classify([m.text if not m.title else f"{m.title}\n{m.text}"
-                                            for _, m in fresh],
-                                           [m.lang_hint for _, m in fresh],
-                                           thresholds, brands=[brand.context()] * len(fresh))
-    cases = []
-    for (mention_id, mention), raw in zip(fresh, verdicts, strict=True):
-        verdict = apply_rating(raw, mention.rating)
-        store.set_classification(mention_id, verdict)
-        if (alerts(brand, verdict) and mention_id not in followups
-                and store.case_for_mention(mention_id) is None):
-            cases.append(open_case(runtime, brand, source, mention_id, mention, verdict, now))
-    return Outcome(stored=len(fresh) - len(followups), duplicates=duplicates, filtered=filtered,
-                   joined=joined, complaints=len(cases), cases=tuple(cases), reopened=tuple(reopened))
-
-
-def open_case(runtime: Runtime, brand: BrandConfig, source: str, mention_id: int,
-              mention: Mention, verdict: Classification, now: datetime) -> int:
-    """Open a case, write its suggestions and queue its alert."""
-    connector = runtime.connector(brand.id, source)
-    deadline = deadline_for(brand, mention, verdict)
-    reference = runtime.store.next_reference(brand.id)
-    name = mention.author_name or f"@{mention.author_handle}"
-    texts = suggest_replies(runtime, brand, connector, lang=verdict.lang,
-                            categories=reply_topics(verdict), name=name, reference=reference)
-    case = runtime.store.open_case(
-        brand_id=brand.id, mention_id=mention_id, reference=reference,
-        customer_key=customer_key(mention), opened_at=now,
-        deadline_at=deadline, priority=priority_for(mention, verdict),
-        suggestions=[(verdict.lang, t) for t in texts], channel=brand.slack.channel)
-    wave_id = join_wave(runtime, brand, case.id, mention.text, now)
-    if wave_id is None:
-        runtime.outbox.put(f"alert:{case.id}", "alert", {"case_id": case.id}, now, case_id=case.id)
-    else:
-        runtime.outbox.put(f"wave:{wave_id}:{case.id}", "wave", {"wave_id": wave_id}, now)
-        runtime.outbox.put(f"alert:{case.id}", "alert", {"case_id": case.id, "wave_id": wave_id},
-                           now, case_id=case.id)
-    acknowledge_out_of_hours(runtime, brand, case.id, now)
-    for hook in runtime.on_case_opened:
-        hook(case.id)
-    log.info("case %s opened for %s (%s, deadline %s)", case.reference, brand.id,
-             mention.url, deadline.isoformat())
-    return case.id
-
-
 def reply_topics(verdict: Classification) -> tuple[str, ...]:
     """What the suggested replies answer: the complaint's categories, or a question."""
     if is_question_case(verdict):
@@ -162,17 +88,155 @@ def reply_topics(verdict: Classification) -> tuple[str, ...]:
     return tuple(c.value for c in verdict.all_categories)
 
 
-def _reopen_if_answered(runtime: Runtime, mention_id: int, now: datetime) -> int | None:
-    """Reopen the case of a review edited after we replied, and say so."""
-    from monitor.domain import CaseStatus
+@dataclass
+class _Tally:
+    stored: int = 0
+    duplicates: int = 0
+    joined: int = 0
+    quarantined: int = 0
 
-    case = runtime.store.case_for_mention(mention_id)
-    if case is None or case.replied_at is None:
+    def __post_init__(self) -> None:
+        self.cases: list[int] = []
+        self.reopened: list[int] = []
+
+
+def _is_ours(exc: BaseException) -> bool:
+    """A failure of the database itself (down, full, read-only, locked), not of one mention."""
+    if isinstance(exc, OperationalError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def process(deps: Ingest, brand: BrandConfig, source: str, mentions: Sequence[Mention],
+            now: datetime) -> Outcome:
+    """Classify and store one source's batch; each mention commits whole or not at all."""
+    store = deps.store
+    kept = [clean_mention(m) for m in mentions]
+    filtered = sum(1 for m in kept if is_filtered(brand, m))
+    kept = [m for m in kept if not is_filtered(brand, m)]
+    retried = store.quarantined(brand.id, source, QUARANTINE_ATTEMPTS)
+    batch = [*kept, *(m for m in retried if m.id not in {k.id for k in kept})]
+    try:
+        todo = [m for m in batch if store.needs_work(brand.id, m)]
+    except Exception as exc:
+        raise PipelineError(f"the database could not be read: {exc}") from exc
+    tally = _Tally(duplicates=len(batch) - len(todo))
+    if not todo:
+        return _outcome(tally, filtered)
+    thresholds = [brand.thresholds, deps.config.classifier.thresholds]
+    try:
+        verdicts = deps.classifier.classify([case_engine.mention_summary(m) for m in todo],
+                                            [m.lang_hint for m in todo], thresholds,
+                                            brands=[brand.context()] * len(todo))
+    except Exception as exc:
+        raise PipelineError(f"the classifier failed: {type(exc).__name__}: {exc}") from exc
+    opened: list[int] = []
+    for mention, raw in zip(todo, verdicts, strict=True):
+        verdict = apply_rating(raw, mention.rating)
+        try:
+            case_id = _take_once(deps, brand, source, mention, verdict, now, tally)
+        except Exception as exc:
+            if _is_ours(exc):
+                raise PipelineError(f"the database refused the write: {exc}") from exc
+            _quarantine(deps, brand, source, mention, exc, now)
+            tally.quarantined += 1
+            continue
+        store.quarantine_done(brand.id, mention)
+        if case_id is not None:
+            opened.append(case_id)
+    for case_id in opened:
+        _after_opening(deps, brand, case_id, now)
+    return _outcome(tally, filtered)
+
+
+def _take_once(deps: Ingest, brand: BrandConfig, source: str, mention: Mention,
+               verdict: Classification, now: datetime, tally: _Tally) -> int | None:
+    """One transaction for the mention; if another process stored it at the same moment (a
+    unique key collides), look again: it is then a duplicate, or a follow-up to finish."""
+    try:
+        with deps.store.transaction() as tx:
+            return _take(deps, tx, brand, source, mention, verdict, now, tally)
+    except IntegrityError:
+        with deps.store.transaction() as tx:
+            return _take(deps, tx, brand, source, mention, verdict, now, tally)
+
+
+def _outcome(tally: _Tally, filtered: int) -> Outcome:
+    return Outcome(stored=tally.stored, duplicates=tally.duplicates, filtered=filtered,
+                   joined=tally.joined, complaints=len(tally.cases), cases=tuple(tally.cases),
+                   reopened=tuple(tally.reopened), quarantined=tally.quarantined)
+
+
+def _take(deps: Ingest, tx: Tx, brand: BrandConfig, source: str, mention: Mention,
+          verdict: Classification, now: datetime, tally: _Tally) -> int | None:
+    """Inside one transaction: store the mention and its verdict, and open or update its case.
+    Returns the id of a case opened now."""
+    row = tx.find_mention(brand.id, mention.platform, mention.id)
+    if row is not None:
+        edited = mention.edited_at is not None and (
+            row.edited_at is None or mention.edited_at > row.edited_at) and (
+            mention.text != row.text or mention.rating != row.rating)
+        case = tx.case_for_mention(row.id)
+        if edited:
+            tx.apply_edit(row, mention)
+            tx.set_verdict(row.id, verdict)
+            if case is not None and case_engine.review_edited(tx, tx.case(case.id), now):
+                tally.reopened.append(case.id)
+                return None
+        elif row.is_complaint is not None and (case is not None or row.joined_case_id is not None
+                                               or not alerts(brand, verdict)):
+            tally.duplicates += 1  # done by another process meanwhile
+            return None
+        else:
+            tx.set_verdict(row.id, verdict)
+        if case is not None:
+            return None
+    else:
+        row = tx.add_mention(brand.id, source, mention, now)
+        tx.set_verdict(row.id, verdict)
+        if mention.conversation_id:
+            active = tx.open_case_in_conversation(
+                brand.id, customer_key(mention), mention.conversation_id,
+                [s.value for s in case_engine.ACTIVE])
+            if active is not None:
+                case_engine.customer_posted(tx, tx.case(active.id), row, now)
+                tally.joined += 1
+                return None
+    tally.stored += 1
+    if not alerts(brand, verdict):
         return None
-    note = "The customer edited the review after we replied; the case is open again."
-    if runtime.store.set_status(case.id, CaseStatus.REOPENED, "brand-monitor", now, note):
-        runtime.outbox.put(f"update:{case.id}:edit:{now.isoformat()}", "update",
-                           {"case_id": case.id}, now, case_id=case.id)
-        runtime.outbox.put(f"thread:{case.id}:edit:{now.isoformat()}", "thread",
-                           {"case_id": case.id, "text": note}, now, case_id=case.id)
+    name = mention.author_name or f"@{mention.author_handle}"
+
+    def draft(lang: str, topics: Sequence[str], reference: str) -> list[tuple[str, str]]:
+        texts = deps.draft_replies(brand, source, lang=lang, categories=topics, name=name,
+                                   reference=reference)
+        return [(lang, t) for t in texts]
+
+    case = case_engine.open_case(
+        tx, brand=brand, mention_row=row, customer_key=customer_key(mention),
+        deadline_at=deadline_for(brand, mention, verdict), priority=priority_for(mention, verdict),
+        lang=verdict.lang, topics=reply_topics(verdict), draft=draft, now=now)
+    tally.cases.append(case.id)
+    log.info("case %s opened for %s (%s)", case.reference, brand.id, mention.url)
     return case.id
+
+
+def _quarantine(deps: Ingest, brand: BrandConfig, source: str, mention: Mention,
+                exc: Exception, now: datetime) -> None:
+    error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
+    log.warning("%s/%s: mention %s:%s quarantined (%s); the rest of the batch goes on",
+                brand.id, source, mention.platform, mention.id[:80], error)
+    try:
+        deps.store.quarantine(brand.id, source, mention, error, now)
+    except Exception as inner:
+        raise PipelineError(f"could not quarantine a mention: {inner}") from exc
+
+
+def _after_opening(deps: Ingest, brand: BrandConfig, case_id: int, now: datetime) -> None:
+    """After the case committed: the out-of-hours acknowledgement and the deadline jobs."""
+    try:
+        acknowledge_out_of_hours(deps, brand, case_id, now)
+    except Exception:  # the case and its alert are safe; the acknowledgement is a courtesy
+        log.exception("out-of-hours acknowledgement for case %d failed", case_id)
+    for hook in deps.on_case_opened:
+        hook(case_id)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from monitor.errors import AuthError, PlatformError, RateLimited
-from monitor.pipeline import Outcome, process
+from monitor.notices import SourceNotice
+from monitor.pipeline import Outcome, PipelineError, process
 from monitor.source_health import poll_delay
 from monitor.wiring import Runtime
 
@@ -40,7 +41,6 @@ def poll_source(runtime: Runtime, brand_id: str, source: str) -> PollResult:
     try:
         connector = runtime.connector(brand_id, source)
         result = connector.fetch(state.cursor if state else None)
-        outcome = process(runtime, brand, source, result.mentions, now)
     except Exception as exc:  # one source's failure must never stop the others
         retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
         message = _plain(exc)
@@ -54,6 +54,21 @@ def poll_source(runtime: Runtime, brand_id: str, source: str) -> PollResult:
                 and not health.down_notified):
             _notify(runtime, brand_id, source, down=True, error=message)
         return PollResult(brand_id, source, False, error=message, next_poll_in=delay)
+    try:
+        outcome = process(runtime, brand, source, result.mentions, now)
+    except PipelineError as exc:
+        # Our failure, not the platform's: the source stays healthy, the cursor stays put and
+        # the same mentions are fetched and handled again on the next poll.
+        message = str(exc)
+        try:
+            states.pipeline_failed(brand_id, source, cfg.type, message, now)
+        except Exception:  # the database itself is what failed: the log has to say it
+            log.exception("%s/%s: could not record our failure in the database either", brand_id, source)
+        log.error("%s/%s: handling %d fetched mention(s) failed on our side; they will be "
+                  "handled again on the next poll: %s", brand_id, source, len(result.mentions), message)
+        return PollResult(brand_id, source, False, fetched=len(result.mentions),
+                          error=f"brand-monitor could not handle the posts: {message}",
+                          next_poll_in=cfg.poll_interval)
     blind_spot = result.blind_spot or getattr(connector, "blind_spot", None)
     before = states.succeeded(brand_id, source, cfg.type, result.cursor, len(result.mentions),
                               result.skipped, blind_spot, now, now + cfg.poll_interval)
@@ -86,8 +101,6 @@ def _notify(runtime: Runtime, brand_id: str, source: str, *, down: bool, error: 
     now = runtime.clock()
     state = runtime.sources.get(brand_id, source)
     since = state.failing_since.isoformat() if state and state.failing_since else now.isoformat()
-    key = f"source:{brand_id}:{source}:{'down' if down else 'up'}:{since if down else now.isoformat()}"
-    runtime.outbox.put(key, "source_notice", {
-        "brand_id": brand_id, "source": source, "recovered": not down, "error": error,
-        "down_since": since}, now)
+    runtime.outbox.put(SourceNotice(brand_id, source, since, error, not down, now.isoformat()), now,
+                       brand_id=brand_id, channel=runtime.brand(brand_id).slack.channel)
     runtime.sources.mark_notified(brand_id, source, down)

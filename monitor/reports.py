@@ -6,8 +6,9 @@ import statistics
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from monitor import case_engine
 from monitor.domain import DayStats
-from monitor.wiring import Runtime
+from monitor.ports import Ingest as Runtime
 
 
 def day_stats(runtime: Runtime, now: datetime, brand_id: str | None = None) -> DayStats:
@@ -22,7 +23,8 @@ def day_stats(runtime: Runtime, now: datetime, brand_id: str | None = None) -> D
     return DayStats(
         opened=len(today), replied=len(responses), replied_within_target=within,
         open_now=len(open_now),
-        overdue_now=sum(1 for c in open_now if c.deadline_at <= now and c.replied_at is None),
+        overdue_now=sum(1 for c in open_now
+                        if case_engine.is_overdue(c.status, c.replied_at, c.deadline_at, now)),
         median_response=timedelta(seconds=statistics.median(r.total_seconds() for r in responses))
         if responses else None,
         slowest_response=max(responses) if responses else None,

@@ -210,6 +210,11 @@ class BrandConfig(Model):
     reminder_before: Duration = timedelta(minutes=15)
     slack: SlackTarget
     responders: list[str] = Field(min_length=1)
+    # Who else may act on the brand's cases (acknowledge, assign, resolve, relabel) without
+    # publishing; the responders always may.
+    team: list[str] = Field(default_factory=list)
+    # How long post texts and author details are kept; None keeps them. Figures stay.
+    retention: Duration | None = None
     sources: list[SourceConfig] = Field(min_length=1)
     signature: str = ""
     templates: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
@@ -248,7 +253,7 @@ class BrandConfig(Model):
                     f"{lang!r} is not a language code; write ISO 639-1 codes like en, ar, fa, pl")
         return value
 
-    @field_validator("responders")
+    @field_validator("responders", "team")
     @classmethod
     def _responders(cls, value: list[str]) -> list[str]:
         for rid in value:
@@ -283,6 +288,13 @@ class BrandConfig(Model):
                 raise ValueError(f"two sources are named {name!r}; give each a distinct name:")
             seen.add(name)
         return self
+
+    @field_validator("retention")
+    @classmethod
+    def _retention(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value < timedelta(days=1):
+            raise ValueError("retention must be a day or more, e.g. 90d")
+        return value
 
     @property
     def zone(self) -> ZoneInfo:

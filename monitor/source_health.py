@@ -28,6 +28,8 @@ class SourceHealth:
     next_poll_at: datetime | None
     blind_spot: str | None
     down_notified: bool
+    pipeline_error: str | None = None
+    pipeline_error_at: datetime | None = None
 
     @property
     def healthy(self) -> bool:
@@ -76,7 +78,15 @@ class SourceStates:
             row.items_skipped = (row.items_skipped or 0) + skipped
             row.blind_spot = blind_spot
             row.next_poll_at = next_poll_at
+            row.pipeline_error = None
             return before
+
+    def pipeline_failed(self, brand_id: str, source: str, platform: str, error: str,
+                        now: datetime) -> None:
+        """Record a failure on our side while handling the source's mentions."""
+        with self.store.session() as s:
+            row = self._row(s, brand_id, source, platform)
+            row.pipeline_error, row.pipeline_error_at = error[:2000], now
 
     def failed(self, brand_id: str, source: str, platform: str, error: str, now: datetime,
                next_poll_at: datetime) -> SourceHealth:
@@ -110,7 +120,7 @@ def _health(row: SourceStateRow) -> SourceHealth:
                         row.last_error_at, row.last_error, row.failing_since,
                         row.consecutive_failures or 0, row.items_fetched or 0,
                         row.items_skipped or 0, row.next_poll_at, row.blind_spot,
-                        bool(row.down_notified))
+                        bool(row.down_notified), row.pipeline_error, row.pipeline_error_at)
 
 
 def poll_delay(interval: timedelta, failures: int, retry_after: float | None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from monitor.case_engine import is_overdue
 from monitor.classify.explain import reason_text
 from monitor.sla import describe_remaining
 from monitor.store import classification_from_row
@@ -37,10 +38,13 @@ def render_status(runtime: Runtime, mentions: int = 0) -> str:
                          f"cursor {state.cursor or '-'}")
             if state.last_error:
                 lines.append(f"      last error {_ago(state.last_error_at, now)}: {state.last_error}")
+            if state.pipeline_error:
+                lines.append(f"      OUR ERROR {_ago(state.pipeline_error_at, now)} (the source is fine; "
+                             f"its posts are handled again on the next poll): {state.pipeline_error}")
             if state.blind_spot:
                 lines.append(f"      blind spot: {state.blind_spot}")
     open_cases = runtime.store.cases(open_only=True, limit=500)
-    overdue = [c for c in open_cases if c.deadline_at <= now and c.replied_at is None]
+    overdue = [c for c in open_cases if is_overdue(c.status, c.replied_at, c.deadline_at, now)]
     lines += ["", f"Cases: {len(open_cases)} open, {len(overdue)} overdue"]
     for case in open_cases[:50]:
         mention = case.mention
@@ -57,8 +61,18 @@ def render_status(runtime: Runtime, mentions: int = 0) -> str:
             lines.append(f"  {row.id:>6}  [{row.lang or '?'} {row.score or 0:.2f}] @{row.author_handle} "
                          f"on {row.platform}: {text[:70]}")
             lines.append(f"          not alerted: {reason_text(verdict.reason, verdict.reason_detail)}")
-    pending = runtime.outbox.counts().get("pending", 0)
+    counts = runtime.outbox.counts()
+    pending = counts.get("pending", 0) + counts.get("sending", 0)
     if pending:
         oldest = runtime.outbox.oldest_pending()
         lines += ["", f"Slack outbox: {pending} message(s) waiting since {_ago(oldest, now)}"]
+    if counts.get("dead"):
+        lines += ["", f"Slack outbox: {counts['dead']} message(s) GIVEN UP after repeated failures "
+                  "(the brand's channel was told); latest:"]
+        lines += [f"  #{item_id} {kind}: {error}" for item_id, kind, error in runtime.outbox.dead()]
+    waiting, latest = runtime.store.quarantine_report()
+    if waiting:
+        lines += ["", f"Quarantine: {waiting} post(s) could not be stored and wait for another try "
+                  "(the rest of their batches went on); latest:"]
+        lines += [f"  {where} {ident} (tried {tries}x): {error}" for where, ident, error, tries in latest]
     return "\n".join(lines)

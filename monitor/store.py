@@ -5,6 +5,7 @@ Every write runs in its own short transaction so that a crash never leaves half 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -35,11 +36,16 @@ from monitor.models import (
     CustomerLinkRow,
     LabelRow,
     MentionRow,
+    QuarantineRow,
     ReplyClaimRow,
     SuggestionRow,
+    WaveRow,
 )
+from monitor.sanitize import clean_mention
+from monitor.store_tx import Tx, verdict_columns
 
 log = logging.getLogger(__name__)
+ACK_PENDING = "…"
 
 
 def make_engine(url: str) -> Engine:
@@ -70,6 +76,23 @@ def mention_from_row(row: MentionRow) -> Mention:
         conversation_id=row.conversation_id, in_reply_to_id=row.in_reply_to_id,
         rating=row.rating, edited_at=row.edited_at, extra=dict(row.extra or {}),
     )
+
+
+def mention_to_json(mention: Mention) -> dict[str, Any]:
+    data = dataclasses.asdict(mention)
+    for name in ("published_at", "edited_at"):
+        if data[name] is not None:
+            data[name] = data[name].isoformat()
+    return data
+
+
+def mention_from_json(data: dict[str, Any]) -> Mention:
+    values = dict(data)
+    for name in ("published_at", "edited_at"):
+        if values.get(name):
+            values[name] = datetime.fromisoformat(values[name])
+    names = {f.name for f in dataclasses.fields(Mention)}
+    return Mention(**{k: v for k, v in values.items() if k in names})
 
 
 def classification_from_row(row: MentionRow) -> Classification:
@@ -103,6 +126,12 @@ class Store:
         return cls(engine)
 
     @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """One transaction for a change and the messages that report it: all or nothing."""
+        with self.session() as s:
+            yield Tx(s)
+
+    @contextmanager
     def session(self) -> Iterator[Session]:
         """Yield a session inside one transaction: committed on success, rolled back on error."""
         with self._sessions() as session, session.begin():
@@ -113,6 +142,7 @@ class Store:
     def save_mention(self, brand_id: str, source: str, mention: Mention,
                      now: datetime) -> tuple[int, str]:
         """Store `mention` once; return its row id and "new", "edited" or "seen"."""
+        mention = clean_mention(mention)
         with self.session() as s:
             row = s.scalar(select(MentionRow).where(
                 MentionRow.brand_id == brand_id, MentionRow.platform == mention.platform,
@@ -140,13 +170,8 @@ class Store:
 
     def set_classification(self, mention_id: int, c: Classification) -> None:
         with self.session() as s:
-            s.execute(update(MentionRow).where(MentionRow.id == mention_id).values(
-                lang=c.lang, is_complaint=c.is_complaint, score=c.score, severity=int(c.severity),
-                category=c.category.value, anger=c.anger, why=c.why,
-                cues={"cues": list(c.cues), "kind": c.kind.value, "reason": c.reason,
-                      "reason_detail": c.reason_detail,
-                      "categories": [x.value for x in c.categories]},
-                model=c.model))
+            s.execute(update(MentionRow).where(MentionRow.id == mention_id)
+                      .values(**verdict_columns(c)))
 
     def mention(self, mention_id: int) -> MentionRow:
         with self.session() as s:
@@ -221,23 +246,6 @@ class Store:
     def case_for_mention(self, mention_id: int) -> CaseRow | None:
         with self.session() as s:
             return s.scalar(select(CaseRow).where(CaseRow.mention_id == mention_id))
-
-    def update_case(self, case_id: int, **values: Any) -> None:
-        with self.session() as s:
-            s.execute(update(CaseRow).where(CaseRow.id == case_id).values(**values))
-
-    def set_status(self, case_id: int, status: CaseStatus, actor: str, now: datetime,
-                   detail: str = "", **values: Any) -> bool:
-        """Move a case to `status` unless it is already there; record who and when."""
-        with self.session() as s:
-            result = s.execute(update(CaseRow).where(CaseRow.id == case_id,
-                                                     CaseRow.status != status.value)
-                               .values(status=status.value, **values))
-            if not getattr(result, "rowcount", 0):
-                return False
-            s.add(CaseEventRow(case_id=case_id, at=now, actor=actor, kind=status.value,
-                               detail=detail))
-            return True
 
     def add_event(self, case_id: int, actor: str, kind: str, now: datetime, detail: str = "") -> None:
         with self.session() as s:
@@ -367,6 +375,104 @@ class Store:
         for row in rows:
             latest[row.mention_id if row.mention_id is not None else ("text", row.text)] = row
         return [(r.text, r.lang, r.label) for r in latest.values()]
+
+    # -- what the pipeline asks before classifying, and the quarantine ---------------------
+
+    def needs_work(self, brand_id: str, mention: Mention) -> bool:
+        """False when this mention was fully handled before (stored, judged, its case open)."""
+        with self.session() as s:
+            row = s.scalar(select(MentionRow).where(
+                MentionRow.brand_id == brand_id, MentionRow.platform == mention.platform,
+                MentionRow.external_id == mention.id))
+            if row is None or row.is_complaint is None:
+                return True
+            if mention.edited_at is not None and (row.edited_at is None or mention.edited_at > row.edited_at):
+                return mention.text != row.text or mention.rating != row.rating
+            if row.is_complaint and row.joined_case_id is None:
+                return s.scalar(select(CaseRow.id).where(CaseRow.mention_id == row.id)) is None
+            return False
+
+    def quarantine(self, brand_id: str, source: str, mention: Mention, error: str,
+                   now: datetime) -> None:
+        """Keep a mention that could not be handled, with why; counted again on each failure."""
+        with self.session() as s:
+            row = s.scalar(select(QuarantineRow).where(
+                QuarantineRow.brand_id == brand_id, QuarantineRow.platform == mention.platform,
+                QuarantineRow.external_id == mention.id))
+            if row is None:
+                s.add(QuarantineRow(brand_id=brand_id, source=source, platform=mention.platform,
+                                    external_id=mention.id, mention=mention_to_json(mention),
+                                    error=error, attempts=1, first_at=now, last_at=now, done=False))
+            else:
+                row.attempts, row.error, row.last_at, row.done = row.attempts + 1, error, now, False
+
+    def quarantined(self, brand_id: str, source: str, max_attempts: int) -> list[Mention]:
+        """Quarantined mentions of a source still worth another try."""
+        with self.session() as s:
+            rows = s.scalars(select(QuarantineRow).where(
+                QuarantineRow.brand_id == brand_id, QuarantineRow.source == source,
+                QuarantineRow.done.is_(False), QuarantineRow.attempts < max_attempts)
+                .order_by(QuarantineRow.id).limit(100))
+            return [mention_from_json(r.mention) for r in rows]
+
+    def quarantine_done(self, brand_id: str, mention: Mention) -> None:
+        with self.session() as s:
+            s.execute(update(QuarantineRow).where(
+                QuarantineRow.brand_id == brand_id, QuarantineRow.platform == mention.platform,
+                QuarantineRow.external_id == mention.id, QuarantineRow.done.is_(False))
+                .values(done=True))
+
+    def quarantine_report(self, limit: int = 5) -> tuple[int, list[tuple[str, str, str, int]]]:
+        """How many mentions wait in quarantine, and the latest (brand/source, id, error, tries)."""
+        with self.session() as s:
+            waiting = s.scalar(select(func.count()).select_from(QuarantineRow)
+                               .where(QuarantineRow.done.is_(False))) or 0
+            rows = s.scalars(select(QuarantineRow).where(QuarantineRow.done.is_(False))
+                             .order_by(QuarantineRow.last_at.desc()).limit(limit))
+            return int(waiting), [(f"{r.brand_id}/{r.source}", f"{r.platform}:{r.external_id}",
+                                   r.error, r.attempts) for r in rows]
+
+    # -- named changes outside the case engine ---------------------------------------------
+
+    def set_alert_message(self, case_id: int, channel: str, ts: str) -> None:
+        """Record where the case's alert was posted in Slack."""
+        with self.session() as s:
+            s.execute(update(CaseRow).where(CaseRow.id == case_id)
+                      .values(slack_channel=channel, slack_ts=ts))
+
+    def claim_acknowledgement(self, case_id: int) -> bool:
+        """Take the right to post the case's out-of-hours acknowledgement, once."""
+        with self.session() as s:
+            claimed = s.execute(update(CaseRow).where(CaseRow.id == case_id,
+                                                      CaseRow.acknowledgement.is_(None))
+                                .values(acknowledgement=ACK_PENDING))
+            return bool(getattr(claimed, "rowcount", 0))
+
+    def set_acknowledgement(self, case_id: int, text: str | None, now: datetime,
+                            failure: str | None = None) -> None:
+        """Record the published acknowledgement (None: none went out, free the claim)."""
+        with self.session() as s:
+            s.execute(update(CaseRow).where(CaseRow.id == case_id).values(acknowledgement=text))
+            if text is not None:
+                s.add(CaseEventRow(case_id=case_id, at=now, actor="brand-monitor",
+                                   kind="acknowledged_out_of_hours", detail=text))
+            elif failure:
+                s.add(CaseEventRow(case_id=case_id, at=now, actor="brand-monitor", kind="ack_failed",
+                                   detail=failure))
+
+    def wave(self, wave_id: int) -> WaveRow:
+        with self.session() as s:
+            return s.get_one(WaveRow, wave_id)
+
+    def wave_cases(self, wave_id: int) -> list[CaseRow]:
+        with self.session() as s:
+            return list(s.scalars(select(CaseRow).where(CaseRow.wave_id == wave_id)
+                                  .order_by(CaseRow.id)))
+
+    def set_wave_message(self, wave_id: int, channel: str, ts: str) -> None:
+        with self.session() as s:
+            row = s.get_one(WaveRow, wave_id)
+            row.slack_channel, row.slack_ts = channel, ts
 
     def count(self, model: type[Any]) -> int:
         with self.session() as s:

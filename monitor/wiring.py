@@ -68,6 +68,29 @@ class Runtime:
     def brand(self, brand_id: str) -> BrandConfig:
         return self.config.brand(brand_id)
 
+    def draft_replies(self, brand: BrandConfig, source: str, *, lang: str,
+                      categories: Sequence[str], name: str, reference: str) -> list[str]:
+        """Ask the alert layer for 2-3 replies in `lang` that answer every one of `categories`
+        (the main one first), within the platform's limit."""
+        from alerts.suggestions import suggest
+
+        connector = self.connector(brand.id, source)
+        return suggest(brand.templates, lang, categories, name=name, reference=reference,
+                       brand_name=brand.name, signature=brand.signature,
+                       limit=connector.reply_limit, count_length=connector.count_length)
+
+    def draft_acknowledgement(self, brand: BrandConfig, source: str, *, lang: str, reference: str,
+                              opening: datetime | None, name: str) -> str | None:
+        """Ask the alert layer for the out-of-hours acknowledgement in `lang` (None: none fits)."""
+        from alerts.suggestions import acknowledgement
+
+        connector = self.connector(brand.id, source)
+        local = opening.astimezone(brand.zone) if opening else None
+        return acknowledgement(brand.templates, lang, name=name, reference=reference,
+                               brand_name=brand.name, signature=brand.signature, opening=local,
+                               limit=connector.reply_limit, count_length=connector.count_length,
+                               now=self.clock())
+
     def source_config(self, brand_id: str, source: str) -> SourceConfig:
         brand = self.brand(brand_id)
         for index, cfg in enumerate(brand.sources):
@@ -129,29 +152,6 @@ def build_runtime(config: Config, config_path: Path, env: Environment | None = N
     store = store or Store.from_url(env.database_url)
     return Runtime(config=config, env=env, store=store, config_dir=config_path.resolve().parent,
                    clock=clock, environ=dict(os.environ if environ is None else environ))
-
-
-def suggest_replies(runtime: Runtime, brand: BrandConfig, connector: Connector, *, lang: str,
-                    categories: Sequence[str], name: str, reference: str) -> list[str]:
-    """Ask the alert layer for 2-3 replies in `lang` that answer every one of `categories`
-    (the main one first), within the platform's limit."""
-    from alerts.suggestions import suggest
-
-    return suggest(brand.templates, lang, categories, name=name, reference=reference,
-                   brand_name=brand.name, signature=brand.signature,
-                   limit=connector.reply_limit, count_length=connector.count_length)
-
-
-def acknowledgement_text(runtime: Runtime, brand: BrandConfig, connector: Connector, *, lang: str,
-                         reference: str, opening: datetime | None, name: str) -> str | None:
-    """Ask the alert layer for the out-of-hours acknowledgement in `lang` (None: none fits)."""
-    from alerts.suggestions import acknowledgement
-
-    local = opening.astimezone(brand.zone) if opening else None
-    return acknowledgement(brand.templates, lang, name=name, reference=reference,
-                           brand_name=brand.name, signature=brand.signature, opening=local,
-                           limit=connector.reply_limit, count_length=connector.count_length,
-                           now=runtime.clock())
 
 
 def slack_entry() -> Any:

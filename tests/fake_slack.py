@@ -31,11 +31,13 @@ class Failure:
 class FakeSlack:
     """Start with `with FakeSlack() as slack:`; point SLACK_API_URL at `slack.url`."""
 
-    def __init__(self, usergroups: dict[str, list[str]] | None = None) -> None:
+    def __init__(self, usergroups: dict[str, list[str]] | None = None,
+                 start_ts: float = 1_700_000_000) -> None:
         self.calls: list[Call] = []
         self.failures: dict[str, list[Failure]] = {}
         self.usergroups = usergroups or {}
-        self._ts = 1_700_000_000
+        self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> posted messages
+        self._ts = int(start_ts)  # message timestamps count up from here, one second apart
         self._lock = threading.Condition()
         fake = self
 
@@ -96,8 +98,17 @@ class FakeSlack:
             if channel.startswith("#"):
                 channel = "C" + channel[1:].upper().replace("-", "")[:9]
         if method == "chat.postMessage":
+            metadata = params.get("metadata")
+            if isinstance(metadata, str):
+                metadata = json.loads(metadata)
+            stored = {"type": "message", "text": params.get("text", ""), "ts": ts,
+                      "thread_ts": params.get("thread_ts"), "metadata": metadata}
+            with self._lock:
+                self.messages.setdefault(channel, []).append(stored)
             return 200, {"ok": True, "channel": channel, "ts": ts,
                          "message": {"text": params.get("text", ""), "ts": ts}}, {}
+        if method in ("conversations.history", "conversations.replies"):
+            return 200, self._history(method, channel, params), {}
         if method == "chat.update":
             return 200, {"ok": True, "channel": channel, "ts": params.get("ts"),
                          "text": params.get("text", "")}, {}
@@ -111,6 +122,29 @@ class FakeSlack:
             return 200, {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "bot",
                          "team_id": "T0FAKE", "user_id": "U0BOT", "bot_id": "B0BOT"}, {}
         return 200, {"ok": True}, {}
+
+    def _history(self, method: str, channel: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Messages newest first, as Slack documents; metadata only with include_all_metadata."""
+        oldest = float(params.get("oldest") or 0)
+        thread = params.get("ts") if method == "conversations.replies" else None
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        with self._lock:
+            found = [dict(m) for m in self.messages.get(channel, [])
+                     if float(m["ts"]) >= oldest and (thread is None or m["thread_ts"] == thread
+                                                      or m["ts"] == thread)]
+        for message in found:
+            if not with_metadata or not message.get("metadata"):
+                message.pop("metadata", None)
+            if message.get("thread_ts") is None:
+                message.pop("thread_ts", None)
+        return {"ok": True, "messages": sorted(found, key=lambda m: float(m["ts"]), reverse=True),
+                "has_more": False}
+
+    def posts_with_key(self, key: str) -> list[dict[str, Any]]:
+        """Every message posted with this idempotency key in its metadata, in any channel."""
+        with self._lock:
+            return [m for msgs in self.messages.values() for m in msgs
+                    if ((m.get("metadata") or {}).get("event_payload") or {}).get("key") == key]
 
     def of(self, method: str) -> list[Call]:
         with self._lock:

@@ -146,11 +146,11 @@ def test_assign_to__user_picker(desk: Desk) -> None:
     _complaint(desk)
     [select] = desk.alert_buttons(ids.ASSIGN_TO)
     action = {"action_id": ids.ASSIGN_TO, "block_id": select["block_id"], "type": "users_select",
-              "selected_user": "U0PICKED", "action_ts": "1"}
+              "selected_user": "U0GROUPIE", "action_ts": "1"}
     assert desk.click("U0ALLOWED", action) == 200
     desk.slack.wait_for("chat.update")
     [case] = desk.world.runtime.store.cases()
-    assert desk.world.runtime.store.case(case.id).assignee == "U0PICKED"
+    assert desk.world.runtime.store.case(case.id).assignee == "U0GROUPIE"
 
 
 def test_clock_moves__reminder_then_escalation_in_thread(desk: Desk) -> None:

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from alerts.delivery import ConsoleDelivery, SlackDelivery
 from alerts.sender import flush
 from alerts.service import make_client
+from monitor.notices import Refresh
 from monitor.poller import poll_all
 from monitor.settings import Environment
 from tests.factories import make_world, post
@@ -79,8 +80,8 @@ def test_update_before_alert__waits_for_the_alert(tmp_path: Path) -> None:
     with FakeSlack() as slack:
         world, delivery = _setup(tmp_path, slack)
         [case] = world.runtime.store.cases()
-        world.runtime.outbox.put("early-update", "update", {"case_id": case.id}, world.clock() - timedelta(1),
-                                 case_id=case.id)
+        world.runtime.outbox.put(Refresh(case.id, 0), world.clock() - timedelta(1), brand_id="acme",
+                                 channel="C0ACME")
         flush(world.runtime, delivery)
         world.clock.advance(seconds=5)
         flush(world.runtime, delivery)

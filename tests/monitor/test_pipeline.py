@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from monitor import deadlines
+from monitor import case_engine, casework, deadlines
 from monitor.domain import CaseStatus, Mention
 from monitor.models import OutboxRow
 from monitor.pipeline import apply_rating, process
@@ -60,13 +60,19 @@ class Exploding(KeywordClassifier):
         raise RuntimeError("disk full")
 
 
-def test_poll__crash_after_fetch_keeps_cursor_and_loses_nothing(tmp_path: Path, database_url: str) -> None:
+def test_poll__our_failure_keeps_cursor_loses_nothing_and_does_not_blame_the_source(
+        tmp_path: Path, database_url: str) -> None:
     world = make_world(tmp_path, database_url, classifier=Exploding())
     world.add_posts(post("1", "acme parcel is late"))
     [result] = poll_all(world.runtime)
     assert not result.ok and "disk full" in (result.error or "")
     state = world.runtime.sources.get("acme", "posts")
-    assert state is not None and state.cursor is None and state.consecutive_failures == 1
+    assert state is not None and state.cursor is None
+    assert state.consecutive_failures == 0 and state.healthy, "the platform did nothing wrong"
+    assert "classifier failed" in (state.pipeline_error or "")
+    from monitor.status_report import render_status
+
+    assert "OUR ERROR" in render_status(world.runtime)
     world.runtime._classifier = KeywordClassifier()
     world.clock.advance(hours=1)
     [retry] = poll_all(world.runtime)
@@ -136,7 +142,7 @@ def test_deadlines__answered_case_is_not_reminded(tmp_path: Path, database_url: 
     world.add_posts(post("1", "acme parcel is late", published_at=T0))
     poll_all(world.runtime)
     [case] = world.runtime.store.cases()
-    world.runtime.store.set_status(case.id, CaseStatus.RESOLVED, "U1", T0)
+    casework.set_status(world.runtime, case.id, CaseStatus.RESOLVED, "U1")
     world.clock.advance(hours=2)
     assert deadlines.sweep(world.runtime) == (0, 0)
 
@@ -157,13 +163,17 @@ def test_edited_review_after_reply__reopens_case(tmp_path: Path, database_url: s
     m = Mention(platform="google_play", id="r1", text="broken after update", url="u", author_id="a",
                 author_handle="a", published_at=T0, rating=1, edited_at=T0)
     [case_id] = process(rt, brand, "posts", [m], T0).cases
-    rt.store.update_case(case_id, replied_at=T0, replied_by="U1")
-    rt.store.set_status(case_id, CaseStatus.REPLIED, "U1", T0)
+    with rt.store.transaction() as tx:
+        case_engine.replied(tx, tx.case(case_id), actor="U1", text="Sorry!", url=None,
+                            external_id=None, platform_title="Google Play", now=T0)
     edited = Mention(**{**m.__dict__, "text": "still broken, worse now", "edited_at": T0 + timedelta(days=1)})
     outcome = process(rt, brand, "posts", [edited], T0 + timedelta(days=1))
     assert outcome.reopened == (case_id,)
     assert rt.store.case(case_id).status == CaseStatus.REOPENED.value
-    assert any("edited the review" in e.detail for e in rt.store.events(case_id))
+    assert [e.detail for e in rt.store.events(case_id)][-1] == "review edited"
+    notes = [i.notice for i in rt.outbox.due(T0 + timedelta(days=1), limit=100)
+             if i.kind == "status_note"]
+    assert [(n.status, n.reason) for n in notes] == [(CaseStatus.REOPENED, "edited_review")]
 
 
 def test_remind__never_after_the_deadline(tmp_path: Path, database_url: str) -> None:

@@ -2,8 +2,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from monitor import case_engine
 from monitor.domain import CaseStatus, Mention
-from monitor.outbox import Outbox, backoff
+from monitor.notices import Alert, DeadLetter, SourceNotice
+from monitor.outbox import LEASE, MAX_ATTEMPTS, Outbox, backoff
 from monitor.source_health import SourceStates
 from monitor.store import Store
 from tests.factories import T0
@@ -56,20 +60,55 @@ def test_claim_reply__only_first_claim_wins(database_url: str) -> None:
     assert store.claim_reply(case_id, "U2", T0) is not None
 
 
-def test_set_status__records_once(database_url: str) -> None:
+def _resolve(store: Store, case_id: int, actor: str) -> case_engine.Outcome:
+    with store.transaction() as tx:
+        return case_engine.move(tx, tx.case(case_id), case_engine.Move.RESOLVE, actor, T0)
+
+
+def test_move__records_once_with_its_messages_in_the_same_commit(database_url: str) -> None:
     store = Store.from_url(database_url)
     mid, _ = store.save_mention("acme", "src", _mention(), T0)
     case_id = _case(store, mid, "ACME-0001")
-    assert store.set_status(case_id, CaseStatus.RESOLVED, "U1", T0)
-    assert not store.set_status(case_id, CaseStatus.RESOLVED, "U2", T0)
+    assert _resolve(store, case_id, "U1").result is case_engine.Result.MOVED
+    assert _resolve(store, case_id, "U2").result is case_engine.Result.ALREADY
     assert [e.kind for e in store.events(case_id)] == ["opened", "resolved"]
+    assert sorted(i.kind for i in Outbox(store).due(T0)) == ["status_note", "update"]
+
+
+def test_move__a_failed_transaction_leaves_no_event_and_no_message(database_url: str) -> None:
+    store = Store.from_url(database_url)
+    case_id = _case(store, store.save_mention("acme", "src", _mention(), T0)[0], "ACME-0001")
+    def dies_before_commit() -> None:
+        with store.transaction() as tx:
+            case_engine.move(tx, tx.case(case_id), case_engine.Move.RESOLVE, "U1", T0)
+            raise RuntimeError("the process dies before the commit")
+
+    with pytest.raises(RuntimeError):
+        dies_before_commit()
+    assert store.case(case_id).status == CaseStatus.NEW.value
+    assert [e.kind for e in store.events(case_id)] == ["opened"]
+    assert Outbox(store).due(T0) == []
+
+
+def test_transition_table__refuses_moves_that_do_not_start_here(database_url: str) -> None:
+    store = Store.from_url(database_url)
+    case_id = _case(store, store.save_mention("acme", "src", _mention(), T0)[0], "ACME-0001")
+    with store.transaction() as tx:
+        outcome = case_engine.move(tx, tx.case(case_id), case_engine.Move.REOPEN, "U1", T0)
+    assert outcome.result is case_engine.Result.NOT_FROM_HERE and not outcome.changed
+    _resolve(store, case_id, "U1")
+    with store.transaction() as tx:
+        assert case_engine.move(tx, tx.case(case_id), case_engine.Move.ACKNOWLEDGE, "U1",
+                                T0).result is case_engine.Result.NOT_FROM_HERE
+        assert case_engine.move(tx, tx.case(case_id), case_engine.Move.REOPEN, "U1",
+                                T0).result is case_engine.Result.MOVED
 
 
 def test_history__counts_earlier_cases_of_customer(database_url: str) -> None:
     store = Store.from_url(database_url)
     first = _case(store, store.save_mention("acme", "s", _mention("1"), T0)[0], "ACME-0001")
     second = _case(store, store.save_mention("acme", "s", _mention("2"), T0)[0], "ACME-0002")
-    store.set_status(first, CaseStatus.RESOLVED, "U1", T0)
+    _resolve(store, first, "U1")
     history = store.history(["x:42"], second)
     assert history.earlier_cases == 1
     assert history.last_reference == "ACME-0001"
@@ -79,16 +118,46 @@ def test_history__counts_earlier_cases_of_customer(database_url: str) -> None:
 def test_outbox__dedupes_and_retries(database_url: str) -> None:
     store = Store.from_url(database_url)
     outbox = Outbox(store)
-    assert outbox.put("alert:1", "alert", {"case_id": 1}, T0)
-    assert not outbox.put("alert:1", "alert", {"case_id": 1}, T0)
-    [item] = outbox.due(T0)
-    outbox.retry_later(item.id, "slack 500", T0 + timedelta(seconds=30))
+    case_id = _case(store, store.save_mention("acme", "src", _mention(), T0)[0], "ACME-0001")
+    assert outbox.put(Alert(case_id), T0, brand_id="acme")
+    assert not outbox.put(Alert(case_id), T0, brand_id="acme")
+    [item] = outbox.claim_due(T0, 10, "worker-a")
+    assert outbox.claim_due(T0, 10, "worker-b") == [], "a claimed message is no one else's"
+    outbox.retry_later(item, "slack 500", T0 + timedelta(seconds=30), T0)
     assert outbox.due(T0 + timedelta(seconds=29)) == []
-    [again] = outbox.due(T0 + timedelta(seconds=30))
-    assert again.attempts == 1
-    outbox.sent(again.id, T0)
+    [again] = outbox.claim_due(T0 + timedelta(seconds=30), 10, "worker-b")
+    assert again.attempts == 1 and again.tried_before
+    outbox.sent(again, T0, "C0ACME", "1.2", alert_of=case_id)
     assert outbox.due(T0 + timedelta(days=1)) == []
     assert outbox.counts() == {"sent": 1}
+    assert store.case(case_id).slack_ts == "1.2", "the alert's message is recorded with it"
+
+
+def test_outbox__a_dead_senders_claim_lapses_and_is_taken_over(database_url: str) -> None:
+    store = Store.from_url(database_url)
+    outbox = Outbox(store)
+    outbox.put(SourceNotice("acme", "x", T0.isoformat(), "down", False, T0.isoformat()), T0,
+               brand_id="acme")
+    [item] = outbox.claim_due(T0, 10, "crashed")
+    assert outbox.claim_due(T0 + timedelta(seconds=30), 10, "next") == []
+    [taken] = outbox.claim_due(T0 + LEASE + timedelta(seconds=1), 10, "next")
+    assert taken.id == item.id and taken.claims == 2 and taken.tried_before
+
+
+def test_outbox__given_up_after_many_tries_and_the_channel_is_told_once(database_url: str) -> None:
+    store = Store.from_url(database_url)
+    outbox = Outbox(store)
+    case_id = _case(store, store.save_mention("acme", "src", _mention(), T0)[0], "ACME-0001")
+    outbox.put(Alert(case_id), T0, brand_id="acme")
+    now = T0
+    for _ in range(MAX_ATTEMPTS):
+        [item] = outbox.claim_due(now, 10, "w")
+        dead = outbox.retry_later(item, "channel_not_found", now, now)
+    assert dead and outbox.counts() == {"dead": 1, "pending": 1}
+    [report] = outbox.due(now)
+    notice = report.notice
+    assert isinstance(notice, DeadLetter) and notice.reference == "ACME-0001"
+    assert outbox.dead() == [(item.id, "alert", "channel_not_found")]
 
 
 def test_backoff__uses_retry_after_then_doubles() -> None:

@@ -53,8 +53,8 @@ def test_same_conversation__joins_open_case_and_keeps_deadline(tmp_path: Path, d
     cases = world.runtime.store.cases()
     assert len(cases) == 2
     assert world.runtime.store.case(case.id).deadline_at == case.deadline_at
-    threads = [i for i in world.runtime.outbox.due(world.clock()) if i.kind == "thread"]
-    assert [t.payload["case_id"] for t in threads] == [case.id]
+    threads = [i for i in world.runtime.outbox.due(world.clock()) if i.kind == "customer_posted"]
+    assert [t.case_id for t in threads] == [case.id]
     assert "customer_posted" in [e.kind for e in world.runtime.store.events(case.id)]
     # Read again after a crash before the cursor moved: still no second case.
     world.runtime.sources.succeeded("acme", "posts", "replay", "0", 0, 0, None, T0, T0)
@@ -111,9 +111,9 @@ def test_wave__fifty_similar_complaints_make_one_grouped_alert(tmp_path: Path, d
     cases = world.runtime.store.cases(limit=500)
     assert len(cases) == 50
     due = world.runtime.outbox.due(world.clock() + timedelta(days=1), limit=500)
-    alone = [i for i in due if i.kind == "alert" and "wave_id" not in i.payload]
-    in_wave = [i for i in due if i.kind == "alert" and "wave_id" in i.payload]
-    waves = {i.payload["wave_id"] for i in due if i.kind == "wave"}
+    alone = [i for i in due if i.kind == "alert" and not i.payload["wave"]]
+    in_wave = [i for i in due if i.kind == "alert" and i.payload["wave"]]
+    waves = {i.payload["wave"] for i in due if i.kind == "wave"}
     assert len(waves) == 1
     assert len(alone) == 4 and len(in_wave) == 46  # the first four came before the wave formed
     assert all(c.wave_id is not None for c in world.runtime.store.cases(limit=500))

@@ -1,0 +1,230 @@
+"""One transaction's named operations: mentions, verdicts, cases, events, waves and messages.
+
+The case engine and the pipeline do everything that must happen together inside one
+`Store.transaction()`: a stored mention, its verdict, its case, the case's event and the
+messages that report it commit at once or not at all. SQL lives here and in `store.py`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from monitor.domain import CaseStatus, Classification, Mention
+from monitor.models import (
+    CaseEventRow,
+    CaseRow,
+    CounterRow,
+    LabelRow,
+    MentionRow,
+    OutboxRow,
+    ReplyClaimRow,
+    SuggestionRow,
+    WaveRow,
+)
+from monitor.notices import Notice
+
+
+class Timer(enum.StrEnum):
+    """The once-per-case moments of a case's life, each a timestamp column set once."""
+
+    REMINDED = "reminded_at"
+    ESCALATED = "escalated_at"
+    ESCALATED_AGAIN = "escalated2_at"
+    FOLLOWUP_ASKED = "followup_sent_at"
+
+
+def verdict_columns(c: Classification) -> dict[str, Any]:
+    # The `cues` JSON column also keeps what the verdict says beyond its own columns: the
+    # kind, why a post was not alerted, and every category of the complaint.
+    return {"lang": c.lang, "is_complaint": c.is_complaint, "score": c.score,
+            "severity": int(c.severity), "category": c.category.value, "anger": c.anger,
+            "why": c.why, "model": c.model,
+            "cues": {"cues": list(c.cues), "kind": c.kind.value, "reason": c.reason,
+                     "reason_detail": c.reason_detail,
+                     "categories": [x.value for x in c.categories]}}
+
+
+class Tx:
+    """Named operations inside one open transaction (see `Store.transaction`)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- mentions ---------------------------------------------------------------------------
+
+    def find_mention(self, brand_id: str, platform: str, external_id: str) -> MentionRow | None:
+        return self.session.scalar(select(MentionRow).where(
+            MentionRow.brand_id == brand_id, MentionRow.platform == platform,
+            MentionRow.external_id == external_id).with_for_update())
+
+    def mention(self, mention_id: int) -> MentionRow:
+        return self.session.get_one(MentionRow, mention_id)
+
+    def add_mention(self, brand_id: str, source: str, mention: Mention, now: datetime) -> MentionRow:
+        row = MentionRow(
+            brand_id=brand_id, source=source, platform=mention.platform,
+            external_id=mention.id, text=mention.text, url=mention.url,
+            author_id=mention.author_id, author_handle=mention.author_handle,
+            author_name=mention.author_name, author_followers=mention.author_followers,
+            published_at=mention.published_at, fetched_at=now, edited_at=mention.edited_at,
+            kind=mention.kind, title=mention.title, conversation_id=mention.conversation_id,
+            in_reply_to_id=mention.in_reply_to_id, rating=mention.rating,
+            lang_hint=mention.lang_hint, extra=dict(mention.extra),
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def apply_edit(self, row: MentionRow, mention: Mention) -> None:
+        row.text, row.rating, row.edited_at = mention.text, mention.rating, mention.edited_at
+
+    def mark_joined(self, row: MentionRow, case_id: int) -> None:
+        row.joined_case_id = case_id
+
+    def set_verdict(self, mention_id: int, verdict: Classification) -> None:
+        self.session.execute(update(MentionRow).where(MentionRow.id == mention_id)
+                             .values(**verdict_columns(verdict)))
+
+    def add_label(self, mention: MentionRow, label: int, actor: str, now: datetime) -> None:
+        self.session.add(LabelRow(text=mention.text, lang=mention.lang, label=label, actor=actor,
+                                  created_at=now, mention_id=mention.id))
+
+    # -- cases ------------------------------------------------------------------------------
+
+    def case(self, case_id: int) -> CaseRow:
+        """The case, locked for this transaction (PostgreSQL); KeyError when there is none."""
+        row = self.session.scalar(select(CaseRow).where(CaseRow.id == case_id).with_for_update(
+            of=CaseRow))
+        if row is None:
+            raise KeyError(case_id)
+        return row
+
+    def case_for_mention(self, mention_id: int) -> CaseRow | None:
+        return self.session.scalar(select(CaseRow).where(CaseRow.mention_id == mention_id))
+
+    def open_case_in_conversation(self, brand_id: str, customer_key: str,
+                                  conversation_id: str, open_statuses: Sequence[str]) -> CaseRow | None:
+        return self.session.scalar(
+            select(CaseRow).join(MentionRow, CaseRow.mention_id == MentionRow.id)
+            .where(CaseRow.brand_id == brand_id, CaseRow.customer_key == customer_key,
+                   MentionRow.conversation_id == conversation_id,
+                   CaseRow.status.in_(list(open_statuses)))
+            .order_by(CaseRow.id.desc()).limit(1))
+
+    def next_reference(self, brand_id: str) -> str:
+        """The brand's next reference, e.g. ACME-0042, allocated inside this transaction."""
+        name = f"case:{brand_id}"
+        value = self.session.scalar(update(CounterRow).where(CounterRow.name == name)
+                                    .values(value=CounterRow.value + 1).returning(CounterRow.value))
+        if value is None:
+            try:
+                with self.session.begin_nested():
+                    self.session.add(CounterRow(name=name, value=1))
+                value = 1
+            except IntegrityError:  # another process made the counter just now
+                value = self.session.scalar(update(CounterRow).where(CounterRow.name == name)
+                                            .values(value=CounterRow.value + 1)
+                                            .returning(CounterRow.value))
+        prefix = "".join(ch for ch in brand_id.upper() if ch.isalnum())[:6] or "CASE"
+        return f"{prefix}-{int(value or 0):04d}"
+
+    def add_case(self, *, brand_id: str, mention_id: int, reference: str, customer_key: str,
+                 opened_at: datetime, deadline_at: datetime, priority: int,
+                 suggestions: Sequence[tuple[str, str]], channel: str) -> CaseRow:
+        case = CaseRow(reference=reference, brand_id=brand_id, mention_id=mention_id,
+                       customer_key=customer_key, status=CaseStatus.NEW.value,
+                       priority=priority, opened_at=opened_at, deadline_at=deadline_at,
+                       slack_channel=channel)
+        self.session.add(case)
+        self.session.flush()
+        for position, (lang, text) in enumerate(suggestions):
+            self.session.add(SuggestionRow(case_id=case.id, position=position, lang=lang, text=text))
+        return case
+
+    def set_status(self, case: CaseRow, status: CaseStatus, *, closed_at: datetime | None) -> None:
+        case.status = status.value
+        case.closed_at = closed_at
+
+    def record_reply(self, case: CaseRow, *, by: str, at: datetime, url: str | None,
+                     external_id: str | None, text: str) -> None:
+        case.replied_by, case.replied_at, case.reply_url = by, at, url
+        case.reply_external_id, case.reply_text, case.last_error = external_id, text, None
+
+    def record_reply_error(self, case: CaseRow, message: str) -> None:
+        case.last_error = message
+
+    def set_assignee(self, case: CaseRow, assignee: str) -> None:
+        case.assignee = assignee
+
+    def set_followup_outcome(self, case: CaseRow, outcome: str) -> None:
+        case.followup_outcome = outcome
+
+    def start_timer(self, case_id: int, timer: Timer, now: datetime, statuses: Sequence[str],
+                    unanswered: bool) -> bool:
+        """Set a once-per-case timestamp if still empty; True if this transaction did."""
+        column = getattr(CaseRow, timer.value)
+        conditions = [CaseRow.id == case_id, column.is_(None), CaseRow.status.in_(list(statuses))]
+        if unanswered:
+            conditions.append(CaseRow.replied_at.is_(None))
+        result = self.session.execute(update(CaseRow).where(*conditions).values({timer.value: now}))
+        return bool(getattr(result, "rowcount", 0))
+
+    def add_event(self, case_id: int, actor: str, kind: str, now: datetime, detail: str = "") -> int:
+        row = CaseEventRow(case_id=case_id, at=now, actor=actor, kind=kind, detail=detail)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def release_reply_claim(self, case_id: int) -> None:
+        claim = self.session.scalar(select(ReplyClaimRow).where(ReplyClaimRow.case_id == case_id))
+        if claim is not None:
+            self.session.delete(claim)
+
+    # -- waves ------------------------------------------------------------------------------
+
+    def recent_waves(self, brand_id: str, since: datetime) -> list[WaveRow]:
+        return list(self.session.scalars(select(WaveRow).where(
+            WaveRow.brand_id == brand_id, WaveRow.last_at >= since).order_by(WaveRow.id.desc())))
+
+    def recent_unwaved_cases(self, brand_id: str, since: datetime, other_than: int) -> list[CaseRow]:
+        return list(self.session.scalars(select(CaseRow).where(
+            CaseRow.brand_id == brand_id, CaseRow.id != other_than, CaseRow.opened_at >= since,
+            CaseRow.wave_id.is_(None))))
+
+    def add_wave(self, brand_id: str, started_at: datetime, now: datetime, topic: str,
+                 channel: str) -> WaveRow:
+        wave = WaveRow(brand_id=brand_id, started_at=started_at, last_at=now, topic=topic,
+                       slack_channel=channel)
+        self.session.add(wave)
+        self.session.flush()
+        return wave
+
+    def put_in_wave(self, wave: WaveRow, case_ids: Sequence[int], now: datetime) -> None:
+        wave.last_at = now
+        for case_id in case_ids:
+            self.session.get_one(CaseRow, case_id).wave_id = wave.id
+
+    # -- messages ---------------------------------------------------------------------------
+
+    def queue(self, notice: Notice, now: datetime, *, brand_id: str | None = None,
+              channel: str | None = None) -> bool:
+        """Write `notice` to the outbox in this transaction; False if its key was queued before."""
+        if self.session.scalar(select(func.count()).select_from(OutboxRow)
+                               .where(OutboxRow.dedupe_key == notice.key)):
+            return False
+        try:
+            with self.session.begin_nested():
+                self.session.add(OutboxRow(
+                    dedupe_key=notice.key, kind=notice.kind, case_id=notice.case_id,
+                    payload=notice.payload(), state="pending", attempts=0, claims=0,
+                    next_attempt_at=now, created_at=now, brand_id=brand_id, slack_channel=channel))
+        except IntegrityError:  # queued by another process a moment ago
+            return False
+        return True
