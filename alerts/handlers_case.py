@@ -16,10 +16,10 @@ from alerts.slack_app import Desk
 from monitor import casework
 from monitor.casework import ActionResult
 from monitor.domain import CaseStatus
-from monitor.models import CaseRow
+from monitor.records import Case
 
 Do = Callable[[int, str, dict[str, Any]], ActionResult]
-Vet = Callable[[CaseRow, dict[str, Any]], str | None]
+Vet = Callable[[Case, dict[str, Any]], str | None]
 
 
 def register(app: App, desk: Desk) -> None:
@@ -51,7 +51,7 @@ def register(app: App, desk: Desk) -> None:
     def status(to: CaseStatus) -> Do:
         return lambda case_id, user, _action: casework.set_status(runtime, case_id, to, user)
 
-    def assignee_on_team(case: CaseRow, action: dict[str, Any]) -> str | None:
+    def assignee_on_team(case: Case, action: dict[str, Any]) -> str | None:
         """The person picked must be on the brand's team too; a cleared picker does nothing."""
         assignee = action.get("selected_user")
         if not assignee:

@@ -605,15 +605,16 @@ def outcome_text(outcome: Outcome) -> str:
             return f"{ref} is already open."
         verb = _MOVE_VERBS.get(outcome.detail, outcome.detail)
         return f"{ref} is {_state(outcome.status)}, so it cannot be {verb} now."
-    if r is Result.CLOSED:
-        return f"Case {ref} is {_state(outcome.status)}; reopen it first if it still needs a reply."
+    if r is Result.CLOSED and outcome.status is not None:
+        return case_closed(outcome.reference, outcome.status)
     if r is Result.PUBLISHED:
         return f"Reply to {ref} published."
     if r is Result.ALREADY_ANSWERED:
-        return f"Already answered by {who}; nothing was posted again."
+        return already_replied(outcome.who, outcome.ago or timedelta(0))
     if r is Result.REPLY_IN_PROGRESS:
-        holder = mention(outcome.who) if outcome.who else "someone else"
-        return f"{holder} is already publishing the reply to {ref}; nothing was posted twice."
+        if not outcome.who:
+            return reply_in_progress()
+        return f"{who} is already publishing the reply to {ref}; nothing was sent twice."
     if r is Result.PLATFORM_REFUSED:
         return f"{outcome.who} did not publish the reply: {outcome.detail}"
     if r is Result.NOT_COMPLAINT:

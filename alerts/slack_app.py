@@ -17,8 +17,8 @@ from alerts.delivery import SlackDelivery
 from alerts.sender import flush
 from monitor.casework import ActionResult
 from monitor.errors import PlatformError
-from monitor.models import CaseRow
 from monitor.ports import Services as Runtime
+from monitor.records import Case
 from monitor.settings import BrandConfig
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def _same_channel(configured: str, where: Origin) -> bool:
     return where.channel is not None and configured == where.channel
 
 
-def button_channels(brand: BrandConfig, case: CaseRow) -> tuple[str, ...]:
+def button_channels(brand: BrandConfig, case: Case) -> tuple[str, ...]:
     """The channels where a case's buttons are posted, hence the only ones its clicks come from.
 
     The alert, its updates, reminders and the follow-up question go to the case's channel (the
@@ -125,7 +125,7 @@ class Desk:
         return bool(user) and self.responders.allowed(user, allowed)
 
     def refusal(self, where: Origin, brand: BrandConfig, action: Action,
-                case: CaseRow | None = None) -> str | None:
+                case: Case | None = None) -> str | None:
         """The one rule: why `where.user` may not do `action` on `case` (or on `brand`), or None.
 
         A case's buttons work only in the channels they are posted in, so a value naming
@@ -142,7 +142,7 @@ class Desk:
         return None
 
     def verdict(self, body: dict[str, Any], case_id: int, action: Action,
-                channel: str | None = None) -> CaseRow | Refusal:
+                channel: str | None = None) -> Case | Refusal:
         """The case, if the clicker may do `action` on it from where they clicked; else why not.
 
         `channel` stands in for the payload's channel (a modal's submission has none: pass the
@@ -164,7 +164,7 @@ class Desk:
         return Refusal(text, where.channel or case.slack_channel or brand.slack.channel)
 
     def authorize(self, body: dict[str, Any], case_id: int, action: Action,
-                  channel: str | None = None) -> CaseRow | None:
+                  channel: str | None = None) -> Case | None:
         """The case, if the clicker may do `action` on it here; else tell them why, privately."""
         found = self.verdict(body, case_id, action, channel)
         if isinstance(found, Refusal):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from monitor.domain import CaseStatus, Classification, Mention
 from monitor.models import CaseRow, MentionRow
@@ -28,6 +28,7 @@ from monitor.notices import (
     StatusNote,
     WaveAlert,
 )
+from monitor.records import Case
 from monitor.settings import BrandConfig
 from monitor.store_tx import Timer, Tx
 from monitor.waves import similarity, tokens
@@ -110,6 +111,7 @@ class Outcome:
     previous: str | None = None
     detail: str = ""
     items: tuple[str, ...] = field(default_factory=tuple)
+    ago: timedelta | None = None  # for an answered case: how long ago the reply went out
 
     @property
     def changed(self) -> bool:
@@ -198,10 +200,11 @@ def move(tx: Tx, case: CaseRow, to: Move, actor: str, now: datetime, detail: str
     return Outcome(Result.MOVED, case.reference, target, who=actor)
 
 
-def reply_allowed(case: CaseRow) -> Outcome | None:
+def reply_allowed(case: CaseRow | Case, now: datetime) -> Outcome | None:
     """None when the case may be answered now; else why not."""
     if case.replied_at is not None:
-        return Outcome(Result.ALREADY_ANSWERED, case.reference, who=case.replied_by)
+        return Outcome(Result.ALREADY_ANSWERED, case.reference, who=case.replied_by,
+                       ago=max(timedelta(0), now - case.replied_at))
     if CaseStatus(case.status) in CLOSED:
         return Outcome(Result.CLOSED, case.reference, CaseStatus(case.status))
     return None

@@ -38,7 +38,7 @@ def publish_reply(deps: CaseDesk, case_id: int, text: str, user: str) -> Outcome
     """
     store = deps.store
     case = store.case(case_id)
-    refusal = case_engine.reply_allowed(case)
+    refusal = case_engine.reply_allowed(case, deps.clock())
     if refusal is not None:
         return refusal
     key = store.claim_reply(case_id, user, deps.clock())

@@ -41,6 +41,7 @@ from monitor.models import (
     SuggestionRow,
     WaveRow,
 )
+from monitor.records import Case, ReplyClaim, StoredMention, StoredSuggestion, Wave, copy_row
 from monitor.sanitize import clean_mention
 from monitor.store_tx import Tx, verdict_columns
 
@@ -67,7 +68,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def mention_from_row(row: MentionRow) -> Mention:
+def mention_from_row(row: MentionRow | StoredMention) -> Mention:
     return Mention(
         platform=row.platform, id=row.external_id, text=row.text, url=row.url,
         author_id=row.author_id, author_handle=row.author_handle, author_name=row.author_name,
@@ -76,6 +77,16 @@ def mention_from_row(row: MentionRow) -> Mention:
         conversation_id=row.conversation_id, in_reply_to_id=row.in_reply_to_id,
         rating=row.rating, edited_at=row.edited_at, extra=dict(row.extra or {}),
     )
+
+
+def _mention(row: MentionRow) -> StoredMention:
+    record: StoredMention = copy_row(StoredMention, row)
+    return record
+
+
+def _case(row: CaseRow) -> Case:
+    record: Case = copy_row(Case, row, mention=_mention(row.mention))
+    return record
 
 
 def mention_to_json(mention: Mention) -> dict[str, Any]:
@@ -95,7 +106,7 @@ def mention_from_json(data: dict[str, Any]) -> Mention:
     return Mention(**{k: v for k, v in values.items() if k in names})
 
 
-def classification_from_row(row: MentionRow) -> Classification:
+def classification_from_row(row: MentionRow | StoredMention) -> Classification:
     # The `cues` JSON column also keeps what the verdict says beyond its own columns: the
     # kind, why a post was not alerted, and every category of the complaint.
     details = row.cues or {}
@@ -173,28 +184,29 @@ class Store:
             s.execute(update(MentionRow).where(MentionRow.id == mention_id)
                       .values(**verdict_columns(c)))
 
-    def mention(self, mention_id: int) -> MentionRow:
+    def mention(self, mention_id: int) -> StoredMention:
+        found = self.find_mention(mention_id)
+        if found is None:
+            raise KeyError(mention_id)
+        return found
+
+    def find_mention(self, mention_id: int) -> StoredMention | None:
         with self.session() as s:
             row = s.get(MentionRow, mention_id)
-            if row is None:
-                raise KeyError(mention_id)
-            return row
+            return _mention(row) if row else None
 
-    def find_mention(self, mention_id: int) -> MentionRow | None:
+    def mention_by_url(self, url: str) -> StoredMention | None:
         with self.session() as s:
-            return s.get(MentionRow, mention_id)
+            row = s.scalar(select(MentionRow).where(MentionRow.url == url.rstrip("/"))
+                           .order_by(MentionRow.id.desc()).limit(1))
+            return _mention(row) if row else None
 
-    def mention_by_url(self, url: str) -> MentionRow | None:
-        with self.session() as s:
-            return s.scalar(select(MentionRow).where(MentionRow.url == url.rstrip("/"))
-                            .order_by(MentionRow.id.desc()).limit(1))
-
-    def recent_mentions(self, limit: int = 20, complaints: bool | None = None) -> list[MentionRow]:
+    def recent_mentions(self, limit: int = 20, complaints: bool | None = None) -> list[StoredMention]:
         with self.session() as s:
             q = select(MentionRow).order_by(MentionRow.published_at.desc()).limit(limit)
             if complaints is not None:
                 q = q.where(MentionRow.is_complaint.is_(complaints))
-            return list(s.scalars(q))
+            return [_mention(r) for r in s.scalars(q)]
 
     # -- cases ------------------------------------------------------------------------------
 
@@ -221,7 +233,7 @@ class Store:
 
     def open_case(self, *, brand_id: str, mention_id: int, reference: str, customer_key: str,
                   opened_at: datetime, deadline_at: datetime, priority: int,
-                  suggestions: Sequence[tuple[str, str]], channel: str) -> CaseRow:
+                  suggestions: Sequence[tuple[str, str]], channel: str) -> Case:
         """Open a case with its suggestions and an "opened" event."""
         with self.session() as s:
             case = CaseRow(reference=reference, brand_id=brand_id, mention_id=mention_id,
@@ -234,18 +246,21 @@ class Store:
                 s.add(SuggestionRow(case_id=case.id, position=position, lang=lang, text=text))
             s.add(CaseEventRow(case_id=case.id, at=opened_at, actor="brand-monitor", kind="opened",
                                detail=reference))
-            return case
+            s.flush()
+            s.refresh(case)
+            return _case(case)
 
-    def case(self, case_id: int) -> CaseRow:
+    def case(self, case_id: int) -> Case:
         with self.session() as s:
             row = s.get(CaseRow, case_id)
             if row is None:
                 raise KeyError(case_id)
-            return row
+            return _case(row)
 
-    def case_for_mention(self, mention_id: int) -> CaseRow | None:
+    def case_for_mention(self, mention_id: int) -> Case | None:
         with self.session() as s:
-            return s.scalar(select(CaseRow).where(CaseRow.mention_id == mention_id))
+            row = s.scalar(select(CaseRow).where(CaseRow.mention_id == mention_id))
+            return _case(row) if row else None
 
     def add_event(self, case_id: int, actor: str, kind: str, now: datetime, detail: str = "") -> None:
         with self.session() as s:
@@ -263,13 +278,14 @@ class Store:
                              .order_by(SuggestionRow.position))
             return [Suggestion(r.id, r.text, r.lang) for r in rows]
 
-    def suggestion(self, suggestion_id: int) -> SuggestionRow | None:
+    def suggestion(self, suggestion_id: int) -> StoredSuggestion | None:
         with self.session() as s:
-            return s.get(SuggestionRow, suggestion_id)
+            row = s.get(SuggestionRow, suggestion_id)
+            return copy_row(StoredSuggestion, row) if row else None
 
     def cases(self, *, brand_id: str | None = None, open_only: bool = True,
               overdue_at: datetime | None = None, assignee: str | None = None,
-              since: datetime | None = None, limit: int = 100) -> list[CaseRow]:
+              since: datetime | None = None, limit: int = 100) -> list[Case]:
         with self.session() as s:
             q = select(CaseRow).order_by(CaseRow.deadline_at).limit(limit)
             if brand_id:
@@ -282,7 +298,7 @@ class Store:
                 q = q.where(CaseRow.assignee == assignee)
             if since is not None:
                 q = q.where(CaseRow.opened_at >= since)
-            return list(s.scalars(q))
+            return [_case(r) for r in s.scalars(q)]
 
     def link_customers(self, brand_id: str, key_a: str, key_b: str, actor: str, now: datetime) -> bool:
         """Record that two handles are one customer; False if already linked."""
@@ -307,21 +323,10 @@ class Store:
                     return found
                 found |= more
 
-    def resolved_awaiting_followup(self) -> list[CaseRow]:
+    def resolved_awaiting_followup(self) -> list[Case]:
         with self.session() as s:
-            return list(s.scalars(select(CaseRow).where(CaseRow.status == CaseStatus.RESOLVED.value,
-                                                        CaseRow.followup_sent_at.is_(None))))
-
-    def open_case_in_conversation(self, brand_id: str, customer_key: str,
-                                  conversation_id: str) -> CaseRow | None:
-        """The customer's open case in this conversation (thread, review, comment chain)."""
-        with self.session() as s:
-            return s.scalar(select(CaseRow).join(MentionRow, CaseRow.mention_id == MentionRow.id)
-                            .where(CaseRow.brand_id == brand_id, CaseRow.customer_key == customer_key,
-                                   MentionRow.conversation_id == conversation_id,
-                                   CaseRow.status.notin_([CaseStatus.RESOLVED.value,
-                                                          CaseStatus.NOT_A_COMPLAINT.value]))
-                            .order_by(CaseRow.id.desc()).limit(1))
+            return [_case(r) for r in s.scalars(select(CaseRow).where(
+                CaseRow.status == CaseStatus.RESOLVED.value, CaseRow.followup_sent_at.is_(None)))]
 
     def history(self, customer_keys: Sequence[str], before_case: int) -> CustomerHistory:
         """Summarise a customer's earlier cases, across every linked handle."""
@@ -355,9 +360,10 @@ class Store:
             if claim is not None:
                 s.delete(claim)
 
-    def claim_holder(self, case_id: int) -> ReplyClaimRow | None:
+    def claim_holder(self, case_id: int) -> ReplyClaim | None:
         with self.session() as s:
-            return s.scalar(select(ReplyClaimRow).where(ReplyClaimRow.case_id == case_id))
+            row = s.scalar(select(ReplyClaimRow).where(ReplyClaimRow.case_id == case_id))
+            return copy_row(ReplyClaim, row) if row else None
 
     # -- labels the team gives ---------------------------------------------------------------
 
@@ -460,14 +466,17 @@ class Store:
                 s.add(CaseEventRow(case_id=case_id, at=now, actor="brand-monitor", kind="ack_failed",
                                    detail=failure))
 
-    def wave(self, wave_id: int) -> WaveRow:
+    def wave(self, wave_id: int) -> Wave:
         with self.session() as s:
-            return s.get_one(WaveRow, wave_id)
+            row = s.get(WaveRow, wave_id)
+            if row is None:
+                raise KeyError(wave_id)
+            return copy_row(Wave, row)
 
-    def wave_cases(self, wave_id: int) -> list[CaseRow]:
+    def wave_cases(self, wave_id: int) -> list[Case]:
         with self.session() as s:
-            return list(s.scalars(select(CaseRow).where(CaseRow.wave_id == wave_id)
-                                  .order_by(CaseRow.id)))
+            return [_case(r) for r in s.scalars(select(CaseRow).where(CaseRow.wave_id == wave_id)
+                                                .order_by(CaseRow.id))]
 
     def set_wave_message(self, wave_id: int, channel: str, ts: str) -> None:
         with self.session() as s:

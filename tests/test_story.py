@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,7 +33,7 @@ def click(port: int, user: str, action: dict[str, Any], channel: str, message_ts
     payload = {
         "type": "block_actions", "api_app_id": "A0FAKE", "token": "unused",
         "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0FAKE"},
-        "team": {"id": "T0FAKE", "domain": "fake"}, "trigger_id": "1.2.abc",
+        "team": {"id": "T0FAKE", "domain": "fake"}, "trigger_id": f"1.2.{uuid.uuid4().hex}",
         "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
         "channel": {"id": channel, "name": "complaints"}, "message": {"ts": message_ts, "text": ""},
         "response_url": f"http://127.0.0.1:{port}/unused", "actions": [action],
@@ -97,7 +98,7 @@ def test_story__post_alert_click_reply_once(story) -> None:  # type: ignore[no-u
         assert click(server.port, "U0ALLOWED", publish[0], channel, ts) == 200
         assert click(server.port, "U0GROUPIE", publish[1], channel, ts) == 200
         notes = slack.wait_for("chat.postEphemeral", count=2)
-        assert all("nothing was posted again" in n.params["text"] for n in notes)
+        assert all("nothing was sent again" in n.params["text"] for n in notes)
         assert len((tmp_path / "replies.jsonl").read_text(encoding="utf-8").splitlines()) == 1
     finally:
         server.close()
