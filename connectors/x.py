@@ -4,18 +4,26 @@ Reads with the app's bearer token through tweepy's v2 Client, asked for plain JS
 one malformed post is skipped instead of failing the whole page. Replying needs the brand
 account's OAuth 1.0a user tokens. The cursor is the newest post id seen, sent back as
 `since_id`; X's ids grow with time, so one cursor serves both timelines.
+
+X's v2 `text` is HTML-escaped (`&amp;`, `&lt;`, `&gt;`) and is unescaped here. A repost
+("RT @user: ..." cut to 140 characters) is read as the post it reposts, taken whole from
+`includes.tweets`; a quote post keeps its own text and carries the quoted one in `extra`
+and `title`. X's language codes become ISO 639-1 (`in` is `id`) or no hint.
 """
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import requests
 import tweepy
@@ -41,18 +49,35 @@ API_PATH = {
     "user_by_username": "/2/users/by/username/{username}",  # get_user
     "create_tweet": "/2/tweets",  # create_tweet
 }
+#: The X API access each of those paths needs (developer.x.com rate limits and "About the X
+#: API" pages, 2025; since February 2026 pay-per-use credits are the other way in). Also
+#: in README.md, X; the client-not-enrolled error names the one refused.
+ACCESS = {
+    "search": "Basic or above (Free: 1 request / 15 min, 100 posts a month)",
+    "mentions": "Basic or above (Free: 1 request / 15 min, 100 posts a month)",
+    "user_by_username": "Free or above (Free: 3 requests / 15 min; looked up once)",
+    "create_tweet": "Basic or above for a team's volume (Free: 17 posts / 24 h per app)",
+}
 
 USER_CREDENTIALS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
 TIMEOUT = 30.0
 QUERY_LIMIT = 512  # characters in a recent-search query (self-serve access levels)
+#: `referenced_tweets.id` (+ `.author_id`) puts reposted, quoted and replied-to posts, and
+#: their authors, in `includes`: a repost's own text is cut, the original's is whole.
 _FIELDS = {
-    "expansions": ["author_id"],
-    "tweet_fields": ["created_at", "lang", "conversation_id", "referenced_tweets", "note_tweet"],
+    "expansions": ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id"],
+    "tweet_fields": ["author_id", "created_at", "lang", "conversation_id", "referenced_tweets",
+                     "note_tweet"],
     "user_fields": ["username", "name", "public_metrics"],
 }
 _HANDLE = re.compile(r"^(\d{1,20}|[A-Za-z0-9_]{1,15})$")
-#: X's own language codes that name no language (undetermined, media only, hashtags only...).
-_NO_LANGUAGE = {"und", "zxx", "qam", "qct", "qht", "qme", "qst"}
+#: X's language codes that are not ISO 639-1, and (None) those that name no language:
+#: undetermined, no linguistic content, mentions, cashtags, hashtags, media links or very
+#: short text only, "art". Any other code that is not two letters is no hint either.
+_LANGUAGE: dict[str, str | None] = {
+    "in": "id", "iw": "he", "ji": "yi", "ckb": "ku",
+    **dict.fromkeys(("und", "zxx", "qam", "qct", "qht", "qme", "qst", "art"), None),
+}
 #: Why X refused a reply, in its words, and what we tell the responder.
 _REFUSALS = (
     ("duplicate", "X refused it as a duplicate of a post the account already published; "
@@ -179,6 +204,8 @@ class XConnector(Connector):
     def _collect(self, pages: list[dict[str, Any]], cursor: str | None,
                  truncated: bool) -> FetchResult:
         users = {u.get("id"): u for p in pages for u in p.get("includes", {}).get("users", [])}
+        included = {str(t.get("id")): t for p in pages
+                    for t in p.get("includes", {}).get("tweets", []) if isinstance(t, Mapping)}
         own = set(self.spec.own_handles)
         found: dict[str, Mention] = {}
         newest, skipped = int(cursor or 0), 0
@@ -186,14 +213,21 @@ class XConnector(Connector):
             newest = max(newest, int(page.get("meta", {}).get("newest_id") or 0))
             for tweet in page.get("data", []):
                 try:
-                    mention = _to_mention(tweet, users)
+                    mention = _read_post(tweet, users, included)
+                except _Skipped as why:
+                    log.info("%r: skipped post %s: %s", self, tweet.get("id"), why)
+                    skipped += 1
+                    newest = max(newest, int(tweet["id"]))
+                    continue
                 except (KeyError, TypeError, ValueError, AttributeError) as exc:
                     log.warning("%r: skipped a malformed post %r: %r", self, tweet.get("id"), exc)
                     skipped += 1
                     continue
-                newest = max(newest, int(mention.id))
-                if mention.author_handle.lower() not in own:
-                    found[mention.id] = mention
+                newest = max(newest, int(tweet["id"]))
+                if mention.author_handle.lower() in own:
+                    continue
+                earlier = found.get(mention.id)
+                found[mention.id] = _merged(earlier, mention) if earlier else mention
         blind_spot = None
         if truncated and cursor:  # a first poll reads only the newest pages, on purpose
             blind_spot = (f"more new posts than {self.options.max_pages} pages; the older ones in "
@@ -249,6 +283,14 @@ def _refusal(platform: str, action: str, exc: tweepy.HTTPException) -> PlatformE
     """Explain a 4xx other than 401 and 429."""
     message = _message(exc)
     lowered = message.lower()
+    if isinstance(exc, tweepy.Forbidden) and _problem(exc).get("reason") == "client-not-enrolled":
+        path = urlsplit(str(getattr(exc.response, "url", "") or "")).path
+        endpoint = _endpoint(path)
+        need = f"; {path} needs {ACCESS[endpoint]}" if endpoint else ""
+        return AuthError(platform, f"X refused {path or 'the request'} (403 client-not-enrolled: "
+                         "the app is not attached to a Project, or its access tier lacks this "
+                         "endpoint): attach the app to a Project in the developer portal and use "
+                         f"a tier that includes this endpoint{need}")
     if isinstance(exc, tweepy.Forbidden) and (action == "read" or "permission" in lowered
                                               or "enroll" in lowered):
         return AuthError(platform, f"X refused access (403: {message}); check the app's access "
@@ -265,6 +307,23 @@ def _message(exc: tweepy.HTTPException) -> str:
     return "; ".join(str(m) for m in exc.api_messages) or str(exc)
 
 
+def _problem(exc: tweepy.HTTPException) -> Mapping[str, Any]:
+    """The error body X sent (a problem object), or {} when it sent none."""
+    try:
+        body = exc.response.json()
+    except (ValueError, AttributeError):
+        return {}
+    return body if isinstance(body, Mapping) else {}
+
+
+def _endpoint(path: str) -> str | None:
+    """Name the API_PATH entry that `path` (as requested) is, if any."""
+    for name, template in API_PATH.items():
+        if re.fullmatch(re.sub(r"\{\w+\}", "[^/]+", template), path):  # no metacharacters
+            return name
+    return None
+
+
 def _query_from_keywords(keywords: tuple[str, ...], languages: tuple[str, ...] = ()) -> str:
     """Build a search query: any form of the keywords, quoted, without reposts.
 
@@ -279,19 +338,97 @@ def _any_of(terms: list[str]) -> str:
     return f"({quoted}) -is:retweet" if len(terms) > 1 else f"{quoted} -is:retweet"
 
 
-def _to_mention(tweet: Mapping[str, Any], users: Mapping[Any, Mapping[str, Any]]) -> Mention:
-    """Translate one v2 post object, with its expanded author, into a Mention."""
-    tweet_id = str(tweet["id"])
-    if not tweet_id.isdigit():
-        raise ValueError(f"post id {tweet_id!r} is not numeric")
+class _Skipped(Exception):
+    """A well-formed post that gives no mention; the message says why."""
+
+
+def _read_post(tweet: Mapping[str, Any], users: Mapping[Any, Mapping[str, Any]],
+               included: Mapping[str, Mapping[str, Any]]) -> Mention:
+    """Translate one post of `data`; a repost becomes the post it reposts.
+
+    A repost is not the reposter's own words: its text is "RT @author: " and the original cut
+    to 140 characters, and a reply to it would land under the reposter, not the author. So
+    the mention is the original itself, whole from `includes.tweets` (its id, author, time
+    and text), with `extra["reposted_by"]` and `extra["repost_ids"]` saying who reposted it.
+    Sharing the original's id, the original found directly and through any number of
+    reposts is one mention (here, and in the store across polls): one case, not one per
+    repost. A repost whose original X left out (deleted, protected, withheld) is skipped.
+    """
+    if not str(tweet["id"]).isdigit():
+        raise ValueError(f"post id {tweet['id']!r} is not numeric")
+    reposted = _referenced(tweet, "retweeted")
+    if reposted is None:
+        return _to_mention(tweet, users, included)
+    original = included.get(reposted)
+    if original is None:
+        raise _Skipped(f"a repost of {reposted}, which X did not include (deleted, protected "
+                       "or withheld); the repost's own text is cut, so it is not read")
+    mention = _to_mention(original, users, included)
+    reposter = users.get(tweet["author_id"]) or {}
+    return replace(mention, extra={**mention.extra, "repost_ids": [str(tweet["id"])],
+                                   "reposted_by": [str(reposter.get("username")
+                                                       or tweet["author_id"])]})
+
+
+def _merged(earlier: Mention, later: Mention) -> Mention:
+    """One mention of a post found more than once: the reposts that brought it, together."""
+    extra = dict(earlier.extra)
+    for key in ("repost_ids", "reposted_by"):
+        both = [*earlier.extra.get(key, ()), *later.extra.get(key, ())]
+        if both:
+            extra[key] = list(dict.fromkeys(both))
+    return replace(earlier, extra=extra)
+
+
+def _referenced(tweet: Mapping[str, Any], kind: str) -> str | None:
+    """The id of the post `tweet` refers to as `kind` (retweeted, quoted, replied_to)."""
+    return next((str(r["id"]) for r in tweet.get("referenced_tweets") or ()
+                 if r.get("type") == kind), None)
+
+
+def _text(tweet: Mapping[str, Any]) -> str:
+    """The post's whole text (a long post's `note_tweet`), HTML entities unescaped."""
     text = (tweet.get("note_tweet") or {}).get("text") or tweet["text"]
     if not isinstance(text, str):
         raise TypeError("post text is not a string")
+    return html.unescape(text)
+
+
+def _language(code: Any) -> str | None:
+    """X's language code as ISO 639-1, or None where it names no language."""
+    if not code:
+        return None
+    lang = _LANGUAGE.get(str(code).lower(), str(code).lower().split("-")[0])
+    return lang if lang and len(lang) == 2 and lang.isalpha() else None
+
+
+def _to_mention(tweet: Mapping[str, Any], users: Mapping[Any, Mapping[str, Any]],
+                included: Mapping[str, Mapping[str, Any]] | None = None) -> Mention:
+    """Translate one v2 post object, with its expanded author, into a Mention.
+
+    A quote post is the quoting author's words: its own text is the text; the quoted post's
+    text goes to `extra["quoted_text"]` and, as context (the way Hacker News comments carry
+    their story's title), to `title` as "Quoting @author: ...".
+    """
+    tweet_id = str(tweet["id"])
+    if not tweet_id.isdigit():
+        raise ValueError(f"post id {tweet_id!r} is not numeric")
+    text = _text(tweet)
     author = users[tweet["author_id"]]
     handle = str(author["username"])
-    replied_to = next((str(r["id"]) for r in tweet.get("referenced_tweets", ())
-                       if r.get("type") == "replied_to"), None)
-    lang = tweet.get("lang")
+    replied_to = _referenced(tweet, "replied_to")
+    title, extra = "", dict[str, Any]()
+    quoted_id = _referenced(tweet, "quoted")
+    if quoted_id is not None:
+        extra["quoted_id"] = quoted_id
+        quoted = (included or {}).get(quoted_id)
+        if quoted is not None:  # X leaves out a deleted or protected one
+            extra["quoted_text"] = _text(quoted)
+            quoted_handle = (users.get(quoted.get("author_id")) or {}).get("username")
+            if quoted_handle:
+                extra["quoted_author"] = str(quoted_handle)
+            by = f" @{quoted_handle}" if quoted_handle else ""
+            title = f"Quoting{by}: {extra['quoted_text']}"
     return Mention(
         platform="x",
         id=tweet_id,
@@ -302,10 +439,12 @@ def _to_mention(tweet: Mapping[str, Any], users: Mapping[Any, Mapping[str, Any]]
         author_name=str(author.get("name", "")),
         author_followers=author.get("public_metrics", {}).get("followers_count"),
         published_at=datetime.fromisoformat(tweet["created_at"]).astimezone(UTC),
-        lang_hint=None if not lang or lang in _NO_LANGUAGE else str(lang),
+        lang_hint=_language(tweet.get("lang")),
         kind="reply" if replied_to else "post",
+        title=title,
         conversation_id=tweet.get("conversation_id"),
         in_reply_to_id=replied_to,
+        extra=extra,
     )
 
 

@@ -55,7 +55,8 @@ def params(**extra: str) -> Any:
 
 def test_fetch__first_page_translates_posts_oldest_first(api: Any) -> None:
     api.get(SEARCH, json=fixture("search_page2"),
-            match=[params(query="acme -is:retweet", max_results="100", expansions="author_id")])
+            match=[params(query="acme -is:retweet", max_results="100",
+                          expansions="author_id,referenced_tweets.id,referenced_tweets.id.author_id")])
 
     result = connector().fetch(None)
 
@@ -171,9 +172,10 @@ def test_fetch__cursor_older_than_search_window_reads_last_week(api: Any) -> Non
     fresh = api.get(SEARCH, json=fixture("search_page2"),
                     match=[matchers.query_param_matcher(
                         {"query": "acme -is:retweet", "max_results": "100",
-                         "expansions": "author_id",
-                         "tweet.fields": "created_at,lang,conversation_id,referenced_tweets,"
-                                         "note_tweet",
+                         "expansions": "author_id,referenced_tweets.id,"
+                                       "referenced_tweets.id.author_id",
+                         "tweet.fields": "author_id,created_at,lang,conversation_id,"
+                                         "referenced_tweets,note_tweet",
                          "user.fields": "username,name,public_metrics"})])
 
     result = connector().fetch("1690000000000000000")
