@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.kill_harness import kill_run  # noqa: E402
+from tests.kill_harness import kill_run
 
 
 def main() -> int:
@@ -23,11 +23,15 @@ def main() -> int:
     parser.add_argument("--posts", type=int, default=2000)
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--database-url")
+    parser.add_argument("--instances", type=int, default=1,
+                        help="processes side by side on the same database (use PostgreSQL)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        report = kill_run(Path(tmp), args.posts, args.kills, args.database_url, window=(0.5, 8.0))
+        report = kill_run(Path(tmp), args.posts, args.kills, args.database_url, window=(0.5, 8.0),
+                          instances=args.instances)
     print("\n".join(report.lines()))
-    bad = report.without_case + report.doubled_cases + report.alerts_missing + report.alerts_doubled
+    bad = (report.posts - report.stored + report.without_case + report.doubled_cases
+           + report.alerts_missing + report.alerts_doubled)
     return 1 if bad or report.messages_doubled else 0
 
 

@@ -10,6 +10,7 @@ alert in the fake Slack, and no message was posted twice.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -43,6 +44,8 @@ brands:
         name: posts
         options: {{path: posts.jsonl, reply_log: replies.jsonl, batch: {batch}}}
 """
+
+LEASE_SECONDS = 3
 
 COMPLAINTS = [
     "@orbitamobile my bill is wrong again, you charged me twice this month. fix it",
@@ -78,6 +81,7 @@ def write_posts(path: Path, count: int, seed: int = 7) -> None:
 @dataclass(frozen=True)
 class Report:
     posts: int
+    stored: int
     kills: int
     complaints: int
     cases: int
@@ -87,10 +91,13 @@ class Report:
     alerts_doubled: int
     messages_doubled: int
     seconds: float
+    instances: int = 1
 
     def lines(self) -> list[str]:
-        return [f"{self.posts} posts, {self.kills} kill -9 during the run, {self.seconds:.0f} s in all",
-                f"complaints judged: {self.complaints}; cases: {self.cases}",
+        return [f"{self.posts} posts, {self.kills} kill -9 during the run ({self.instances} process(es) "
+                f"side by side), {self.seconds:.0f} s in all",
+                f"posts stored: {self.stored}; complaints judged: {self.complaints}; "
+                f"cases: {self.cases}",
                 f"complaints without a case: {self.without_case}",
                 f"complaints with two cases: {self.doubled_cases}",
                 f"cases without their alert: {self.alerts_missing}; alerts posted twice: "
@@ -98,15 +105,17 @@ class Report:
 
 
 def _run(workdir: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(  # noqa: S603 - our own command, no shell
+    return subprocess.Popen(
         [sys.executable, "-m", "monitor.cli", "run", "--once", "--config", str(workdir / "brands.yaml")],
         cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def kill_run(workdir: Path, posts: int, kills: int, database_url: str | None = None,
-             seed: int = 11, batch: int = 100, window: tuple[float, float] = (0.5, 6.0)) -> Report:
-    """Run `brand-monitor run --once` on `posts` posts, `kill -9` it `kills` times at random
-    moments, then let it finish; return what the database and the fake Slack hold."""
+             seed: int = 11, batch: int = 100, window: tuple[float, float] = (0.5, 6.0),
+             instances: int = 1) -> Report:
+    """Run `brand-monitor run --once` on `posts` posts (`instances` processes side by side on
+    the same database), `kill -9` them `kills` times at random moments, then let them finish;
+    return what the database and the fake Slack hold."""
     rng = random.Random(seed)
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "brands.yaml").write_text(BRANDS.format(batch=batch), encoding="utf-8")
@@ -114,22 +123,40 @@ def kill_run(workdir: Path, posts: int, kills: int, database_url: str | None = N
     url = database_url or f"sqlite:///{workdir / 'bm.db'}"
     started = time.monotonic()
     with FakeSlack(start_ts=time.time() - 3600) as slack:
+        # A short sender lease, so that the killed senders' claims lapse in seconds, not 90 s.
         env = {**os.environ, "DATABASE_URL": url, "SLACK_BOT_TOKEN": "xoxb-kill-test",
-               "SLACK_API_URL": slack.url, "HF_HUB_OFFLINE": "1", "PYTHONPATH": os.getcwd()}
+               "SLACK_API_URL": slack.url, "HF_HUB_OFFLINE": "1", "PYTHONPATH": os.getcwd(),
+               "BRAND_MONITOR_SENDER_LEASE": str(LEASE_SECONDS)}
         env.pop("BRAND_MONITOR_CONFIG", None)
         for _ in range(kills):
-            process = _run(workdir, env)
+            processes = [_run(workdir, env) for _ in range(instances)]
             time.sleep(rng.uniform(*window))
-            if process.poll() is None:
-                process.send_signal(signal.SIGKILL)
-            process.wait()
-        # Run to the end (twice: the second finds nothing left), with a short sender lease so
-        # that the killed senders' claims have lapsed instead of waiting out the 90 s default.
-        for _ in range(2):
-            finished = _run(workdir, {**env, "BRAND_MONITOR_SENDER_LEASE": "0"})
-            finished.wait(timeout=600)
+            for process in processes:
+                if process.poll() is None:
+                    process.send_signal(signal.SIGKILL)
+                process.wait()
+        # Once the claims have lapsed, run to the end of the file (each `run --once` polls one
+        # batch), then once more: that last run must find nothing left to do.
+        time.sleep(LEASE_SECONDS + 0.5)
+        for _ in range(posts // batch + 3):
+            finishing = [_run(workdir, env) for _ in range(instances)]
+            for finished in finishing:
+                finished.wait(timeout=600)
+            if _stored(url) >= posts:
+                break
+        last = _run(workdir, env)
+        last.wait(timeout=600)
         report = _report(url, slack, posts, kills, time.monotonic() - started)
-    return report
+    return dataclasses.replace(report, instances=instances)
+
+
+def _stored(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM mentions")).scalar() or 0)
+    finally:
+        engine.dispose()
 
 
 def _report(url: str, slack: FakeSlack, posts: int, kills: int, seconds: float) -> Report:
@@ -144,7 +171,7 @@ def _report(url: str, slack: FakeSlack, posts: int, kills: int, seconds: float) 
                    for msgs in slack.messages.values() for m in msgs)
     alerts = [keys.get(f"alert:{c}", 0) for c in case_ids]
     return Report(
-        posts=posts, kills=kills, complaints=len(complaints), cases=len(case_ids),
+        posts=posts, stored=_stored(url), kills=kills, complaints=len(complaints), cases=len(case_ids),
         without_case=sum(1 for m in complaints if per_mention.get(m, 0) == 0),
         doubled_cases=sum(1 for n in per_mention.values() if n > 1),
         alerts_missing=sum(1 for n in alerts if n == 0), alerts_doubled=sum(1 for n in alerts if n > 1),

@@ -10,10 +10,14 @@ from tests.kill_harness import kill_run
 
 
 @pytest.mark.slow
-def test_kill_nine_during_ingestion__every_complaint_one_case_one_alert(tmp_path: Path,
-                                                                         database_url: str) -> None:
+@pytest.mark.parametrize("instances", [1, 2], ids=["one_process", "two_processes"])
+def test_kill_nine_during_ingestion__every_complaint_one_case_one_alert(
+        tmp_path: Path, database_url: str, instances: int) -> None:
+    if instances > 1 and database_url.startswith("sqlite"):
+        pytest.skip("several processes share a PostgreSQL database; SQLite is the one-process default")
     report = kill_run(tmp_path, posts=300, kills=4, database_url=database_url, batch=50,
-                      window=(1.5, 4.0))
+                      window=(1.5, 4.0), instances=instances)
+    assert report.stored == report.posts, report.lines()
     assert report.complaints > 50, report.lines()
     assert report.without_case == 0, report.lines()
     assert report.doubled_cases == 0, report.lines()
