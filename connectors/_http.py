@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+import stamina
 
 from connectors._tokens import CachedToken
 from connectors.base import Connector
@@ -19,6 +21,62 @@ TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 USER_AGENT = "brand-monitor/0.1 (social listening bot)"
 #: A reset header above this is a Unix time; below it, seconds from now.
 _EPOCH_FLOOR = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often one request is tried again, inside one poll, after a passing fault.
+
+    A passing fault is a dropped connection, a timeout or a 5xx answer; a 4xx (429 included:
+    it is a rate limit, with the platform's own reset) is never tried again. Waits grow from
+    `wait_initial` (doubling, capped at `wait_max`, plus up to `wait_jitter` at random), and
+    no new try starts once `timeout` seconds have passed since the first, so a request that
+    hung for the whole client timeout is not repeated: the next poll comes soon enough.
+    """
+
+    attempts: int = 3  # tries in all, the first one included; 1 turns retrying off
+    timeout: float | None = 15.0
+    wait_initial: float = 0.2
+    wait_max: float = 1.0
+    wait_jitter: float = 0.2
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError("a request is tried at least once: attempts must be 1 or more")
+
+
+#: The policy `get` uses unless given another; replace it to retry more, less or never.
+#: Tests switch the waits off with `stamina.set_testing(True, attempts=..., cap=True)`.
+RETRY = RetryPolicy()
+
+
+class _ServerFailed(Exception):
+    """A 5xx answer, raised inside a try so that stamina tries again."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+
+
+#: Faults worth another try: a timeout, a connection that failed or dropped, a cut answer.
+_PASSING = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError, _ServerFailed)
+
+
+def _tried(call: Callable[[], httpx.Response], policy: RetryPolicy) -> httpx.Response:
+    """Run `call` under `policy`; the last answer, or the last error, comes back."""
+    try:
+        for attempt in stamina.retry_context(
+                on=_PASSING, attempts=policy.attempts, timeout=policy.timeout,
+                wait_initial=policy.wait_initial, wait_max=policy.wait_max,
+                wait_jitter=policy.wait_jitter):
+            with attempt:
+                response = call()
+                if response.status_code >= 500:
+                    raise _ServerFailed(response)
+                return response
+    except _ServerFailed as failed:
+        return failed.response
+    raise AssertionError("stamina ended the tries without an answer or an error")  # pragma: no cover
 
 
 def new_client() -> httpx.Client:
@@ -89,10 +147,14 @@ def _instant(value: str, now: float) -> float | None:
 
 
 def get(client: httpx.Client, platform: str, url: str, *, now: float,
-        **kwargs: Any) -> httpx.Response:
-    """GET `url`; raise ours for a timeout, a dropped connection, a 429 or a 5xx."""
+        retry: RetryPolicy | None = None, **kwargs: Any) -> httpx.Response:
+    """GET `url`; raise ours for a timeout, a dropped connection, a 429 or a 5xx.
+
+    A timeout, a dropped connection or a 5xx is first tried again under `retry` (`RETRY`
+    when None), so one hiccup does not cost the source a whole backed-off poll interval.
+    """
     try:
-        response = client.get(url, **kwargs)
+        response = _tried(lambda: client.get(url, **kwargs), retry or RETRY)
     except httpx.TimeoutException as exc:
         raise TemporaryPlatformError(platform, f"{_host(url)} did not answer in time; "
                                      "will try again") from exc
@@ -111,11 +173,17 @@ def _host(url: str) -> str:
     return httpx.URL(url).host or url
 
 
-def send(client: httpx.Client, platform: str, title: str, method: str, url: str,
-         **kwargs: Any) -> httpx.Response:
-    """Send one request; a dropped connection is a passing fault, any status comes back."""
+def send(client: httpx.Client, platform: str, title: str, method: str, url: str, *,
+         retry: RetryPolicy | None = None, **kwargs: Any) -> httpx.Response:
+    """Send one request; a dropped connection is a passing fault, any status comes back.
+
+    Tried once unless `retry` is given: a caller passes a policy only for requests that are
+    safe to repeat (a read), never for a reply, which a 5xx may already have published.
+    """
     try:
-        return client.request(method, url, **kwargs)
+        if retry is None:
+            return client.request(method, url, **kwargs)
+        return _tried(lambda: client.request(method, url, **kwargs), retry)
     except httpx.TransportError as exc:
         raise TemporaryPlatformError(platform, f"could not reach {title} "
                                      f"({type(exc).__name__}); will try again") from exc

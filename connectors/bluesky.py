@@ -5,6 +5,12 @@ are rate limited (about 30 per 5 minutes, 300 a day), so the session is kept in 
 connector, refreshed by the SDK when its access token ages, and handed to an optional
 `session_store` so a restart reuses it too. The cursor is JSON: the newest `sortAt` time
 seen (sent back as `since`, which is inclusive) and the posts seen at that instant.
+
+Posts are read as plain JSON and only the fields a Mention is made of are checked, so a post
+whose text is intact is kept whatever its embed or facets hold (a legacy image blob, a facet
+of an unknown kind or out of range, a `$type` written `app.bsky.feed.post#main`). Links the
+text shows shortened ("example.com/some/pa...") get their full address back from the link
+facets.
 """
 
 from __future__ import annotations
@@ -23,10 +29,9 @@ from atproto_client import Client, models
 from atproto_client import exceptions as atx
 from atproto_client.client.session import Session, SessionEvent
 from atproto_client.models.common import XrpcError
-from atproto_client.models.utils import get_or_create
 from atproto_client.request import Request
 from atproto_client.utils.facet_detection import detect_facets
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors._http import TIMEOUT, retry_after
 from connectors._query import search_query
@@ -179,15 +184,17 @@ class BlueskyConnector(Connector):
         newest, at_newest, skipped = since, set(seen), 0
         for raw in posts:
             try:
-                post = get_or_create(raw, models.AppBskyFeedDefs.PostView, strict=True)
-                mention = _to_mention(post)
-                sort_at = _sort_at(post)
-            except (atx.ModelError, KeyError, TypeError, ValueError, AttributeError) as exc:
+                post = _PostView.model_validate(raw)
+                mention = _to_mention(post, self._clock)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 uri = raw.get("uri") if isinstance(raw, dict) else None
                 log.warning("%r: skipped a malformed post %r: %r", self, uri, exc)
                 skipped += 1
                 continue
-            if newest is None or sort_at > newest:
+            sort_at = _sort_at(post)
+            if sort_at is None:
+                pass  # no readable time of its own: it cannot move the cursor
+            elif newest is None or sort_at > newest:
                 newest, at_newest = sort_at, {mention.id}
             elif sort_at == newest:
                 at_newest.add(mention.id)
@@ -296,37 +303,186 @@ def _load(cursor: str | None) -> tuple[str | None, set[str]]:
         return None, set()
 
 
-def _when(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
+#: The `$type` of a post record; `#main` names the same definition and is seen in the wild.
+_POST_TYPES = {"app.bsky.feed.post", "app.bsky.feed.post#main"}
+_LINK = "app.bsky.richtext.facet#link"
+_TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"  # base32-sortable, as record keys use
+_SCHEME = regex.compile(r"^[a-z][a-z0-9+.-]*://", regex.IGNORECASE)
+
+
+class _Lax(BaseModel):
+    """Read only the fields used; anything else in the post view may take any shape."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class _Author(_Lax):
+    did: str
+    handle: str
+    display_name: str | None = Field(default=None, alias="displayName")
+
+
+class _StrongRef(_Lax):
+    uri: str
+    cid: str
+
+
+class _ReplyRef(_Lax):
+    root: _StrongRef
+    parent: _StrongRef
+
+
+class _Record(_Lax):
+    """An app.bsky.feed.post record: its embed (an image's blob, legacy or not) is not read,
+    and its facets are read one by one, only for full link addresses."""
+
+    type: str = Field(alias="$type")
+    text: str
+    created_at: Any = Field(default=None, alias="createdAt")
+    langs: Any = None
+    reply: _ReplyRef | None = None
+    facets: Any = None
+
+    @field_validator("type")
+    @classmethod
+    def _a_post(cls, value: str) -> str:
+        if value not in _POST_TYPES:
+            raise ValueError(f"record is {value!r}, not a post")
+        return value
+
+
+class _PostView(_Lax):
+    """The parts of an app.bsky.feed.defs#postView that a Mention is made of."""
+
+    uri: str
+    cid: str
+    author: _Author
+    record: _Record
+    indexed_at: Any = Field(default=None, alias="indexedAt")
+
+
+def _when(value: Any) -> datetime | None:
+    """Read a Bluesky datetime (any ISO 8601 offset); None when absent or not a real time."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:  # year 0000 is seen in the wild, and Python has no year 0
+        return None
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def _sort_at(post: Any) -> str:
-    """Return the post's `sortAt` (the earlier of created and indexed), as `since` compares."""
-    moment = min(_when(post.record.created_at), _when(post.indexed_at))
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _tid_time(uri: str) -> datetime | None:
+    """The time in a TID record key (the rkey at the end of `uri`), if it is one.
+
+    A TID is 13 base32-sortable characters: 53 bits of microseconds since 1970, then 10
+    bits of clock id, under a zero top bit (atproto.com/specs/tid).
+    """
+    rkey = uri.rsplit("/", 1)[-1]
+    if len(rkey) != 13 or any(c not in _TID_ALPHABET for c in rkey):
+        return None
+    value = 0
+    for char in rkey:
+        value = value * 32 + _TID_ALPHABET.index(char)
+    if value >> 63:
+        return None
+    try:
+        return datetime.fromtimestamp((value >> 10) / 1_000_000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
-def _to_mention(post: Any) -> Mention:
+def _published(post: _PostView, clock: Callable[[], float]) -> datetime:
+    """When the post was written: its createdAt, else when Bluesky indexed it.
+
+    Some clients write impossible times (year 0000, seen in the wild with indexedAt just as
+    bad); then the time in the record key (a TID) is used, and failing that, now.
+    """
+    return (_when(post.record.created_at) or _when(post.indexed_at) or _tid_time(post.uri)
+            or datetime.fromtimestamp(clock(), UTC))
+
+
+def _sort_at(post: _PostView) -> str | None:
+    """Return the post's `sortAt` (the earlier of created and indexed), as `since` compares.
+
+    None when neither time is readable: such a post does not move the cursor.
+    """
+    moments = [m for m in (_when(post.record.created_at), _when(post.indexed_at)) if m]
+    if not moments:
+        return None
+    return min(moments).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _boundary(data: bytes, offset: int) -> bool:
+    """Whether `offset` falls between two UTF-8 characters of `data`."""
+    return offset == len(data) or (data[offset] & 0xC0) != 0x80
+
+
+def _shortened(shown: str, uri: str) -> bool:
+    """Whether `shown` is `uri` as the Bluesky app writes it: no scheme, maybe cut with "..."."""
+    shown = shown.strip().lower()
+    cut = shown.endswith(("...", "…"))
+    shown = shown.removesuffix("...").removesuffix("…")
+    if not shown:
+        return False
+    bare = _SCHEME.sub("", uri.lower())
+    forms = (uri.lower(), bare, bare.removeprefix("www."))
+    return any(form.startswith(shown) if cut else form == shown for form in forms)
+
+
+def _full_links(text: str, facets: Any) -> str:
+    """Put back the full address of each link that `text` shows shortened.
+
+    A link facet marks the bytes [byteStart, byteEnd) of the UTF-8 text; those bytes are
+    replaced by the facet's `uri` when they show that address (shortened or not), so words
+    an author chose to link are kept. Facets of other kinds, out of range, cutting a
+    character in two or overlapping another are left alone.
+    """
+    if not isinstance(facets, list):
+        return text
+    data = text.encode("utf-8")
+    spans: list[tuple[int, int, str]] = []
+    for facet in facets:
+        index = facet.get("index") if isinstance(facet, dict) else None
+        features = facet.get("features") if isinstance(facet, dict) else None
+        if not isinstance(index, dict) or not isinstance(features, list):
+            continue
+        start, end = index.get("byteStart"), index.get("byteEnd")
+        if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool) \
+                or isinstance(end, bool) or not 0 <= start < end <= len(data) \
+                or not (_boundary(data, start) and _boundary(data, end)):
+            continue
+        uri = next((f["uri"] for f in features if isinstance(f, dict)
+                    and f.get("$type") == _LINK and isinstance(f.get("uri"), str)), None)
+        if uri and _shortened(data[start:end].decode("utf-8"), uri):
+            spans.append((start, end, uri))
+    limit = len(data)
+    for start, end, uri in sorted(spans, reverse=True):
+        if end > limit:
+            continue  # overlaps a link already put back
+        data, limit = data[:start] + uri.encode("utf-8") + data[end:], start
+    return data.decode("utf-8")
+
+
+def _to_mention(post: _PostView, clock: Callable[[], float] = time.time) -> Mention:
     """Translate one app.bsky.feed.defs#postView into a Mention."""
     record = post.record
-    if not isinstance(record, models.AppBskyFeedPost.Record):
-        raise TypeError(f"record is {type(record).__name__}, not a post")
     author = post.author
     reply = record.reply
     extra: dict[str, Any] = {"cid": post.cid}
     if reply is not None:
         extra |= {"root_uri": reply.root.uri, "root_cid": reply.root.cid}
+    langs = record.langs if isinstance(record.langs, list) else []
     return Mention(
         platform="bluesky",
         id=post.uri,
-        text=record.text,
+        text=_full_links(record.text, record.facets),
         url=POST_URL.format(handle=author.handle, rkey=post.uri.rsplit("/", 1)[-1]),
         author_id=author.did,
         author_handle=author.handle,
         author_name=author.display_name or "",
-        published_at=_when(record.created_at),
-        lang_hint=record.langs[0] if record.langs else None,
+        published_at=_published(post, clock),
+        lang_hint=langs[0] if langs and isinstance(langs[0], str) and langs[0] else None,
         kind="reply" if reply is not None else "post",
         conversation_id=reply.root.uri if reply is not None else post.uri,
         in_reply_to_id=reply.parent.uri if reply is not None else None,

@@ -129,6 +129,10 @@ class GooglePlayConnector(Connector):
             title, body = "", title
         review_id = str(review["reviewId"])
         author = str(review.get("authorName") or "")
+        # reviewerLanguage is the locale of the reviewer's device (like "en_ID" on a review
+        # written in Indonesian), not the language of the review: it is kept for the record,
+        # never handed on as the language to classify in.
+        locale = comment.get("reviewerLanguage")
         return Mention(
             platform=self.platform,
             id=review_id,
@@ -141,11 +145,11 @@ class GooglePlayConnector(Connector):
             # Play tells only when the review last changed: that is both dates we know.
             published_at=changed,
             edited_at=changed,
-            lang_hint=str(comment.get("reviewerLanguage") or "").split("_")[0] or None,
             kind="review",
             rating=int(comment["starRating"]),
             extra={"package_name": package, "review_id": review_id,
-                   "app_version": comment.get("appVersionName")},
+                   "app_version": comment.get("appVersionName"),
+                   "device_locale": str(locale) if locale else None},
         )
 
     def reply(self, target: ReplyTarget, text: str, idempotency_key: str) -> ReplyResult:

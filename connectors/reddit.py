@@ -169,6 +169,14 @@ class RedditConnector(Connector):
         found: dict[str, Mention] = {}
         newest, skipped = float(cursor or 0), 0
         for thing in things:
+            why = _gone(thing)
+            if why:
+                # Deleted or removed: nothing to answer, and a deleted comment lacks fields
+                # (permalink, link_title) a live one has. It still counts as seen.
+                stamp = _created(thing)
+                newest = max(newest, stamp) if stamp is not None else newest
+                log.info("%r: left out %r: %s", self, _name(thing), why)
+                continue
             try:
                 mention = _to_mention(thing)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -201,11 +209,12 @@ class RedditConnector(Connector):
             self._check_limit()
             body = self.client.request(method="POST", path=API_PATH["reply"],
                                        data={"thing_id": fullname, "text": text})
-        errors = body.get("json", {}).get("errors") or []
+        answer = body.get("json") if isinstance(body, dict) else None
+        answer = answer if isinstance(answer, dict) else {}
+        errors = answer.get("errors") or []
         if errors:
             raise _refusal([(e[0], e[1]) for e in errors])
-        comment = body["json"]["data"]["things"][0]["data"]
-        return ReplyResult(id=comment["name"], url=SITE + comment["permalink"])
+        return _published(answer, fullname)
 
     def _note_limit(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         remaining = response.headers.get("x-ratelimit-remaining")
@@ -239,6 +248,27 @@ class RedditConnector(Connector):
             raise _http_refusal(p, action, exc.response.status_code) from exc
         except RedditAPIException as exc:
             raise _refusal([(item.error_type, item.message or "") for item in exc.items]) from exc
+
+
+def _published(answer: Mapping[str, Any], fullname: str) -> ReplyResult:
+    """What Reddit told of a comment it accepted (an answer without errors).
+
+    Reddit may accept a comment and list no `things` for it (praw's `reply()` then returns
+    None; its docs say the comment was created, in a quarantined subreddit for one). The
+    reply is published all the same: it is reported with what is known, no id and no URL,
+    rather than failing after the fact and leaving the case unmarked.
+    """
+    data = answer.get("data")
+    things = data.get("things") if isinstance(data, dict) else None
+    first = things[0] if isinstance(things, list) and things else None
+    comment = first.get("data") if isinstance(first, dict) else None
+    name = comment.get("name") if isinstance(comment, dict) else None
+    if not isinstance(comment, dict) or not isinstance(name, str) or not name:
+        log.info("reddit: the reply to %s was accepted, but Reddit sent back no comment; "
+                 "published without its id or URL", fullname)
+        return ReplyResult(id="", url=None)
+    permalink = comment.get("permalink")
+    return ReplyResult(id=name, url=SITE + permalink if isinstance(permalink, str) else None)
 
 
 def _http_refusal(platform: str, action: str, status: int) -> PlatformError:
@@ -285,6 +315,24 @@ def _body(thing: Any) -> str:
 
 def _name(thing: Any) -> Any:
     return thing.get("data", {}).get("name") if isinstance(thing, dict) else None
+
+
+def _gone(thing: Any) -> str | None:
+    """Why a listing child is left out before it is read: its author or body was deleted."""
+    data = thing.get("data") if isinstance(thing, dict) else None
+    if not isinstance(data, dict):
+        return None
+    for field, marker in (("body", data.get("body")), ("author", data.get("author"))):
+        if marker in _GONE:
+            what = "comment" if thing.get("kind") == "t1" else "post"
+            whose = "" if field == "body" else "'s author"
+            return f"the {what}{whose} was {marker.strip('[]')}"
+    return None
+
+
+def _created(thing: Mapping[str, Any]) -> float | None:
+    created = thing["data"].get("created_utc")
+    return float(created) if isinstance(created, int | float) else None
 
 
 def _to_mention(thing: Mapping[str, Any]) -> Mention:

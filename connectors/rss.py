@@ -4,13 +4,23 @@ Each feed is fetched with httpx (sending the ETag and Last-Modified it answered 
 so an unchanged feed costs a 304) and parsed by feedparser. The cursor is JSON: per feed URL,
 the newest entry time seen and the validators to send next. Feeds offer no way to answer,
 so alerts link to the article instead.
+
+RSS 2.0 makes an item's `pubDate` optional. An entry without a date of its own is dated by
+its channel (`pubDate`, else `lastBuildDate`; an Atom feed's `updated`), else by the time of
+the fetch, and `extra["dated_by"]` says which ("entry", "feed" or "fetch"). Such an entry
+neither moves the cursor nor is held back by it: it is read on every poll, and the store,
+which keeps a mention once per id, drops the repeats. An entry's id is its guid, else its
+link, else a hash of the feed and its title. FeedBurner entries link to the article
+(`feedburner:origLink`), Google Alerts entries to the page behind Google's redirect.
 """
 
 from __future__ import annotations
 
 import calendar
+import hashlib
 import json
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -133,18 +143,20 @@ class RssConnector(_http.HttpConnector):
                                 response.headers.get("last-modified")))
         own = set(self.spec.own_handles)
         feed = parsed.get("feed", {})
+        fetched = datetime.fromtimestamp(self._clock(), UTC)
         for entry in parsed.entries:
             try:
-                mention = _to_mention(entry, url, feed)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                mention = _to_mention(entry, url, feed, fetched)
+            except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
                 log.warning("%r: skipped a malformed entry %r in %s: %r", self,
                             entry.get("id") or entry.get("link"), url, exc)
                 read.skipped += 1
                 continue
-            if state.newest is not None and mention.published_at <= state.newest:
-                continue
-            read.state.newest = max(read.state.newest or mention.published_at,
-                                    mention.published_at)
+            if mention.extra.get("dated_by") == "entry":
+                if state.newest is not None and mention.published_at <= state.newest:
+                    continue
+                read.state.newest = max(read.state.newest or mention.published_at,
+                                        mention.published_at)
             if mention.author_handle.lower() in own or not self._wanted(mention):
                 continue
             read.mentions.append(mention)
@@ -180,32 +192,64 @@ def _dump(states: Mapping[str, _FeedState]) -> str:
                        for url, s in states.items()}, sort_keys=True)
 
 
-def _to_mention(entry: Mapping[str, Any], feed_url: str, feed: Mapping[str, Any]) -> Mention:
+def _to_mention(entry: Mapping[str, Any], feed_url: str, feed: Mapping[str, Any],
+                fetched: datetime) -> Mention:
     """Translate one feedparser entry into a Mention."""
-    entry_id = entry.get("id") or entry.get("link")
-    if not entry_id:
-        raise KeyError("entry has neither an id nor a link")
-    when = entry.get("published_parsed") or entry.get("updated_parsed")
-    if when is None:
-        raise ValueError("entry has no date")
-    link = _unwrap(str(entry.get("link") or feed_url))
-    host = urlsplit(link).hostname or urlsplit(feed_url).hostname or feed_url
     title = _plain(entry, "title")
-    language = str(feed.get("language") or "")[:2].lower() or None
+    link = _link(entry)
+    entry_id = entry.get("id") or link or _digest(feed_url, title or _plain(entry, "summary"))
+    when, dated_by = _dated(entry, feed, fetched)
+    url = link or _unwrap(str(feed.get("link") or feed_url))
+    host = urlsplit(url).hostname or urlsplit(feed_url).hostname or feed_url
+    language = str(feed.get("language") or "").split("-")[0].split("_")[0].lower() or None
     return Mention(
         platform="rss",
         id=str(entry_id),
         text=_plain(entry, "summary") or title,
-        url=link,
+        url=url,
         author_id=host,
         author_handle=host,
         author_name=str(entry.get("author") or feed.get("title") or host),
-        published_at=datetime.fromtimestamp(calendar.timegm(when), tz=UTC),
+        published_at=when,
         lang_hint=language,
         kind="article",
         title=title,
-        extra={"feed": feed_url},
+        extra={"feed": feed_url, "dated_by": dated_by},
     )
+
+
+def _link(entry: Mapping[str, Any]) -> str | None:
+    """The article's address: FeedBurner's original link, else the entry's (unwrapped)."""
+    for name in ("feedburner_origlink", "link"):
+        value = entry.get(name)
+        if isinstance(value, str) and value.strip():
+            return _unwrap(value.strip())
+    return None
+
+
+def _digest(feed_url: str, words: str) -> str:
+    """An id for an entry that has neither a guid nor a link: a hash of its feed and title
+    (its description when it has no title), stable while those are."""
+    if not words:
+        raise KeyError("entry has no id, no link, no title and no description")
+    return "sha256:" + hashlib.sha256(f"{feed_url}\n{words}".encode()).hexdigest()
+
+
+def _dated(entry: Mapping[str, Any], feed: Mapping[str, Any],
+           fetched: datetime) -> tuple[datetime, str]:
+    """When the entry was published, and what told: the entry, its feed, or the fetch."""
+    when = _parsed_time(entry)
+    if when is not None:
+        return when, "entry"
+    channel = _parsed_time(feed)
+    if channel is not None:
+        return min(channel, fetched), "feed"
+    return fetched, "fetch"
+
+
+def _parsed_time(item: Mapping[str, Any]) -> datetime | None:
+    parsed: time.struct_time | None = item.get("published_parsed") or item.get("updated_parsed")
+    return None if parsed is None else datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
 
 
 def _plain(entry: Mapping[str, Any], name: str) -> str:

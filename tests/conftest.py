@@ -13,6 +13,10 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+import stamina
+
+# Retries inside one poll keep their attempt counts in tests, without the real waits.
+stamina.set_testing(True, attempts=10, cap=True)
 
 PG_URL = os.environ.get("DATABASE_URL_TEST", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

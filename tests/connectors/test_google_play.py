@@ -76,7 +76,8 @@ def test_fetch__rating_title_and_edited_at_mapped():
     assert crash.title == "Checkout broken"
     assert crash.text.startswith("The app crashes")
     assert crash.edited_at == datetime(2026, 11, 21, 9, 30, 0, 250000, tzinfo=UTC)
-    assert crash.lang_hint == "pl"
+    assert crash.lang_hint is None  # reviewerLanguage is the device's locale, not the review's
+    assert crash.extra["device_locale"].startswith("pl")
     assert crash.kind == "review"
     assert crash.extra["package_name"] == PACKAGE
     assert crash.url == f"https://play.google.com/store/apps/details?id={PACKAGE}&reviewId={crash.id}"

@@ -47,6 +47,7 @@ def test_fetch__first_poll_reads_every_feed() -> None:
         "https://blog.example.org/acme-kettle-review",
         "https://news.example.com/2026/11/rates",
         "https://news.example.com/2026/11/acme-drivers-strike",
+        "https://news.example.com/2026/11/undated",  # no pubDate (optional in RSS 2.0): dated by the feed
         "https://news.example.com/2026/11/acme-refund-delays",  # Google's redirect unwrapped
     ]
     alert = result.mentions[-1]
@@ -60,7 +61,7 @@ def test_fetch__first_poll_reads_every_feed() -> None:
     assert strike.text == "Parcels are piling up.\n\nDrivers for Acme walked out on Thursday."
     assert strike.author_name == "Jan Nowak"
     assert strike.lang_hint == "en"
-    assert result.skipped == 1  # the undated item
+    assert result.skipped == 0  # the undated item is kept
     assert json.loads(result.cursor or "") == {
         ALERTS: {"newest": "2026-11-20T10:05:00+00:00", "etag": '"alerts-v1"', "modified": None},
         NEWS: {"newest": "2026-11-20T09:40:00+00:00", "etag": None,
@@ -104,7 +105,8 @@ def test_fetch__require_keyword_drops_entries_without_the_brand() -> None:
     result = connector({NEWS: lambda r: feed("news.xml")}, urls=[NEWS],
                        require_keyword=True).fetch(None)
 
-    assert [m.title for m in result.mentions] == ["Acme delivery drivers strike in the north"]
+    assert [m.title for m in result.mentions] == ["Acme delivery drivers strike in the north",
+                                                  "An item without a date"]
 
 
 def test_fetch__rate_limited() -> None:
@@ -124,7 +126,7 @@ def test_fetch__a_refused_feed_is_reported_while_the_others_are_read() -> None:
     result = connector({ALERTS: lambda r: httpx.Response(403, text="Forbidden"),
                         NEWS: lambda r: feed("news.xml")}).fetch(None)
 
-    assert len(result.mentions) == 2
+    assert len(result.mentions) == 3
     assert result.blind_spot == (f"1 of 2 feeds unread: {ALERTS} answered HTTP 403; check the "
                                  "address in options.urls")
     assert ALERTS not in json.loads(result.cursor or "")
