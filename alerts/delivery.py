@@ -45,6 +45,7 @@ class Delivery(Protocol):
 
 
 METADATA_EVENT = "brand_monitor_message"
+FIND_PAGES = 5  # 1,000 messages back at most: a busier channel is searched no further
 
 
 def _metadata(key: str | None) -> dict[str, Any] | None:
@@ -105,18 +106,22 @@ class SlackDelivery:
         self._call("chat_postEphemeral", channel=channel, user=user, text=text)
 
     def find(self, channel: str, key: str, oldest: datetime, thread_ts: str | None = None) -> str | None:
-        """Our message carrying `key`, posted since `oldest`: its ts, or None."""
-        since = f"{oldest.timestamp():.6f}"
+        """Our message carrying `key`, posted since `oldest`: its ts, or None (a few pages read)."""
+        method = "conversations_replies" if thread_ts else "conversations_history"
+        params: dict[str, Any] = {"channel": channel, "oldest": f"{oldest.timestamp():.6f}",
+                                  "limit": 200, "include_all_metadata": True}
         if thread_ts:
-            response = self._call("conversations_replies", channel=channel, ts=thread_ts, oldest=since,
-                                  limit=200, include_all_metadata=True)
-        else:
-            response = self._call("conversations_history", channel=channel, oldest=since, limit=200,
-                                  include_all_metadata=True)
-        for message in response.get("messages") or []:
-            payload = (message.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("key") == key:
-                return str(message["ts"])
+            params["ts"] = thread_ts
+        for _ in range(FIND_PAGES):
+            response = self._call(method, **params)
+            for message in response.get("messages") or []:
+                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                if payload.get("key") == key:
+                    return str(message["ts"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+            params["cursor"] = cursor
         return None
 
 

@@ -29,6 +29,9 @@ from monitor.ports import Brands
 from monitor.store import Store
 
 log = logging.getLogger(__name__)
+# How far before a message was queued its post is looked for: Slack stamps posts with its own
+# clock, which may differ from ours.
+LOOKBACK = timedelta(minutes=10)
 
 
 class SenderDeps(ViewDeps, Brands, Protocol):
@@ -123,7 +126,7 @@ def _post(delivery: Delivery, item: OutboxItem, channel: str, message: Message,
     """Post once: when an earlier try may have reached Slack, find that post instead."""
     key = item.key + key_suffix
     if item.tried_before:
-        found = delivery.find(channel, key, item.created_at - timedelta(minutes=1), thread_ts)
+        found = delivery.find(channel, key, item.created_at - LOOKBACK, thread_ts)
         if found is not None:
             log.info("outbox item %d was posted before a crash; recorded, not posted again", item.id)
             return found, channel
@@ -159,7 +162,7 @@ def _dispatch(deps: SenderDeps, delivery: Delivery, item: OutboxItem, notice: n.
                 raise NotReady
             channel, thread_ts = wave.slack_channel or channel, wave.slack_ts
         if item.tried_before:
-            found = delivery.find(channel, item.key, item.created_at - timedelta(minutes=1), thread_ts)
+            found = delivery.find(channel, item.key, item.created_at - LOOKBACK, thread_ts)
             if found is not None:
                 return Answer(channel, found, alert_of=case.id)
         ts, posted_in = delivery.alert(channel, view, now, responders, thread_ts=thread_ts, key=item.key)

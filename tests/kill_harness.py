@@ -122,7 +122,7 @@ def kill_run(workdir: Path, posts: int, kills: int, database_url: str | None = N
     write_posts(workdir / "posts.jsonl", posts)
     url = database_url or f"sqlite:///{workdir / 'bm.db'}"
     started = time.monotonic()
-    with FakeSlack(start_ts=time.time() - 3600) as slack:
+    with FakeSlack(start_ts=time.time()) as slack:  # Slack stamps messages with its own clock
         # A short sender lease, so that the killed senders' claims lapse in seconds, not 90 s.
         env = {**os.environ, "DATABASE_URL": url, "SLACK_BOT_TOKEN": "xoxb-kill-test",
                "SLACK_API_URL": slack.url, "HF_HUB_OFFLINE": "1", "PYTHONPATH": os.getcwd(),
