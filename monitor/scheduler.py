@@ -45,6 +45,12 @@ def sweep_job() -> None:
     deadlines.sweep(_runtime())
 
 
+def retention_job() -> None:
+    from monitor.privacy import run_retention
+
+    run_retention(_runtime())
+
+
 def build_scheduler(runtime: Runtime, flush: object | None = None) -> BackgroundScheduler:
     """Create the scheduler; deadline jobs go to a job store in the database."""
     global _RUNTIME  # noqa: PLW0603 - persisted jobs can only name module-level functions
@@ -65,6 +71,7 @@ def build_scheduler(runtime: Runtime, flush: object | None = None) -> Background
                               seconds=max(5, source.poll_interval.total_seconds() / 4),
                               next_run_time=runtime.clock(), replace_existing=True)
     scheduler.add_job(sweep_job, "interval", seconds=60, id="sweep", replace_existing=True)
+    scheduler.add_job(retention_job, "interval", hours=1, id="retention", replace_existing=True)
     if callable(flush):
         scheduler.add_job(flush, "interval", seconds=2, id="outbox", replace_existing=True)
 
