@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from typing import Any, TextIO
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_sdk import WebClient
 
 from alerts.delivery import ConsoleDelivery, SlackDelivery
+from alerts.messages import outcome_text
 from alerts.sender import flush
+from monitor.ports import Services as Runtime
 from monitor.settings import Environment
-from monitor.wiring import Runtime
 
-__all__ = ["console_delivery", "flush", "make_client", "slack_delivery", "start_interactions"]
+__all__ = ["console_delivery", "flush", "make_client", "outcome_text", "slack_delivery", "start_interactions"]
 log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://slack.com/api/"
+HANDLER_THREADS = 128
+"""Threads for Bolt listeners in HTTP mode: a burst of clicks must each get one to call ack()."""
 
 
 def make_client(env: Environment) -> WebClient:
@@ -35,11 +36,6 @@ def slack_delivery(env: Environment) -> SlackDelivery:
     return SlackDelivery(make_client(env))
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("http: " + format, *args)
-
-
 @dataclass
 class Interactions:
     """A running Slack interaction endpoint (Socket Mode or HTTP)."""
@@ -52,8 +48,12 @@ class Interactions:
 
 
 def start_interactions(runtime: Runtime, mode: str = "socket", port: int = 3000,
-                       host: str = "0.0.0.0") -> Interactions:  # noqa: S104 - Slack must reach it
-    """Serve button clicks: Socket Mode (no public URL) or HTTP at /slack/events."""
+                       host: str = "127.0.0.1") -> Interactions:
+    """Serve button clicks: Socket Mode (no public URL) or HTTP at /slack/events.
+
+    HTTP mode listens on `host` (keep 127.0.0.1 behind a TLS-terminating reverse proxy) with
+    alerts.http_server: worker threads, timeouts, a body limit and replay refusal.
+    """
     from alerts.slack_app import build_app
 
     env = runtime.env
@@ -62,26 +62,22 @@ def start_interactions(runtime: Runtime, mode: str = "socket", port: int = 3000,
         if env.slack_signing_secret is None:
             raise SystemExit("HTTP mode needs SLACK_SIGNING_SECRET (Slack app > Basic Information > "
                              "Signing Secret); or use Socket Mode with SLACK_APP_TOKEN.")
-        from slack_bolt.adapter.wsgi import SlackRequestHandler
+        from concurrent.futures import ThreadPoolExecutor
 
-        app = build_app(runtime, client, env.slack_signing_secret.get_secret_value())
-        handler = SlackRequestHandler(app)
+        from alerts.http_server import serve_slack
 
-        def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
-            if environ.get("PATH_INFO") != "/slack/events":
-                start_response("404 Not Found", [("Content-Type", "text/plain")])
-                return [b"brand-monitor: POST Slack events to /slack/events\n"]
-            return handler(environ, start_response)
+        secret = env.slack_signing_secret.get_secret_value()
+        # Bolt runs each listener, ack() included, on this pool: with Bolt's default of 5 threads,
+        # clicks still flushing to Slack kept later clicks from acknowledging within 3 s.
+        handlers = ThreadPoolExecutor(HANDLER_THREADS, thread_name_prefix="slack-handler")
+        server = serve_slack(build_app(runtime, client, secret, listener_executor=handlers), secret,
+                             host=host, port=port)
 
-        server: WSGIServer = make_server(host, port, wsgi, handler_class=_QuietHandler)
-        thread = threading.Thread(target=server.serve_forever, name="slack-http", daemon=True)
-        thread.start()
-        log.info("Slack interactions over HTTP on %s:%d/slack/events", host, server.server_port)
         def close() -> None:
-            server.shutdown()
-            server.server_close()
+            server.close()
+            handlers.shutdown(wait=True)  # clicks already acknowledged finish their work
 
-        return Interactions(close, server.server_port)
+        return Interactions(close, server.port)
     if env.slack_app_token is None:
         raise SystemExit("Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write); "
                          "or run with --mode http and SLACK_SIGNING_SECRET.")

@@ -68,7 +68,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"{report.sent} Slack message(s) sent, {report.reminded} reminder(s), "
               f"{report.escalated} escalation(s)", file=sys.stderr)
         return 0 if report.ok else 1
-    run_forever(runtime, delivery, args.mode, args.port)
+    run_forever(runtime, delivery, args.mode, args.port, host=args.host)
     return 0
 
 
@@ -94,8 +94,9 @@ def cmd_flag(args: argparse.Namespace) -> int:
     from monitor.runner import make_delivery
     from monitor.wiring import slack_entry
 
-    slack_entry().flush(runtime, make_delivery(runtime))
-    print(result.error or result.message)
+    service = slack_entry()
+    service.flush(runtime, make_delivery(runtime))
+    print(service.outcome_text(result))
     return 0 if result.changed else 1
 
 
@@ -132,6 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how Slack reaches the buttons: Socket Mode (default) or HTTP /slack/events")
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")),
                    help="HTTP mode port (default $PORT or 3000)")
+    p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"),
+                   help="HTTP mode address to listen on (default $HOST or 127.0.0.1); keep 127.0.0.1 behind "
+                        "a reverse proxy such as nginx or Caddy terminating TLS, and use 0.0.0.0 only "
+                        "inside a container")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("check-config", help="validate a brands file and report every problem")
@@ -164,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
         log.debug("classifier commands unavailable: %s", exc)
     else:
         classify_commands.register(sub)
+    from monitor import cli_privacy
+
+    cli_privacy.register(sub)
     return parser
 
 

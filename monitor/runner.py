@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from monitor import deadlines
 from monitor.poller import PollResult, poll_all
+from monitor.privacy import run_retention
 from monitor.wiring import Runtime, slack_entry
 
 log = logging.getLogger(__name__)
@@ -42,12 +43,13 @@ def run_once(runtime: Runtime, delivery: Any) -> OnceReport:
     polls = poll_all(runtime)
     reminded, escalated = deadlines.sweep(runtime)
     sent = service.flush(runtime, delivery)
+    run_retention(runtime)  # personal data past the brands' retention: see monitor/privacy.py
     return OnceReport(polls, reminded, escalated, sent)
 
 
 def run_forever(runtime: Runtime, delivery: Any, mode: str, port: int,
                 stop: threading.Event | None = None,
-                on_ready: Callable[[], None] | None = None) -> None:
+                on_ready: Callable[[], None] | None = None, host: str = "127.0.0.1") -> None:
     """Start the scheduler and, with a Slack token, the interactive app; stop on a signal."""
     from monitor.scheduler import build_scheduler
 
@@ -60,7 +62,7 @@ def run_forever(runtime: Runtime, delivery: Any, mode: str, port: int,
     start_streams(runtime, stop)
     server = None
     if runtime.env.slack_bot_token is not None:
-        server = service.start_interactions(runtime, mode=mode, port=port)
+        server = service.start_interactions(runtime, mode=mode, port=port, host=host)
     else:
         log.warning("SLACK_BOT_TOKEN is not set: alerts print to this terminal and buttons are "
                     "disabled. Set it (and SLACK_APP_TOKEN for Socket Mode) to go live.")
