@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 DEFAULT_HOST = "127.0.0.1"
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+META_PATH = "/webhooks/meta"
 NOT_FOUND_HINT = f"brand-monitor: Slack posts to POST {EVENTS_PATH}; health check at GET {HEALTH_PATH}\n"
 _LOOP_SECONDS = 1.0
 
@@ -59,8 +60,10 @@ class Limits:
 
 def build_wsgi_app(bolt_app: App, signing_secret: str, seen: SeenRequests | None = None, *,
                    max_body_bytes: int = MAX_BODY_BYTES,
-                   clock: Callable[[], float] = time.time) -> WSGIApplication:
-    """Route requests: Slack's to Bolt (signature checked, replays refused), health, 404."""
+                   clock: Callable[[], float] = time.time,
+                   meta: WSGIApplication | None = None) -> WSGIApplication:
+    """Route requests: Slack's to Bolt (signature checked, replays refused), Meta's webhook
+    (when configured; it checks its own signature), health, 404."""
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
     slack = ReplayGuard(SlackRequestHandler(bolt_app, path=EVENTS_PATH), signing_secret, seen,
@@ -80,6 +83,8 @@ def build_wsgi_app(bolt_app: App, signing_secret: str, seen: SeenRequests | None
         try:
             if path == EVENTS_PATH and method == "POST":
                 return slack(environ, recording)
+            if meta is not None and path == META_PATH:
+                return meta(environ, recording)
             if path == HEALTH_PATH and method in ("GET", "HEAD"):
                 return _text(recording, "200 OK", "ok")
             return _text(recording, "404 Not Found", NOT_FOUND_HINT)
@@ -178,10 +183,12 @@ class HttpServer:
 
 
 def serve_slack(bolt_app: App, signing_secret: str, host: str = DEFAULT_HOST, port: int = 0, *,
-                seen: SeenRequests | None = None, limits: Limits | None = None) -> HttpServer:
-    """Serve `bolt_app` at http://host:port/slack/events on a background thread."""
+                seen: SeenRequests | None = None, limits: Limits | None = None,
+                meta: WSGIApplication | None = None) -> HttpServer:
+    """Serve `bolt_app` at http://host:port/slack/events (and Meta's webhook) on a thread."""
     limits = limits or Limits()
-    app = build_wsgi_app(bolt_app, signing_secret, seen, max_body_bytes=limits.max_body_bytes)
+    app = build_wsgi_app(bolt_app, signing_secret, seen, max_body_bytes=limits.max_body_bytes,
+                         meta=meta)
     server = HttpServer(app, host, port, limits).start()
     log.info("Slack interactions over HTTP on %s%s (%d threads, bodies up to %d KiB, idle connections "
              "closed after %d s)", server.url, EVENTS_PATH, limits.threads, limits.max_body_bytes // 1024,

@@ -47,6 +47,27 @@ class Interactions:
         self.closer()
 
 
+META_PLATFORMS = {"page": "facebook", "instagram": "instagram", "threads": "threads"}
+
+
+def meta_webhook(runtime: Runtime) -> Any:
+    """Meta's webhook at /webhooks/meta when META_APP_SECRET and META_WEBHOOK_VERIFY_TOKEN are
+    set: each change makes the matching source poll at once (its regular polls go on)."""
+    env = runtime.env
+    if env.meta_app_secret is None or env.meta_webhook_verify_token is None:
+        return None
+    from alerts.meta_webhook import meta_webhook_app
+
+    def on_change(kind: str, change: dict[str, Any]) -> None:
+        platform = META_PLATFORMS.get(kind)
+        if platform is not None:
+            entry = change.get("entry_id")
+            runtime.poll_soon(platform, str(entry) if entry is not None else None)
+
+    return meta_webhook_app(env.meta_app_secret.get_secret_value(),
+                            env.meta_webhook_verify_token.get_secret_value(), on_change)
+
+
 def start_interactions(runtime: Runtime, mode: str = "socket", port: int = 3000,
                        host: str = "127.0.0.1") -> Interactions:
     """Serve button clicks: Socket Mode (no public URL) or HTTP at /slack/events.
@@ -71,7 +92,7 @@ def start_interactions(runtime: Runtime, mode: str = "socket", port: int = 3000,
         # clicks still flushing to Slack kept later clicks from acknowledging within 3 s.
         handlers = ThreadPoolExecutor(HANDLER_THREADS, thread_name_prefix="slack-handler")
         server = serve_slack(build_app(runtime, client, secret, listener_executor=handlers), secret,
-                             host=host, port=port)
+                             host=host, port=port, meta=meta_webhook(runtime))
 
         def close() -> None:
             server.close()

@@ -25,6 +25,9 @@ REGISTRY: dict[str, str] = {
     "hackernews": "connectors.hackernews:HackerNewsConnector",
     "rss": "connectors.rss:RssConnector",
     "youtube": "connectors.youtube:YouTubeConnector",
+    "facebook": "connectors.facebook:FacebookConnector",
+    "instagram": "connectors.instagram:InstagramConnector",
+    "threads": "connectors.threads:ThreadsConnector",
 }
 
 # The pip extra that brings each connector's SDK, where the base install lacks it.

@@ -349,6 +349,8 @@ class Environment(BaseModel):
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str | None = None
     database_url: str = "sqlite:///brand-monitor.db"
+    meta_app_secret: SecretStr | None = None
+    meta_webhook_verify_token: SecretStr | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Environment:
@@ -363,5 +365,7 @@ class Environment(BaseModel):
             slack_app_token=secret("SLACK_APP_TOKEN"),
             slack_signing_secret=secret("SLACK_SIGNING_SECRET"),
             slack_api_url=env.get("SLACK_API_URL") or None,
+            meta_app_secret=secret("META_APP_SECRET"),
+            meta_webhook_verify_token=secret("META_WEBHOOK_VERIFY_TOKEN"),
             database_url=env.get("DATABASE_URL") or "sqlite:///brand-monitor.db",
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+# The option that names the account a webhook speaks of, per connector that takes webhooks.
+WEBHOOK_ACCOUNT_OPTIONS = ("page_id", "ig_user_id", "user_id")
+_POLLING: set[tuple[str, str]] = set()
+_POLLING_LOCK = threading.Lock()
 
 
 def system_clock() -> datetime:
@@ -67,6 +72,40 @@ class Runtime:
 
     def brand(self, brand_id: str) -> BrandConfig:
         return self.config.brand(brand_id)
+
+    def poll_soon(self, platform: str, account_id: str | None) -> int:
+        """Poll now, in the background, the sources of `platform` watching `account_id` (a
+        webhook said something changed there); a source already being polled is left alone.
+        Returns how many polls started. The regular polls go on, so a missed webhook loses
+        nothing."""
+        from monitor.poller import poll_source
+
+        started = 0
+        for brand in self.config.brands:
+            for index, cfg in enumerate(brand.sources):
+                if cfg.type != platform or not cfg.enabled:
+                    continue
+                watched = {str(v) for k, v in cfg.options.items() if k in WEBHOOK_ACCOUNT_OPTIONS}
+                if account_id is not None and watched and account_id not in watched:
+                    continue
+                key = (brand.id, brand.source_name(index))
+                with _POLLING_LOCK:
+                    if key in _POLLING:
+                        continue
+                    _POLLING.add(key)
+
+                def run(key: tuple[str, str] = key) -> None:
+                    try:
+                        poll_source(self, *key)
+                    except Exception:  # the poll records its own failures; never the thread's end
+                        log.exception("webhook poll of %s/%s failed", *key)
+                    finally:
+                        with _POLLING_LOCK:
+                            _POLLING.discard(key)
+
+                threading.Thread(target=run, name=f"webhook-poll:{key[0]}:{key[1]}", daemon=True).start()
+                started += 1
+        return started
 
     def draft_replies(self, brand: BrandConfig, source: str, *, lang: str,
                       categories: Sequence[str], name: str, reference: str) -> list[str]:
