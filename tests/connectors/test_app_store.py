@@ -137,8 +137,10 @@ def test_fetch__expired_credentials_name_what_to_renew(key):
 
 
 def test_fetch__server_error_and_timeout_are_temporary(key):
+    seen: list[httpx.Request] = []
     with pytest.raises(TemporaryPlatformError, match="503"):
-        connector(recorder([], httpx.Response(503)), key).fetch(None)
+        connector(recorder(seen, *[httpx.Response(503)] * 3), key).fetch(None)
+    assert len(seen) == 3  # a passing 5xx is tried again within the poll, then reported
 
     def timeout(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out", request=request)

@@ -168,8 +168,10 @@ def test_fetch__without_credentials_says_what_to_map():
 
 
 def test_fetch__server_error_and_timeout_are_temporary():
+    seen: list[httpx.Request] = []
     with pytest.raises(TemporaryPlatformError, match="503"):
-        connector(recorder([], httpx.Response(503))).fetch(None)
+        connector(recorder(seen, *[httpx.Response(503)] * 3)).fetch(None)
+    assert len(seen) == 3  # a passing 5xx is tried again within the poll, then reported
 
     def timeout(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out", request=request)

@@ -133,8 +133,10 @@ def test_fetch__invalid_api_key_names_it():
 
 
 def test_fetch__server_error_and_timeout_are_temporary():
+    seen: list[httpx.Request] = []
     with pytest.raises(TemporaryPlatformError, match="502"):
-        connector(recorder([], httpx.Response(502))).fetch(None)
+        connector(recorder(seen, *[httpx.Response(502)] * 3)).fetch(None)
+    assert len(seen) == 3  # a passing 5xx is tried again within the poll, then reported
 
     def timeout(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectTimeout("timed out", request=request)
