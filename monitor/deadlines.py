@@ -8,6 +8,8 @@ engine decides; each check is one transaction.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 
 from monitor import case_engine
 from monitor.ports import CaseDesk
@@ -45,25 +47,31 @@ def follow_up(deps: CaseDesk, case_id: int) -> bool:
         return case_engine.ask_followup(tx, tx.case(case_id), deps.clock())
 
 
-def sweep(deps: CaseDesk) -> tuple[int, int]:
-    """Remind, escalate and follow up every case that is due; return reminders and escalations."""
+def sweep(deps: CaseDesk, page: int = 500) -> tuple[int, int]:
+    """Remind, escalate and follow up every case that is due, however many are open: the
+    database picks the due ones, a page at a time; each fires once (the engine claims it).
+    Returns reminders and escalations."""
     now = deps.clock()
     reminded = escalated = 0
-    for case in deps.store.cases(open_only=True, limit=10_000):
-        if case.replied_at is not None:
-            continue
-        brand = deps.brand(case.brand_id)
-        second = brand.escalation.second_level_after
-        if case.deadline_at <= now and case.escalated_at is None:
-            escalated += escalate(deps, case.id)
-        elif (second is not None and case.escalated_at is not None and case.escalated2_at is None
-              and case.escalated_at + second <= now):
-            escalated += escalate_again(deps, case.id)
-        elif (case.deadline_at - brand.reminder_before <= now and case.reminded_at is None
-              and case.escalated_at is None):
-            reminded += remind(deps, case.id)
-    for case in deps.store.resolved_awaiting_followup():
-        brand = deps.brand(case.brand_id)
-        if brand.followup.enabled and case.closed_at and case.closed_at + brand.followup.after <= now:
-            follow_up(deps, case.id)
+    for brand in deps.config.brands:
+        brand_id = brand.id
+        escalated += _each_due(deps, brand_id, "escalate", now, escalate, page)
+        if brand.escalation.second_level_after is not None:
+            escalated += _each_due(deps, brand_id, "escalate_again",
+                                   now - brand.escalation.second_level_after, escalate_again, page)
+        reminded += _each_due(deps, brand_id, "remind", now + brand.reminder_before, remind, page)
+        if brand.followup.enabled:
+            _each_due(deps, brand_id, "follow_up", now - brand.followup.after, follow_up, page)
     return reminded, escalated
+
+
+def _each_due(deps: CaseDesk, brand_id: str, timer: str, due_before: datetime,
+              fire: Callable[[CaseDesk, int], bool], page: int) -> int:
+    fired, after = 0, 0
+    while True:
+        ids = deps.store.due_case_ids(brand_id, timer, due_before, after, page)
+        for case_id in ids:
+            fired += fire(deps, case_id)
+        if len(ids) < page:
+            return fired
+        after = ids[-1]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from monitor.models import SourceStateRow
@@ -44,11 +45,18 @@ class SourceStates:
 
     def _row(self, s: Session, brand_id: str, source: str, platform: str) -> SourceStateRow:
         row = s.get(SourceStateRow, (brand_id, source))
-        if row is None:
-            row = SourceStateRow(brand_id=brand_id, source=source, platform=platform,
-                                 consecutive_failures=0, items_fetched=0, items_skipped=0,
-                                 down_notified=False)
-            s.add(row)
+        if row is not None:
+            return row
+        try:
+            with s.begin_nested():
+                row = SourceStateRow(brand_id=brand_id, source=source, platform=platform,
+                                     consecutive_failures=0, items_fetched=0, items_skipped=0,
+                                     down_notified=False)
+                s.add(row)
+        except IntegrityError:  # another process made the row a moment ago: use theirs
+            row = s.get(SourceStateRow, (brand_id, source), populate_existing=True)
+            if row is None:
+                raise
         return row
 
     def get(self, brand_id: str, source: str) -> SourceHealth | None:

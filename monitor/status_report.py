@@ -43,12 +43,14 @@ def render_status(runtime: Runtime, mentions: int = 0) -> str:
                              f"its posts are handled again on the next poll): {state.pipeline_error}")
             if state.blind_spot:
                 lines.append(f"      blind spot: {state.blind_spot}")
-    open_cases = runtime.store.cases(open_only=True, limit=500)
-    overdue = [c for c in open_cases if is_overdue(c.status, c.replied_at, c.deadline_at, now)]
-    lines += ["", f"Cases: {len(open_cases)} open, {len(overdue)} overdue"]
-    for case in open_cases[:50]:
+    open_count, overdue_count = runtime.store.case_counts(now)
+    lines += ["", f"Cases: {open_count} open, {overdue_count} overdue"]
+    shown = runtime.store.cases(open_only=True, limit=50)  # the most urgent first
+    if open_count > len(shown):
+        lines.append(f"  (the {len(shown)} with the nearest deadlines)")
+    for case in shown:
         mention = case.mention
-        flag = "OVERDUE" if case in overdue else "open"
+        flag = "OVERDUE" if is_overdue(case.status, case.replied_at, case.deadline_at, now) else "open"
         text = " ".join(mention.text.split())
         due = describe_remaining(case.deadline_at, now)
         lines.append(f"  {case.reference} [{flag}, {case.status}] {due} — "

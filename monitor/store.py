@@ -300,6 +300,40 @@ class Store:
                 q = q.where(CaseRow.opened_at >= since)
             return [_case(r) for r in s.scalars(q)]
 
+    def due_case_ids(self, brand_id: str, timer: str, due_before: datetime, after_id: int = 0,
+                     limit: int = 500) -> list[int]:
+        """Ids of the brand's cases whose `timer` is due before `due_before`, in id order after
+        `after_id` (page through them: every due case is reached however many are open).
+
+        timer: "remind" and "escalate" (open, unanswered, by deadline), "escalate_again" (by
+        the first escalation), "follow_up" (resolved, by when it closed)."""
+        open_values = [st.value for st in CaseStatus if st.is_open]
+        unanswered = [CaseRow.status.in_(open_values), CaseRow.replied_at.is_(None)]
+        conditions = {
+            "escalate": [*unanswered, CaseRow.escalated_at.is_(None), CaseRow.deadline_at <= due_before],
+            "remind": [*unanswered, CaseRow.escalated_at.is_(None), CaseRow.reminded_at.is_(None),
+                       CaseRow.deadline_at <= due_before],
+            "escalate_again": [*unanswered, CaseRow.escalated2_at.is_(None),
+                               CaseRow.escalated_at.is_not(None), CaseRow.escalated_at <= due_before],
+            "follow_up": [CaseRow.status == CaseStatus.RESOLVED.value, CaseRow.followup_sent_at.is_(None),
+                          CaseRow.closed_at.is_not(None), CaseRow.closed_at <= due_before],
+        }[timer]
+        with self.session() as s:
+            return list(s.scalars(select(CaseRow.id).where(
+                CaseRow.brand_id == brand_id, CaseRow.id > after_id, *conditions)
+                .order_by(CaseRow.id).limit(limit)))
+
+    def case_counts(self, now: datetime) -> tuple[int, int]:
+        """How many cases are open, and how many of them are overdue (counted by the database)."""
+        open_values = [st.value for st in CaseStatus if st.is_open]
+        with self.session() as s:
+            opened = s.scalar(select(func.count()).select_from(CaseRow)
+                              .where(CaseRow.status.in_(open_values))) or 0
+            overdue = s.scalar(select(func.count()).select_from(CaseRow).where(
+                CaseRow.status.in_(open_values), CaseRow.replied_at.is_(None),
+                CaseRow.deadline_at <= now)) or 0
+        return int(opened), int(overdue)
+
     def link_customers(self, brand_id: str, key_a: str, key_b: str, actor: str, now: datetime) -> bool:
         """Record that two handles are one customer; False if already linked."""
         a, b = sorted((key_a.lower(), key_b.lower()))
@@ -477,6 +511,19 @@ class Store:
         with self.session() as s:
             return [_case(r) for r in s.scalars(select(CaseRow).where(CaseRow.wave_id == wave_id)
                                                 .order_by(CaseRow.id))]
+
+    def wave_count(self, wave_id: int) -> int:
+        """How many cases the wave holds (one COUNT, whatever its size)."""
+        with self.session() as s:
+            return int(s.scalar(select(func.count()).select_from(CaseRow)
+                                .where(CaseRow.wave_id == wave_id)) or 0)
+
+    def wave_samples(self, wave_id: int, limit: int = 3) -> list[Case]:
+        """The wave's `limit` newest cases, oldest of them first (as the tail of `wave_cases`)."""
+        with self.session() as s:
+            rows = s.scalars(select(CaseRow).where(CaseRow.wave_id == wave_id)
+                             .order_by(CaseRow.id.desc()).limit(limit))
+            return [_case(r) for r in reversed(list(rows))]
 
     def set_wave_message(self, wave_id: int, channel: str, ts: str) -> None:
         with self.session() as s:

@@ -1,0 +1,34 @@
+"""The deadline sweep reaches every due case however many are open, and counts come from SQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from monitor import deadlines
+from monitor.poller import poll_all
+from monitor.status_report import render_status
+from tests.factories import T0, make_world, post
+
+
+def test_sweep__pages_through_every_due_case(tmp_path: Path, database_url: str) -> None:
+    world = make_world(tmp_path, database_url, extra="    waves: {enabled: false}\n")
+    world.add_posts(*[post(str(i), f"acme order {i} is late", author=f"u{i}", published_at=T0)
+                      for i in range(12)])
+    poll_all(world.runtime)
+    world.clock.advance(minutes=50)  # 10 minutes before the deadline: every case is reminded
+    assert deadlines.sweep(world.runtime, page=5) == (12, 0)
+    world.clock.advance(minutes=15)
+    assert deadlines.sweep(world.runtime, page=5) == (0, 12)
+    assert deadlines.sweep(world.runtime, page=5) == (0, 0), "each fires once"
+    assert all(c.escalated_at is not None for c in world.runtime.store.cases(limit=100))
+
+
+def test_status__counts_every_open_case_not_just_those_it_lists(tmp_path: Path, database_url: str) -> None:
+    world = make_world(tmp_path, database_url, extra="    waves: {enabled: false}\n")
+    world.add_posts(*[post(str(i), f"acme order {i} is late", author=f"u{i}",
+                           published_at=T0 - timedelta(hours=2 if i < 20 else 0)) for i in range(60)])
+    poll_all(world.runtime)
+    report = render_status(world.runtime)
+    assert "Cases: 60 open, 20 overdue" in report
+    assert "(the 50 with the nearest deadlines)" in report
