@@ -55,18 +55,20 @@ def _entry(view: CaseView, now: datetime) -> Block:
 
 
 def build_queue(kind: QueueKind, views: Sequence[CaseView], stats: QueueStats | None,
-                now: datetime) -> Message:
-    """Answer /brand-monitor privately: the cases asked for, soonest deadline first."""
-    return message(_queue_blocks(kind, views, stats, now))
+                now: datetime, total: int | None = None) -> Message:
+    """Answer /brand-monitor privately: the cases asked for, soonest deadline first; `total`
+    is how many there are in all when `views` holds only the first of them."""
+    return message(_queue_blocks(kind, views, stats, now, total))
 
 
 def _queue_blocks(kind: str, views: Sequence[CaseView], stats: QueueStats | None,
-                  now: datetime) -> list[Block]:
+                  now: datetime, total: int | None = None) -> list[Block]:
     if kind not in msg.QUEUE_TITLES:
         return [section(msg.slash_usage())]
     cases = sorted(views, key=lambda v: v.deadline_at)
+    count = max(total or 0, len(cases))
     title = msg.QUEUE_TITLES[kind]
-    blocks: list[Block] = [header(title if kind == "stats" else f"{title} ({len(cases)})")]
+    blocks: list[Block] = [header(title if kind == "stats" else f"{title} ({count})")]
     if kind == "stats" or stats is not None:
         blocks.append(fields(_stats_fields(stats or QueueStats())))
     if kind == "stats":
@@ -75,8 +77,8 @@ def _queue_blocks(kind: str, views: Sequence[CaseView], stats: QueueStats | None
         blocks.append(section(msg.queue_empty(kind)))
         return blocks
     blocks += [_entry(v, now) for v in cases[:MAX_LISTED]]
-    if len(cases) > MAX_LISTED:
-        blocks.append(context([msg.queue_more(len(cases) - MAX_LISTED)]))
+    if count > MAX_LISTED:
+        blocks.append(context([msg.queue_more(count - MAX_LISTED)]))
     return blocks
 
 

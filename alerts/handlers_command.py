@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, Respond
 
 from alerts import action_ids as ids
 from alerts import blocks, messages
+from alerts.blocks_queue import MAX_LISTED
 from alerts.slack_app import Desk, origin
 from monitor import casework
 from monitor.case_view import case_view
@@ -46,15 +47,15 @@ def register(app: App, desk: Desk) -> None:
                 respond(text=messages.one_brand_only(), response_type="ephemeral")
                 return
             stats = day_stats(runtime, now, brands[0].id)
-        cases = [] if kind == "stats" else sorted(
-            (c for b in brands for c in runtime.store.cases(
-                brand_id=b.id, open_only=True, overdue_at=now if kind == "overdue" else None,
-                assignee=user if kind == "mine" else None, limit=200)),
-            key=lambda c: c.deadline_at)[:200]
-        if kind == "overdue":
-            cases = [c for c in cases if c.replied_at is None]
-        views = [case_view(runtime, c.id) for c in cases]
-        message = blocks.build_queue(kind, views, stats, now)  # type: ignore[arg-type]
+        ids = [b.id for b in brands]
+        overdue_at = now if kind == "overdue" else None
+        mine = user if kind == "mine" else None
+        total = 0 if kind == "stats" else runtime.store.count_cases(
+            brand_ids=ids, overdue_at=overdue_at, assignee=mine)
+        cases = [] if kind == "stats" else runtime.store.cases(
+            brand_ids=ids, overdue_at=overdue_at, assignee=mine, limit=MAX_LISTED)
+        views = [case_view(runtime, c.id) for c in cases]  # only the ones shown
+        message = blocks.build_queue(kind, views, stats, now, total=total)  # type: ignore[arg-type]
         respond(text=message["text"], blocks=message["blocks"], response_type="ephemeral")
 
     @app.shortcut(ids.FLAG_SHORTCUT)

@@ -89,6 +89,25 @@ def _case(row: CaseRow) -> Case:
     return record
 
 
+def _case_filters(brand_id: str | None, brand_ids: Sequence[str] | None, open_only: bool,
+                  overdue_at: datetime | None, assignee: str | None,
+                  since: datetime | None) -> list[Any]:
+    conditions: list[Any] = []
+    if brand_id:
+        conditions.append(CaseRow.brand_id == brand_id)
+    if brand_ids is not None:
+        conditions.append(CaseRow.brand_id.in_(list(brand_ids)))
+    if open_only:
+        conditions.append(CaseRow.status.in_([st.value for st in CaseStatus if st.is_open]))
+    if overdue_at is not None:  # overdue: open, unanswered, past the deadline
+        conditions += [CaseRow.deadline_at <= overdue_at, CaseRow.replied_at.is_(None)]
+    if assignee is not None:
+        conditions.append(CaseRow.assignee == assignee)
+    if since is not None:
+        conditions.append(CaseRow.opened_at >= since)
+    return conditions
+
+
 def mention_to_json(mention: Mention) -> dict[str, Any]:
     data = dataclasses.asdict(mention)
     for name in ("published_at", "edited_at"):
@@ -285,20 +304,21 @@ class Store:
 
     def cases(self, *, brand_id: str | None = None, open_only: bool = True,
               overdue_at: datetime | None = None, assignee: str | None = None,
-              since: datetime | None = None, limit: int = 100) -> list[Case]:
+              since: datetime | None = None, limit: int = 100,
+              brand_ids: Sequence[str] | None = None) -> list[Case]:
+        """Cases, nearest deadline first, at most `limit` (see `count_cases` for how many)."""
         with self.session() as s:
-            q = select(CaseRow).order_by(CaseRow.deadline_at).limit(limit)
-            if brand_id:
-                q = q.where(CaseRow.brand_id == brand_id)
-            if open_only:
-                q = q.where(CaseRow.status.in_([st.value for st in CaseStatus if st.is_open]))
-            if overdue_at is not None:
-                q = q.where(CaseRow.deadline_at <= overdue_at)
-            if assignee is not None:
-                q = q.where(CaseRow.assignee == assignee)
-            if since is not None:
-                q = q.where(CaseRow.opened_at >= since)
-            return [_case(r) for r in s.scalars(q)]
+            q = select(CaseRow).where(*_case_filters(brand_id, brand_ids, open_only, overdue_at,
+                                                      assignee, since))
+            return [_case(r) for r in s.scalars(q.order_by(CaseRow.deadline_at).limit(limit))]
+
+    def count_cases(self, *, brand_id: str | None = None, open_only: bool = True,
+                    overdue_at: datetime | None = None, assignee: str | None = None,
+                    since: datetime | None = None, brand_ids: Sequence[str] | None = None) -> int:
+        """How many cases `cases` would list without its limit, counted by the database."""
+        with self.session() as s:
+            return int(s.scalar(select(func.count()).select_from(CaseRow).where(
+                *_case_filters(brand_id, brand_ids, open_only, overdue_at, assignee, since))) or 0)
 
     def due_case_ids(self, brand_id: str, timer: str, due_before: datetime, after_id: int = 0,
                      limit: int = 500) -> list[int]:

@@ -32,3 +32,16 @@ def test_status__counts_every_open_case_not_just_those_it_lists(tmp_path: Path, 
     report = render_status(world.runtime)
     assert "Cases: 60 open, 20 overdue" in report
     assert "(the 50 with the nearest deadlines)" in report
+
+
+def test_queue__counted_by_the_database_listed_by_the_page(tmp_path: Path, database_url: str) -> None:
+    world = make_world(tmp_path, database_url, extra="    waves: {enabled: false}\n")
+    world.add_posts(*[post(str(i), f"acme order {i} is late", author=f"u{i}",
+                           published_at=T0 - timedelta(hours=2 if i < 30 else 0)) for i in range(45)])
+    poll_all(world.runtime)
+    store = world.runtime.store
+    assert store.count_cases(brand_ids=["acme"]) == 45
+    assert store.count_cases(brand_ids=["acme"], overdue_at=world.clock()) == 30
+    listed = store.cases(brand_ids=["acme"], overdue_at=world.clock(), limit=20)
+    assert len(listed) == 20 and all(c.deadline_at <= world.clock() for c in listed)
+    assert store.count_cases(brand_ids=["other"]) == 0
