@@ -6,7 +6,6 @@ import statistics
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from monitor import case_engine
 from monitor.domain import DayStats
 from monitor.ports import Ingest as Runtime
 
@@ -16,15 +15,14 @@ def day_stats(runtime: Runtime, now: datetime, brand_id: str | None = None) -> D
     zone = runtime.brand(brand_id).zone if brand_id else (
         runtime.config.brands[0].zone if runtime.config.brands else ZoneInfo("UTC"))
     midnight = datetime.combine(now.astimezone(zone).date(), time.min, tzinfo=zone)
-    today = runtime.store.cases(brand_id=brand_id, open_only=False, since=midnight, limit=100_000)
-    open_now = runtime.store.cases(brand_id=brand_id, open_only=True, limit=100_000)
-    responses = [c.replied_at - c.mention.published_at for c in today if c.replied_at]
-    within = sum(1 for c in today if c.replied_at and c.replied_at <= c.deadline_at)
+    today = runtime.store.opened_since(brand_id, midnight)
+    responses = [replied - posted for posted, replied, _ in today if replied]
+    within = sum(1 for _, replied, deadline in today if replied and replied <= deadline)
+    open_now = runtime.store.count_cases(brand_id=brand_id)
+    overdue_now = runtime.store.count_cases(brand_id=brand_id, overdue_at=now)
     return DayStats(
         opened=len(today), replied=len(responses), replied_within_target=within,
-        open_now=len(open_now),
-        overdue_now=sum(1 for c in open_now
-                        if case_engine.is_overdue(c.status, c.replied_at, c.deadline_at, now)),
+        open_now=open_now, overdue_now=overdue_now,
         median_response=timedelta(seconds=statistics.median(r.total_seconds() for r in responses))
         if responses else None,
         slowest_response=max(responses) if responses else None,

@@ -97,9 +97,9 @@ def _case_filters(brand_id: str | None, brand_ids: Sequence[str] | None, open_on
         conditions.append(CaseRow.brand_id == brand_id)
     if brand_ids is not None:
         conditions.append(CaseRow.brand_id.in_(list(brand_ids)))
-    if open_only:
+    if open_only or overdue_at is not None:
         conditions.append(CaseRow.status.in_([st.value for st in CaseStatus if st.is_open]))
-    if overdue_at is not None:  # overdue: open, unanswered, past the deadline
+    if overdue_at is not None:  # case_engine.is_overdue, in SQL (a test holds them equal)
         conditions += [CaseRow.deadline_at <= overdue_at, CaseRow.replied_at.is_(None)]
     if assignee is not None:
         conditions.append(CaseRow.assignee == assignee)
@@ -319,6 +319,15 @@ class Store:
         with self.session() as s:
             return int(s.scalar(select(func.count()).select_from(CaseRow).where(
                 *_case_filters(brand_id, brand_ids, open_only, overdue_at, assignee, since))) or 0)
+
+    def opened_since(self, brand_id: str | None, since: datetime
+                     ) -> list[tuple[datetime, datetime | None, datetime]]:
+        """For the cases opened since `since`: (posted, replied, deadline), columns only."""
+        with self.session() as s:
+            q = (select(MentionRow.published_at, CaseRow.replied_at, CaseRow.deadline_at)
+                 .join(MentionRow, CaseRow.mention_id == MentionRow.id)
+                 .where(*_case_filters(brand_id, None, False, None, None, since)))
+            return [(a, b, c) for a, b, c in s.execute(q)]
 
     def due_case_ids(self, brand_id: str, timer: str, due_before: datetime, after_id: int = 0,
                      limit: int = 500) -> list[int]:

@@ -45,3 +45,9 @@ def test_queue__counted_by_the_database_listed_by_the_page(tmp_path: Path, datab
     listed = store.cases(brand_ids=["acme"], overdue_at=world.clock(), limit=20)
     assert len(listed) == 20 and all(c.deadline_at <= world.clock() for c in listed)
     assert store.count_cases(brand_ids=["other"]) == 0
+    from monitor.case_engine import is_overdue
+
+    every = store.cases(open_only=False, limit=1000)
+    assert store.count_cases(open_only=False, overdue_at=world.clock()) == sum(
+        is_overdue(c.status, c.replied_at, c.deadline_at, world.clock()) for c in every), \
+        "the SQL and the engine agree on what overdue means"
