@@ -133,10 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how Slack reaches the buttons: Socket Mode (default) or HTTP /slack/events")
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")),
                    help="HTTP mode port (default $PORT or 3000)")
-    p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"),
-                   help="HTTP mode address to listen on (default $HOST or 127.0.0.1); keep 127.0.0.1 behind "
-                        "a reverse proxy such as nginx or Caddy terminating TLS, and use 0.0.0.0 only "
-                        "inside a container")
+    p.add_argument("--host", default=os.environ.get("BRAND_MONITOR_HOST", "127.0.0.1"),
+                   help="HTTP mode address to listen on (default $BRAND_MONITOR_HOST or 127.0.0.1); "
+                        "keep 127.0.0.1 behind a reverse proxy such as nginx or Caddy terminating TLS, "
+                        "and use 0.0.0.0 only inside a container")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("check-config", help="validate a brands file and report every problem")

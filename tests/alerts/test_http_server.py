@@ -314,10 +314,10 @@ def test_cli_host__defaults_to_loopback_and_reaches_the_server(monkeypatch: pyte
     from monitor import runner
     from monitor.cli import build_parser
 
-    monkeypatch.delenv("HOST", raising=False)
+    monkeypatch.delenv("BRAND_MONITOR_HOST", raising=False)
     assert build_parser().parse_args(["run"]).host == "127.0.0.1"
     assert build_parser().parse_args(["run", "--host", "0.0.0.0"]).host == "0.0.0.0"
-    monkeypatch.setenv("HOST", "10.0.0.5")
+    monkeypatch.setenv("BRAND_MONITOR_HOST", "10.0.0.5")
     assert build_parser().parse_args(["run"]).host == "10.0.0.5"
 
     hosts: list[str] = []
