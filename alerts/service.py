@@ -52,7 +52,8 @@ META_PLATFORMS = {"page": "facebook", "instagram": "instagram", "threads": "thre
 
 def meta_webhook(runtime: Runtime) -> Any:
     """Meta's webhook at /webhooks/meta when META_APP_SECRET and META_WEBHOOK_VERIFY_TOKEN are
-    set: each change makes the matching source poll at once (its regular polls go on)."""
+    set: an Instagram @mention is fetched and handled at once (it cannot be polled); any other
+    change makes the matching source poll at once. The regular polls go on."""
     env = runtime.env
     if env.meta_app_secret is None or env.meta_webhook_verify_token is None:
         return None
@@ -62,7 +63,12 @@ def meta_webhook(runtime: Runtime) -> Any:
         platform = META_PLATFORMS.get(kind)
         if platform is not None:
             entry = change.get("entry_id")
-            runtime.poll_soon(platform, str(entry) if entry is not None else None)
+            account = str(entry) if entry is not None else None
+            if kind == "instagram" and change.get("field") == "mentions":
+                # An @mention elsewhere: polling cannot list it, so it is fetched from the change.
+                runtime.take_pushed(platform, account, change)
+            else:
+                runtime.poll_soon(platform, account)
 
     return meta_webhook_app(env.meta_app_secret.get_secret_value(),
                             env.meta_webhook_verify_token.get_secret_value(), on_change)

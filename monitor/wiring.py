@@ -107,6 +107,51 @@ class Runtime:
                 started += 1
         return started
 
+    def take_pushed(self, platform: str, account_id: str | None,
+                    change: Mapping[str, Any]) -> int:
+        """Take a webhook change that carries content polling cannot list (an Instagram
+        @mention): each enabled source of `platform` watching `account_id` fetches what the
+        change names (its connector's `mentioned(change)`) and handles it like a poll's
+        mentions, in the background. Returns how many sources took it; 0 when the account is
+        unknown or no such source's connector reads pushed changes."""
+        from monitor.pipeline import process
+
+        if account_id is None:
+            return 0
+        taken = 0
+        for brand in self.config.brands:
+            for index, cfg in enumerate(brand.sources):
+                if cfg.type != platform or not cfg.enabled:
+                    continue
+                watched = {str(v) for k, v in cfg.options.items() if k in WEBHOOK_ACCOUNT_OPTIONS}
+                if str(account_id) not in watched:
+                    continue
+                name = brand.source_name(index)
+                try:
+                    connector = self.connector(brand.id, name)
+                except Exception:  # a source that cannot be built is the poll's to report
+                    log.exception("webhook change for %s/%s: the connector could not be built",
+                                  brand.id, name)
+                    continue
+                mentioned = getattr(connector, "mentioned", None)
+                if not callable(mentioned):
+                    continue
+
+                def run(brand: BrandConfig = brand, name: str = name,
+                        mentioned: Callable[[Mapping[str, Any]], Sequence[Any]] = mentioned
+                        ) -> None:
+                    try:
+                        mentions = list(mentioned(change))
+                        if mentions:
+                            process(self, brand, name, mentions, self.clock())
+                    except Exception:  # nothing to retry from: say so, never end the thread
+                        log.exception("webhook change for %s/%s could not be taken", brand.id, name)
+
+                threading.Thread(target=run, name=f"webhook-push:{brand.id}:{name}",
+                                 daemon=True).start()
+                taken += 1
+        return taken
+
     def draft_replies(self, brand: BrandConfig, source: str, *, lang: str,
                       categories: Sequence[str], name: str, reference: str) -> list[str]:
         """Ask the alert layer for 2-3 replies in `lang` that answer every one of `categories`

@@ -144,3 +144,135 @@ def test_reply__deleted_comment_in_plain_words():
 def test_reply__tagged_media_refused_in_plain_words():
     with pytest.raises(ReplyRejected, match="open it on Instagram"):
         connector({}).reply(target(feed="tags"), "Hi", "key-1")
+
+
+# @mentions elsewhere: pushed by the `mentions` webhook, read with the Mentions API.
+
+def mentions_change(**value: str) -> dict[str, object]:
+    """A change as alerts.meta_webhook hands it on."""
+    return {"field": "mentions", "value": value, "entry_id": IG}
+
+
+def test_mentioned__comment_mention_becomes_a_comment():
+    seen: list[httpx.Request] = []
+    c = connector({IG: [ok("mentioned_comment.json")]}, seen)
+
+    [mention] = c.mentioned(mentions_change(comment_id="17960000000000021",
+                                            media_id="17920000000000020"))
+
+    assert seen[0].method == "GET" and seen[0].url.path == f"/v21.0/{IG}"
+    assert seen[0].url.params["fields"] == (
+        "mentioned_comment.comment_id(17960000000000021)"
+        "{id,text,timestamp,username,like_count,media{id,permalink,username}}")
+    assert seen[0].headers["Authorization"] == "Bearer PLACEHOLDER_IG_TOKEN"
+    assert mention.kind == "comment" and mention.id == "17960000000000021"
+    assert mention.text.startswith("@acmecoffee my grinder arrived broken")
+    assert mention.url == "https://www.instagram.com/p/DKasia020/"
+    assert mention.conversation_id == "17920000000000020"
+    assert mention.author_handle == "kasia.w"
+    assert mention.published_at.isoformat() == "2026-11-21T10:05:00+00:00"
+    assert mention.extra == {"feed": "mentions", "mention": True, "own_media": False,
+                             "comment_id": "17960000000000021", "media_id": "17920000000000020"}
+
+
+def test_mentioned__caption_mention_becomes_a_post():
+    seen: list[httpx.Request] = []
+    c = connector({IG: [ok("mentioned_media.json")]}, seen)
+
+    [mention] = c.mentioned(mentions_change(media_id="17920000000000030"))
+
+    assert seen[0].url.params["fields"] == (
+        "mentioned_media.media_id(17920000000000030)"
+        "{id,caption,timestamp,username,permalink,media_type}")
+    assert mention.kind == "post" and mention.id == "17920000000000030"
+    assert mention.text == "Morning flat white with acmecoffee beans"
+    assert mention.url == "https://www.instagram.com/p/DPiotr030/"
+    assert mention.conversation_id == "17920000000000030"
+    assert mention.extra["mention"] is True and mention.extra["media_id"] == "17920000000000030"
+    assert "comment_id" not in mention.extra
+
+
+def test_mentioned__other_fields_and_bad_ids_read_nothing():
+    seen: list[httpx.Request] = []
+    c = connector({}, seen)
+
+    assert c.mentioned({"field": "comments", "value": {"id": "1"}, "entry_id": IG}) == []
+    assert c.mentioned(mentions_change(comment_id="17960000000000021")) == []
+    assert c.mentioned(mentions_change(media_id="../me")) == []
+    assert seen == []
+
+
+def test_mentioned__own_words_and_malformed_answers_are_dropped(caplog):
+    own = RECORDED.json("mentioned_comment.json")
+    own["mentioned_comment"]["username"] = "AcmeCoffee"
+    broken = {"mentioned_comment": {"id": "17960000000000021"}, "id": IG}
+    change = mentions_change(comment_id="17960000000000021", media_id="17920000000000020")
+
+    assert connector({IG: [httpx.Response(200, json=own)]}).mentioned(change) == []
+    assert connector({IG: [httpx.Response(200, json=broken)]}).mentioned(change) == []
+    assert "malformed" in caplog.text
+
+
+def test_mentioned__expired_token_is_an_auth_error():
+    c = connector({IG: [ok("error_token_expired.json", 400)]})
+
+    with pytest.raises(AuthError, match="expired or was revoked"):
+        c.mentioned(mentions_change(media_id="17920000000000030"))
+
+
+def test_mentioned__rate_limit_is_raised():
+    with pytest.raises(RateLimited):
+        connector({IG: [ok("error_rate_limit.json", 400)]}).mentioned(
+            mentions_change(media_id="17920000000000030"))
+
+
+def mention_target(**extra: object) -> ReplyTarget:
+    return ReplyTarget(platform="instagram", mention_id="17960000000000021",
+                       url="https://www.instagram.com/p/DKasia020/", author_handle="kasia.w",
+                       conversation_id="17920000000000020",
+                       extra={"feed": "mentions", "mention": True, "own_media": False,
+                              "comment_id": "17960000000000021",
+                              "media_id": "17920000000000020", **extra})
+
+
+def test_reply__to_a_comment_mention_goes_to_mentions_with_both_ids():
+    seen: list[httpx.Request] = []
+    c = connector({f"{IG}/mentions": [ok("mention_reply_posted.json")]}, seen)
+
+    result = c.reply(mention_target(), "Sorry Kasia, please DM us your order number.", "key-1")
+
+    assert seen[0].method == "POST" and seen[0].url.path == f"/v21.0/{IG}/mentions"
+    assert parse_qs(seen[0].content.decode()) == {
+        "comment_id": ["17960000000000021"], "media_id": ["17920000000000020"],
+        "message": ["Sorry Kasia, please DM us your order number."]}
+    assert result.id == "17960000000000040"
+
+
+def test_reply__to_a_caption_mention_sends_the_media_id_alone():
+    seen: list[httpx.Request] = []
+    c = connector({f"{IG}/mentions": [ok("mention_reply_posted.json")]}, seen)
+    target = ReplyTarget(platform="instagram", mention_id="17920000000000030", url="",
+                         author_handle="piotr.z",
+                         extra={"feed": "mentions", "mention": True, "own_media": False,
+                                "media_id": "17920000000000030"})
+
+    c.reply(target, "Thanks Piotr!", "key-1")
+
+    assert parse_qs(seen[0].content.decode()) == {
+        "media_id": ["17920000000000030"], "message": ["Thanks Piotr!"]}
+
+
+def test_reply__to_a_mention_on_our_own_media_uses_replies():
+    seen: list[httpx.Request] = []
+    c = connector({"17960000000000021/replies": [ok("reply_posted.json")]}, seen)
+
+    c.reply(mention_target(own_media=True), "Hi", "key-1")
+
+    assert seen[0].url.path == "/v21.0/17960000000000021/replies"
+
+
+def test_reply__deleted_mention_in_plain_words():
+    c = connector({f"{IG}/mentions": [ok("error_deleted.json", 400)]})
+
+    with pytest.raises(ReplyRejected, match="deleted"):
+        c.reply(mention_target(), "Hi", "key-1")
