@@ -65,7 +65,9 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # No ping on every checkout (a round trip each time): connections are recycled after 5
+    # minutes, and one dropped by a restart is invalidated on its first error and replaced.
+    return create_engine(url, pool_recycle=300)
 
 
 def mention_from_row(row: MentionRow | StoredMention) -> Mention:
