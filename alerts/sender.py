@@ -185,10 +185,10 @@ def _send_wave(deps: SenderDeps, delivery: Delivery, item: OutboxItem, wave_id: 
                now: datetime) -> Answer:
     """Post the grouped alert once, then keep its count and samples current."""
     wave = deps.store.wave(wave_id)
-    cases = deps.store.wave_cases(wave_id)
+    count = deps.store.wave_count(wave_id)  # a COUNT and the last 3, not every case of the wave
     brand = deps.brand(wave.brand_id)
-    samples = [case_view(deps, c.id) for c in cases[-3:]]
-    message = blocks.build_wave_alert(brand.name, len(cases), samples, now)
+    samples = [case_view(deps, c.id) for c in deps.store.wave_samples(wave_id, 3)]
+    message = blocks.build_wave_alert(brand.name, count, samples, now)
     channel = wave.slack_channel or brand.slack.channel
     if wave.slack_ts is None:
         ts, where = _post(delivery, item, channel, message)

@@ -31,7 +31,7 @@ from monitor.notices import (
 from monitor.records import Case
 from monitor.settings import BrandConfig
 from monitor.store_tx import Timer, Tx
-from monitor.waves import similarity, tokens
+from monitor.waves import MAX_CANDIDATES, band_keys, similarity, tokens
 
 BOT = "brand-monitor"
 OPEN = frozenset(s for s in CaseStatus if s.is_open)  # the domain names them; the engine uses them
@@ -152,21 +152,33 @@ def open_case(tx: Tx, *, brand: BrandConfig, mention_row: MentionRow, customer_k
 
 
 def _join_wave(tx: Tx, brand: BrandConfig, case_id: int, text: str, now: datetime) -> int | None:
-    """Put the case in a wave if it is one of many similar recent complaints."""
+    """Put the case in a wave if it is one of many similar recent complaints.
+
+    Only recent cases and waves sharing a band hash with the post are candidates (at most
+    `MAX_CANDIDATES` of each), so the work per post stays the same however many came before;
+    each candidate is then checked by the exact Jaccard overlap of its words.
+    """
     cfg = brand.waves
     if not cfg.enabled:
         return None
     words = tokens(text)
     since = now - cfg.window
-    for wave in tx.recent_waves(brand.id, since):
+    tx.prune_wave_keys(brand.id, since)
+    keys = band_keys(words, cfg.similarity)
+    if not keys:  # no content words: like nothing, as before
+        return None
+    buckets = sorted({bucket for _, bucket in keys})
+    for wave in tx.waves_sharing_keys(brand.id, since, buckets, MAX_CANDIDATES):
         if similarity(words, tokens(wave.topic)) >= cfg.similarity:
             tx.put_in_wave(wave, [case_id], now)
             return wave.id
-    similar = [c for c in tx.recent_unwaved_cases(brand.id, since, case_id)
-               if similarity(words, tokens(c.mention.text)) >= cfg.similarity]
+    similar = [c for c in tx.cases_sharing_keys(brand.id, since, buckets, case_id, MAX_CANDIDATES)
+               if similarity(words, tokens(c.text)) >= cfg.similarity]
     if len(similar) + 1 < cfg.min_cases:
+        tx.add_wave_keys(brand.id, keys, now, case_id=case_id)
         return None
     wave = tx.add_wave(brand.id, min(c.opened_at for c in similar), now, text, brand.slack.channel)
+    tx.add_wave_keys(brand.id, keys, now, wave_id=wave.id)
     tx.put_in_wave(wave, [*(c.id for c in similar), case_id], now)
     return wave.id
 

@@ -7,11 +7,14 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -126,6 +129,31 @@ class WaveRow(Base):
     topic: Mapped[str] = mapped_column(Text, default="")
     slack_channel: Mapped[str | None] = mapped_column(String(40))
     slack_ts: Mapped[str | None] = mapped_column(String(40))
+
+
+class WaveKeyRow(Base):
+    """One LSH band hash of a recent unwaved case's words, or of a recent wave's topic.
+
+    A new case looks up the rows sharing one of its buckets (`monitor.waves.band_keys`)
+    instead of comparing itself with every recent case. `at` is when the case opened, or when
+    the wave was last joined; rows older than the brand's wave window are pruned, and a case's
+    rows go when it joins a wave.
+    """
+
+    __tablename__ = "wave_keys"
+    __table_args__ = (
+        Index("ix_wave_keys_bucket", "brand_id", "bucket", "id"),
+        Index("ix_wave_keys_bucket_wave", "brand_id", "bucket", "wave_id"),
+        Index("ix_wave_keys_at", "brand_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    brand_id: Mapped[str] = mapped_column(String(40))
+    band: Mapped[int] = mapped_column(SmallInteger)
+    bucket: Mapped[int] = mapped_column(BigInteger)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    wave_id: Mapped[int | None] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
 
 
 class CustomerLinkRow(Base):

@@ -34,6 +34,7 @@ from monitor.models import (
     QuarantineRow,
     ReplyClaimRow,
     SuggestionRow,
+    WaveKeyRow,
     WaveRow,
 )
 from monitor.store import Store
@@ -196,6 +197,7 @@ def redact_batch(store: Store, brand_id: str, cutoff: datetime, now: datetime,
             row.acknowledgement = row.last_error = None
         case_ids = [c.id for c in cases]
         suggestions = _clear_suggestions(s, case_ids)
+        _delete(s, WaveKeyRow, WaveKeyRow.case_id.in_(case_ids))  # hashes of their words
         events = _clear_customer_events(s, case_ids, every_detail=False)
         labels = _delete(s, LabelRow, LabelRow.mention_id.in_(ids))
         outbox = _clear_sent_payloads(s, case_ids)
@@ -217,6 +219,7 @@ def tidy_redacted(store: Store, brand_id: str) -> RedactionCounts:
                     last_error=None).execution_options(synchronize_session=False)))
         case_ids = select(CaseRow.id).where(*redacted)
         suggestions = _clear_suggestions(s, case_ids)
+        _delete(s, WaveKeyRow, WaveKeyRow.case_id.in_(case_ids))  # hashes of their words
         events = _clear_customer_events(s, case_ids, every_detail=False)
         outbox = _clear_sent_payloads(s, case_ids)
         return RedactionCounts(cases=cases, suggestions=suggestions, events=events, outbox=outbox)
@@ -314,6 +317,7 @@ def _forget(s: Session, platform: str, handle: str, actor: str, now: datetime) -
                                    CaseEventRow.case_id.in_(on_platform))
         .values(actor=CUSTOMER_ACTOR, detail="").execution_options(synchronize_session=False)))
     suggestions = _delete(s, SuggestionRow, SuggestionRow.case_id.in_(case_ids))
+    _delete(s, WaveKeyRow, WaveKeyRow.case_id.in_(case_ids))  # hashes of their words
     claims = _delete(s, ReplyClaimRow, ReplyClaimRow.case_id.in_(case_ids))
     wave_keys = [f"wave:{c.wave_id}:{c.id}" for c in cases if c.wave_id is not None]
     messages = list(s.execute(select(OutboxRow.id, OutboxRow.state).where(

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, Text, bindparam, column, delete, func, insert, select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,9 +28,11 @@ from monitor.models import (
     OutboxRow,
     ReplyClaimRow,
     SuggestionRow,
+    WaveKeyRow,
     WaveRow,
 )
 from monitor.notices import Notice
+from monitor.waves import PER_BUCKET
 
 
 class Timer(enum.StrEnum):
@@ -49,6 +53,15 @@ def verdict_columns(c: Classification) -> dict[str, Any]:
             "cues": {"cues": list(c.cues), "kind": c.kind.value, "reason": c.reason,
                      "reason_detail": c.reason_detail,
                      "categories": [x.value for x in c.categories]}}
+
+
+@dataclass(frozen=True)
+class WaveCandidate:
+    """A recent unwaved case that may be like a new one: what the exact check needs."""
+
+    id: int
+    opened_at: datetime
+    text: str
 
 
 class Tx:
@@ -210,6 +223,80 @@ class Tx:
         wave.last_at = now
         for case_id in case_ids:
             self.session.get_one(CaseRow, case_id).wave_id = wave.id
+        # A case in a wave is found through its wave now; the wave's keys stay as recent as it.
+        if case_ids:
+            self.session.execute(delete(WaveKeyRow).where(WaveKeyRow.case_id.in_(case_ids)))
+        self.session.execute(update(WaveKeyRow).where(WaveKeyRow.wave_id == wave.id).values(at=now))
+
+    def add_wave_keys(self, brand_id: str, keys: Sequence[tuple[int, int]], at: datetime, *,
+                      case_id: int | None = None, wave_id: int | None = None) -> None:
+        """Store the band hashes of a case's words or of a wave's topic (one statement)."""
+        if keys:
+            self.session.execute(insert(WaveKeyRow), [
+                {"brand_id": brand_id, "band": band, "bucket": bucket, "case_id": case_id,
+                 "wave_id": wave_id, "at": at} for band, bucket in keys])
+
+    def prune_wave_keys(self, brand_id: str, before: datetime) -> None:
+        """Forget the keys of cases opened, and waves last joined, before the wave window."""
+        self.session.execute(delete(WaveKeyRow).where(WaveKeyRow.brand_id == brand_id,
+                                                      WaveKeyRow.at < before))
+
+    def _sharing(self, owner: str, brand_id: str, since: datetime, buckets: Sequence[int],
+                 per_bucket: int) -> tuple[str, dict[str, Any]]:
+        """SQL for (owner, buckets shared) over the newest `per_bucket` rows of each bucket.
+
+        Each bucket is read newest first through its index and cut at `per_bucket` rows, so a
+        bucket that many posts share (common words) costs the same as a rare one. Plain SQL: the
+        statement is built for every new case, and SQLAlchemy's constructs cost more than the query.
+        """
+        # Newest first by the column of the index (brand_id, bucket, owner or id); `at` is
+        # checked outside, where it cannot tempt a planner into the (brand_id, at) index.
+        # Only fixed names are put into the SQL; every value is a bound parameter.
+        assert owner in ("case_id", "wave_id")
+        newest = "wave_id" if owner == "wave_id" else "id"
+        parts = " UNION ALL ".join(
+            f"SELECT * FROM (SELECT {owner} AS owner, at FROM wave_keys WHERE brand_id = :brand "  # noqa: S608
+            f"AND bucket = :b{i} AND {owner} IS NOT NULL "
+            f"ORDER BY {newest} DESC LIMIT :per_bucket) AS p{i}" for i in range(len(buckets)))
+        params: dict[str, Any] = {f"b{i}": b for i, b in enumerate(buckets)}
+        params.update(brand=brand_id, since=since, per_bucket=per_bucket)
+        return f"SELECT owner, COUNT(*) AS shared FROM ({parts}) AS u WHERE at >= :since", params  # noqa: S608
+
+    def _typed(self, sql: str) -> Any:
+        return sql_text(sql).bindparams(bindparam("since", type_=WaveKeyRow.__table__.c.at.type))
+
+    def waves_sharing_keys(self, brand_id: str, since: datetime, buckets: Sequence[int],
+                           limit: int) -> list[WaveRow]:
+        """Waves joined since `since` whose topic shares a bucket: newest first, at most `limit`."""
+        if not buckets:
+            return []
+        sql, params = self._sharing("wave_id", brand_id, since, buckets, min(limit, PER_BUCKET))
+        ids = list(self.session.scalars(self._typed(f"{sql} GROUP BY owner ORDER BY owner DESC LIMIT :limit"),
+                                        {**params, "limit": limit}))
+        if not ids:
+            return []
+        return list(self.session.scalars(select(WaveRow).where(WaveRow.id.in_(ids))
+                                          .order_by(WaveRow.id.desc())))
+
+    def cases_sharing_keys(self, brand_id: str, since: datetime, buckets: Sequence[int],
+                           other_than: int, limit: int) -> list[WaveCandidate]:
+        """Unwaved cases opened since `since` sharing a bucket, most buckets shared first.
+
+        At most `limit`, with the text of their posts: the candidates a new case is checked
+        against. Plain columns, not ORM objects: this runs for every new case.
+        """
+        if not buckets:
+            return []
+        sql, params = self._sharing("case_id", brand_id, since, buckets, min(limit, PER_BUCKET))
+        query = self._typed(
+            f"SELECT c.id, c.opened_at, m.text FROM ({sql} AND owner <> :other GROUP BY owner "  # noqa: S608
+            "ORDER BY shared DESC, owner DESC LIMIT :limit) AS best "
+            "JOIN cases AS c ON c.id = best.owner JOIN mentions AS m ON m.id = c.mention_id "
+            "WHERE c.wave_id IS NULL ORDER BY best.shared DESC, c.id DESC"
+        ).columns(column("id", Integer), column("opened_at", CaseRow.__table__.c.opened_at.type),
+                  column("text", Text))
+        rows = self.session.execute(query, {**params, "other": other_than, "limit": limit})
+        return [WaveCandidate(*row) for row in rows]
 
     # -- messages ---------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from monitor.models import CaseRow, MentionRow
 from monitor.poller import poll_all
 from monitor.status_report import render_status
 from monitor.store_tx import Tx
-from tests.connectors.test_replay_malformed import BLANK, CASES, SKIP
+from tests.connectors.test_replay_malformed import CASES, SKIP
 from tests.factories import T0, World, make_world, post
 
 
