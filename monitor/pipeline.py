@@ -27,7 +27,7 @@ from monitor.ports import Ingest
 from monitor.sanitize import clean_mention
 from monitor.settings import BrandConfig
 from monitor.sla import deadline_for, is_question_case, priority_for
-from monitor.store_tx import Tx
+from monitor.store_tx import Tx, is_new_edit
 
 log = logging.getLogger(__name__)
 QUARANTINE_ATTEMPTS = 3
@@ -173,9 +173,7 @@ def _take(deps: Ingest, tx: Tx, brand: BrandConfig, source: str, mention: Mentio
     Returns the id of a case opened now."""
     row = tx.find_mention(brand.id, mention.platform, mention.id)
     if row is not None:
-        edited = mention.edited_at is not None and (
-            row.edited_at is None or mention.edited_at > row.edited_at) and (
-            mention.text != row.text or mention.rating != row.rating)
+        edited = is_new_edit(row, mention)
         case = tx.case_for_mention(row.id)
         if edited:
             tx.apply_edit(row, mention)

@@ -32,7 +32,6 @@ from monitor.domain import (
 from monitor.models import (
     CaseEventRow,
     CaseRow,
-    CounterRow,
     CustomerLinkRow,
     LabelRow,
     MentionRow,
@@ -43,7 +42,7 @@ from monitor.models import (
 )
 from monitor.records import Case, ReplyClaim, StoredMention, StoredSuggestion, Wave, copy_row
 from monitor.sanitize import clean_mention
-from monitor.store_tx import Tx, verdict_columns
+from monitor.store_tx import Tx, is_new_edit
 
 log = logging.getLogger(__name__)
 ACK_PENDING = "…"
@@ -173,37 +172,21 @@ class Store:
 
     def save_mention(self, brand_id: str, source: str, mention: Mention,
                      now: datetime) -> tuple[int, str]:
-        """Store `mention` once; return its row id and "new", "edited" or "seen"."""
+        """Store `mention` once on its own; return its row id and "new", "edited" or "seen".
+        (The pipeline does this inside its transaction, with the verdict and the case.)"""
         mention = clean_mention(mention)
-        with self.session() as s:
-            row = s.scalar(select(MentionRow).where(
-                MentionRow.brand_id == brand_id, MentionRow.platform == mention.platform,
-                MentionRow.external_id == mention.id))
-            if row is not None:
-                edited = mention.edited_at is not None and (
-                    row.edited_at is None or mention.edited_at > row.edited_at)
-                if edited and (mention.text != row.text or mention.rating != row.rating):
-                    row.text, row.rating, row.edited_at = mention.text, mention.rating, mention.edited_at
-                    return row.id, "edited"
-                return row.id, "seen"
-            row = MentionRow(
-                brand_id=brand_id, source=source, platform=mention.platform,
-                external_id=mention.id, text=mention.text, url=mention.url,
-                author_id=mention.author_id, author_handle=mention.author_handle,
-                author_name=mention.author_name, author_followers=mention.author_followers,
-                published_at=mention.published_at, fetched_at=now, edited_at=mention.edited_at,
-                kind=mention.kind, title=mention.title, conversation_id=mention.conversation_id,
-                in_reply_to_id=mention.in_reply_to_id, rating=mention.rating,
-                lang_hint=mention.lang_hint, extra=dict(mention.extra),
-            )
-            s.add(row)
-            s.flush()
-            return row.id, "new"
+        with self.transaction() as tx:
+            row = tx.find_mention(brand_id, mention.platform, mention.id)
+            if row is None:
+                return tx.add_mention(brand_id, source, mention, now).id, "new"
+            if is_new_edit(row, mention):
+                tx.apply_edit(row, mention)
+                return row.id, "edited"
+            return row.id, "seen"
 
     def set_classification(self, mention_id: int, c: Classification) -> None:
-        with self.session() as s:
-            s.execute(update(MentionRow).where(MentionRow.id == mention_id)
-                      .values(**verdict_columns(c)))
+        with self.transaction() as tx:
+            tx.set_verdict(mention_id, c)
 
     def mention(self, mention_id: int) -> StoredMention:
         found = self.find_mention(mention_id)
@@ -233,43 +216,22 @@ class Store:
 
     def next_reference(self, brand_id: str) -> str:
         """Give the next human-readable reference for a brand, e.g. ACME-0042."""
-        name = f"case:{brand_id}"
-        for _ in range(3):
-            with self.session() as s:
-                value = s.scalar(update(CounterRow).where(CounterRow.name == name)
-                                 .values(value=CounterRow.value + 1).returning(CounterRow.value))
-                if value is not None:
-                    break
-            try:
-                with self.session() as s:
-                    s.add(CounterRow(name=name, value=1))
-                value = 1
-                break
-            except IntegrityError:
-                continue
-        else:  # pragma: no cover - three lost races in a row
-            raise RuntimeError("could not allocate a case reference")
-        prefix = "".join(ch for ch in brand_id.upper() if ch.isalnum())[:6] or "CASE"
-        return f"{prefix}-{value:04d}"
+        with self.transaction() as tx:
+            return tx.next_reference(brand_id)
 
     def open_case(self, *, brand_id: str, mention_id: int, reference: str, customer_key: str,
                   opened_at: datetime, deadline_at: datetime, priority: int,
                   suggestions: Sequence[tuple[str, str]], channel: str) -> Case:
-        """Open a case with its suggestions and an "opened" event."""
-        with self.session() as s:
-            case = CaseRow(reference=reference, brand_id=brand_id, mention_id=mention_id,
-                           customer_key=customer_key, status=CaseStatus.NEW.value,
-                           priority=priority, opened_at=opened_at, deadline_at=deadline_at,
-                           slack_channel=channel)
-            s.add(case)
-            s.flush()
-            for position, (lang, text) in enumerate(suggestions):
-                s.add(SuggestionRow(case_id=case.id, position=position, lang=lang, text=text))
-            s.add(CaseEventRow(case_id=case.id, at=opened_at, actor="brand-monitor", kind="opened",
-                               detail=reference))
-            s.flush()
-            s.refresh(case)
-            return _case(case)
+        """Open a case with its suggestions and an "opened" event, on its own (no alert: the
+        case engine opens the pipeline's cases, with their messages)."""
+        with self.transaction() as tx:
+            row = tx.add_case(brand_id=brand_id, mention_id=mention_id, reference=reference,
+                              customer_key=customer_key, opened_at=opened_at,
+                              deadline_at=deadline_at, priority=priority, suggestions=suggestions,
+                              channel=channel)
+            tx.add_event(row.id, "brand-monitor", "opened", opened_at, reference)
+            tx.session.refresh(row)
+            return _case(row)
 
     def case(self, case_id: int) -> Case:
         with self.session() as s:
@@ -284,8 +246,8 @@ class Store:
             return _case(row) if row else None
 
     def add_event(self, case_id: int, actor: str, kind: str, now: datetime, detail: str = "") -> None:
-        with self.session() as s:
-            s.add(CaseEventRow(case_id=case_id, at=now, actor=actor, kind=kind, detail=detail))
+        with self.transaction() as tx:
+            tx.add_event(case_id, actor, kind, now, detail)
 
     def events(self, case_id: int) -> list[CaseEvent]:
         with self.session() as s:
@@ -388,11 +350,6 @@ class Store:
                     return found
                 found |= more
 
-    def resolved_awaiting_followup(self) -> list[Case]:
-        with self.session() as s:
-            return [_case(r) for r in s.scalars(select(CaseRow).where(
-                CaseRow.status == CaseStatus.RESOLVED.value, CaseRow.followup_sent_at.is_(None)))]
-
     def history(self, customer_keys: Sequence[str], before_case: int) -> CustomerHistory:
         """Summarise a customer's earlier cases, across every linked handle."""
         with self.session() as s:
@@ -457,8 +414,8 @@ class Store:
                 MentionRow.external_id == mention.id))
             if row is None or row.is_complaint is None:
                 return True
-            if mention.edited_at is not None and (row.edited_at is None or mention.edited_at > row.edited_at):
-                return mention.text != row.text or mention.rating != row.rating
+            if is_new_edit(row, mention):
+                return True
             if row.is_complaint and row.joined_case_id is None:
                 return s.scalar(select(CaseRow.id).where(CaseRow.mention_id == row.id)) is None
             return False
@@ -504,12 +461,6 @@ class Store:
                                    r.error, r.attempts) for r in rows]
 
     # -- named changes outside the case engine ---------------------------------------------
-
-    def set_alert_message(self, case_id: int, channel: str, ts: str) -> None:
-        """Record where the case's alert was posted in Slack."""
-        with self.session() as s:
-            s.execute(update(CaseRow).where(CaseRow.id == case_id)
-                      .values(slack_channel=channel, slack_ts=ts))
 
     def claim_acknowledgement(self, case_id: int) -> bool:
         """Take the right to post the case's out-of-hours acknowledgement, once."""

@@ -44,6 +44,13 @@ class Timer(enum.StrEnum):
     FOLLOWUP_ASKED = "followup_sent_at"
 
 
+def is_new_edit(row: MentionRow, mention: Mention) -> bool:
+    """Whether `mention` is a later edit of the stored `row` that changed what it says."""
+    return (mention.edited_at is not None
+            and (row.edited_at is None or mention.edited_at > row.edited_at)
+            and (mention.text != row.text or mention.rating != row.rating))
+
+
 def verdict_columns(c: Classification) -> dict[str, Any]:
     # The `cues` JSON column also keeps what the verdict says beyond its own columns: the
     # kind, why a post was not alerted, and every category of the complaint.
