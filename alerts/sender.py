@@ -121,15 +121,24 @@ def _send_one(deps: SenderDeps, outbox: Outbox, delivery: Delivery, item: Outbox
     return True
 
 
+def _posted_before(delivery: Delivery, item: OutboxItem, channel: str, thread_ts: str | None,
+                   key: str) -> str | None:
+    """When an earlier try may have reached Slack, the ts of the post it made (found by key)."""
+    if not item.tried_before:
+        return None
+    found = delivery.find(channel, key, item.created_at - LOOKBACK, thread_ts)
+    if found is not None:
+        log.info("outbox item %d was posted before a crash; recorded, not posted again", item.id)
+    return found
+
+
 def _post(delivery: Delivery, item: OutboxItem, channel: str, message: Message,
           thread_ts: str | None = None, key_suffix: str = "") -> tuple[str, str]:
     """Post once: when an earlier try may have reached Slack, find that post instead."""
     key = item.key + key_suffix
-    if item.tried_before:
-        found = delivery.find(channel, key, item.created_at - LOOKBACK, thread_ts)
-        if found is not None:
-            log.info("outbox item %d was posted before a crash; recorded, not posted again", item.id)
-            return found, channel
+    found = _posted_before(delivery, item, channel, thread_ts, key)
+    if found is not None:
+        return found, channel
     return delivery.post(channel, message["text"], message.get("blocks"), thread_ts=thread_ts,
                          key=key)
 
@@ -161,10 +170,9 @@ def _dispatch(deps: SenderDeps, delivery: Delivery, item: OutboxItem, notice: n.
             if wave.slack_ts is None:
                 raise NotReady
             channel, thread_ts = wave.slack_channel or channel, wave.slack_ts
-        if item.tried_before:
-            found = delivery.find(channel, item.key, item.created_at - LOOKBACK, thread_ts)
-            if found is not None:
-                return Answer(channel, found, alert_of=case.id)
+        found = _posted_before(delivery, item, channel, thread_ts, item.key)
+        if found is not None:
+            return Answer(channel, found, alert_of=case.id)
         ts, posted_in = delivery.alert(channel, view, now, responders, thread_ts=thread_ts, key=item.key)
         return Answer(posted_in or channel, ts, alert_of=case.id)
     if case.slack_ts is None:

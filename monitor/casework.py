@@ -8,7 +8,6 @@ nothing. Actions return the engine's outcome; the alert layer words it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import replace
 
 from monitor import case_engine
@@ -118,8 +117,7 @@ def flag_case(deps: CaseDesk, case_id: int, user: str) -> Outcome:
 
 def flag_mention(deps: Ingest, mention_id: int, user: str) -> Outcome:
     """Turn a mention the bot let through into a case, and remember the label for training."""
-    from monitor.pipeline import customer_key, reply_topics
-    from monitor.sla import deadline_for, priority_for
+    from monitor.pipeline import open_case_for
     from monitor.store import classification_from_row, mention_from_row
 
     now = deps.clock()
@@ -134,18 +132,7 @@ def flag_mention(deps: Ingest, mention_id: int, user: str) -> Outcome:
         tx.add_label(row, 1, user, now)
         verdict = replace(classification_from_row(row), is_complaint=True, why=f"flagged by <@{user}>")
         tx.set_verdict(mention_id, verdict)
-        mention = mention_from_row(row)
-        name = mention.author_name or f"@{mention.author_handle}"
-        source = row.source
-
-        def draft(lang: str, topics: Sequence[str], reference: str) -> list[tuple[str, str]]:
-            return [(lang, t) for t in deps.draft_replies(brand, source, lang=lang, categories=topics,
-                                                          name=name, reference=reference)]
-
-        case = case_engine.open_case(
-            tx, brand=brand, mention_row=row, customer_key=customer_key(mention),
-            deadline_at=deadline_for(brand, mention, verdict), priority=priority_for(mention, verdict),
-            lang=verdict.lang, topics=reply_topics(verdict), draft=draft, now=now)
+        case = open_case_for(deps, tx, brand, row.source, row, mention_from_row(row), verdict, now)
         tx.add_event(case.id, user, "flagged", now)
         case_id, reference = case.id, case.reference
     for hook in deps.on_case_opened:

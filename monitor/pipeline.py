@@ -22,6 +22,7 @@ from monitor import case_engine
 from monitor.acknowledge import acknowledge_out_of_hours
 from monitor.classify.rating import apply_rating
 from monitor.domain import Classification, Mention
+from monitor.models import CaseRow, MentionRow
 from monitor.names import NameMatcher
 from monitor.ports import Ingest
 from monitor.sanitize import clean_mention
@@ -65,11 +66,6 @@ def _matcher(terms: tuple[str, ...]) -> NameMatcher:
     return NameMatcher(terms)
 
 
-def alerts(brand: BrandConfig, verdict: Classification) -> bool:
-    """Whether a verdict opens a case: every complaint, and questions where the brand asks."""
-    return case_engine.verdict_opens_case(brand, verdict)
-
-
 def customer_key(mention: Mention) -> str:
     """Name a customer by platform and handle, the way the team links them in YAML.
 
@@ -111,9 +107,9 @@ def process(deps: Ingest, brand: BrandConfig, source: str, mentions: Sequence[Me
             now: datetime) -> Outcome:
     """Classify and store one source's batch; each mention commits whole or not at all."""
     store = deps.store
-    kept = [clean_mention(m) for m in mentions]
-    filtered = sum(1 for m in kept if is_filtered(brand, m))
-    kept = [m for m in kept if not is_filtered(brand, m)]
+    cleaned = [clean_mention(m) for m in mentions]
+    kept = [m for m in cleaned if not is_filtered(brand, m)]
+    filtered = len(cleaned) - len(kept)
     retried = store.quarantined(brand.id, source, QUARANTINE_ATTEMPTS)
     batch = [*kept, *(m for m in retried if m.id not in {k.id for k in kept})]
     try:
@@ -182,7 +178,7 @@ def _take(deps: Ingest, tx: Tx, brand: BrandConfig, source: str, mention: Mentio
                 tally.reopened.append(case.id)
                 return None
         elif row.is_complaint is not None and (case is not None or row.joined_case_id is not None
-                                               or not alerts(brand, verdict)):
+                                               or not case_engine.verdict_opens_case(brand, verdict)):
             tally.duplicates += 1  # done by another process meanwhile
             return None
         else:
@@ -201,8 +197,18 @@ def _take(deps: Ingest, tx: Tx, brand: BrandConfig, source: str, mention: Mentio
                 tally.joined += 1
                 return None
     tally.stored += 1
-    if not alerts(brand, verdict):
+    if not case_engine.verdict_opens_case(brand, verdict):
         return None
+    case = open_case_for(deps, tx, brand, source, row, mention, verdict, now)
+    tally.cases.append(case.id)
+    log.info("case %s opened for %s (%s)", case.reference, brand.id, mention.url)
+    return case.id
+
+
+def open_case_for(deps: Ingest, tx: Tx, brand: BrandConfig, source: str, row: MentionRow,
+                  mention: Mention, verdict: Classification, now: datetime) -> CaseRow:
+    """Open the case of a stored mention inside `tx`: its deadline, priority and the replies
+    drafted for its customer, through the case engine."""
     name = mention.author_name or f"@{mention.author_handle}"
 
     def draft(lang: str, topics: Sequence[str], reference: str) -> list[tuple[str, str]]:
@@ -210,13 +216,10 @@ def _take(deps: Ingest, tx: Tx, brand: BrandConfig, source: str, mention: Mentio
                                    reference=reference)
         return [(lang, t) for t in texts]
 
-    case = case_engine.open_case(
+    return case_engine.open_case(
         tx, brand=brand, mention_row=row, customer_key=customer_key(mention),
         deadline_at=deadline_for(brand, mention, verdict), priority=priority_for(mention, verdict),
         lang=verdict.lang, topics=reply_topics(verdict), draft=draft, now=now)
-    tally.cases.append(case.id)
-    log.info("case %s opened for %s (%s)", case.reference, brand.id, mention.url)
-    return case.id
 
 
 def _quarantine(deps: Ingest, brand: BrandConfig, source: str, mention: Mention,
