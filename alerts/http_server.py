@@ -24,7 +24,9 @@ from waitress import wasyncore
 from waitress.server import create_server
 from waitress.trigger import trigger
 
-from alerts.replay_guard import MAX_BODY_BYTES, ReplayGuard, SeenRequests
+from alerts.meta_webhook import PATH as META_PATH
+from alerts.replay_guard import ReplayGuard, SeenRequests
+from alerts.wsgi_io import MAX_BODY_BYTES, plain_text
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -37,7 +39,6 @@ log = logging.getLogger(__name__)
 DEFAULT_HOST = "127.0.0.1"
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
-META_PATH = "/webhooks/meta"
 NOT_FOUND_HINT = f"brand-monitor: Slack posts to POST {EVENTS_PATH}; health check at GET {HEALTH_PATH}\n"
 _LOOP_SECONDS = 1.0
 
@@ -86,8 +87,8 @@ def build_wsgi_app(bolt_app: App, signing_secret: str, seen: SeenRequests | None
             if meta is not None and path == META_PATH:
                 return meta(environ, recording)
             if path == HEALTH_PATH and method in ("GET", "HEAD"):
-                return _text(recording, "200 OK", "ok")
-            return _text(recording, "404 Not Found", NOT_FOUND_HINT)
+                return plain_text(recording, "200 OK", "ok")
+            return plain_text(recording, "404 Not Found", NOT_FOUND_HINT)
         finally:
             # Method, path and status only: never the body, the query or a header.
             log.debug("http %s %s -> %s in %.1f ms", method, path, status or "?",
@@ -194,10 +195,3 @@ def serve_slack(bolt_app: App, signing_secret: str, host: str = DEFAULT_HOST, po
              "closed after %d s)", server.url, EVENTS_PATH, limits.threads, limits.max_body_bytes // 1024,
              limits.channel_timeout)
     return server
-
-
-def _text(start_response: StartResponse, status: str, text: str) -> list[bytes]:
-    data = text.encode()
-    start_response(status, [("Content-Type", "text/plain; charset=utf-8"),
-                            ("Content-Length", str(len(data)))])
-    return [data]

@@ -30,13 +30,15 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from alerts.wsgi_io import MAX_BODY_BYTES, plain_text, read_body
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger(__name__)
 
 PATH = "/webhooks/meta"
-MAX_BODY = 1024 * 1024
+MAX_BODY = MAX_BODY_BYTES
 OBJECTS = frozenset({"page", "instagram", "threads"})
 SIGNATURE_HEADER = "HTTP_X_HUB_SIGNATURE_256"
 
@@ -48,33 +50,33 @@ def meta_webhook_app(app_secret: str, verify_token: str,
     """Build the WSGI app of `/webhooks/meta`; see the module's docstring."""
     if not app_secret or not verify_token:
         raise ValueError("the Meta webhook needs the app secret and a verify token")
-    secret = app_secret.encode("utf-8")
+
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "") != PATH:
-            return _answer(start_response, "404 Not Found", "not found")
+            return plain_text(start_response, "404 Not Found", "not found")
         method = environ.get("REQUEST_METHOD", "GET")
         if method == "GET":
             return _challenge(environ, start_response, verify_token)
         if method != "POST":
-            return _answer(start_response, "405 Method Not Allowed", "GET or POST")
-        body = _body(environ)
+            return plain_text(start_response, "405 Method Not Allowed", "GET or POST")
+        body = read_body(environ, MAX_BODY)
         if body is None:
-            return _answer(start_response, "413 Payload Too Large", "body over 1 MiB")
-        if not _signed(body, environ.get(SIGNATURE_HEADER, ""), secret):
+            return plain_text(start_response, "413 Payload Too Large", "body over 1 MiB")
+        if not _signed(body, environ.get(SIGNATURE_HEADER, ""), app_secret):
             log.warning("meta webhook: refused a notification with a missing or wrong signature")
-            return _answer(start_response, "401 Unauthorized", "bad signature")
+            return plain_text(start_response, "401 Unauthorized", "bad signature")
         try:
             payload = json.loads(body)
         except ValueError:
-            return _answer(start_response, "400 Bad Request", "not JSON")
+            return plain_text(start_response, "400 Bad Request", "not JSON")
         for obj, change in changes(payload):
             try:
                 on_change(obj, change)
             except Exception as exc:  # Meta must get its 200; polling catches up
                 log.warning("meta webhook: handling a %s change failed (%s)", obj,
                             type(exc).__name__)
-        return _answer(start_response, "200 OK", "ok")
+        return plain_text(start_response, "200 OK", "ok")
 
     return app
 
@@ -108,26 +110,11 @@ def signature(body: bytes, app_secret: str) -> str:
     return "sha256=" + hmac.new(app_secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
-def _signed(body: bytes, header: str, secret: bytes) -> bool:
+def _signed(body: bytes, header: str, secret: str) -> bool:
     if not header.startswith("sha256="):
         return False
-    expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected.encode("ascii"), header.strip().encode("ascii", "replace"))
-
-
-def _body(environ: WSGIEnvironment) -> bytes | None:
-    """The raw body; None when it is over MAX_BODY (by its Content-Length, or as read)."""
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > MAX_BODY:
-        return None
-    stream = environ.get("wsgi.input")
-    if stream is None:
-        return b""
-    body: bytes = stream.read(length) if length else stream.read(MAX_BODY + 1)
-    return None if len(body) > MAX_BODY else body
+    return hmac.compare_digest(signature(body, secret).encode("ascii"),
+                               header.strip().encode("ascii", "replace"))
 
 
 def _challenge(environ: WSGIEnvironment, start_response: StartResponse,
@@ -137,13 +124,6 @@ def _challenge(environ: WSGIEnvironment, start_response: StartResponse,
     token = (query.get("hub.verify_token") or [""])[0]
     challenge = (query.get("hub.challenge") or [""])[0]
     if mode == "subscribe" and hmac.compare_digest(token.encode(), verify_token.encode()):
-        return _answer(start_response, "200 OK", challenge)
+        return plain_text(start_response, "200 OK", challenge)
     log.warning("meta webhook: refused a subscription check (wrong mode or verify token)")
-    return _answer(start_response, "403 Forbidden", "forbidden")
-
-
-def _answer(start_response: StartResponse, status: str, text: str) -> list[bytes]:
-    body = text.encode("utf-8")
-    start_response(status, [("Content-Type", "text/plain; charset=utf-8"),
-                            ("Content-Length", str(len(body)))])
-    return [body]
+    return plain_text(start_response, "403 Forbidden", "forbidden")

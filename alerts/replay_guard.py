@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from slack_sdk.signature import Clock, SignatureVerifier
 
+from alerts.wsgi_io import MAX_BODY_BYTES, plain_text, read_body
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -36,8 +38,6 @@ SIGNATURE_WINDOW_SECONDS = 300
 REMEMBER_SECONDS = 2 * SIGNATURE_WINDOW_SECONDS
 """A pair first accepted at t verifies until at most t + 10 minutes (its timestamp may lie up to
 5 minutes ahead of t); remembering it that long leaves no gap in either direction."""
-MAX_BODY_BYTES = 1024 * 1024
-"""Slack interaction payloads and slash commands are a few KiB; anything over 1 MiB is refused."""
 
 
 class SeenRequests(Protocol):
@@ -117,48 +117,27 @@ class ReplayGuard:
         self._verifier = SignatureVerifier(signing_secret, clock=_Clock(clock))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        body = self._read_body(environ)
+        body = read_body(environ, self.max_body_bytes)
         if body is None:
-            return _answer(start_response, "413 Content Too Large",
+            return plain_text(start_response, "413 Content Too Large",
                            f"brand-monitor: request bodies are limited to {self.max_body_bytes} bytes\n")
         timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
         signature = environ.get("HTTP_X_SLACK_SIGNATURE")
         if not self._signed(body, timestamp, signature):
             log.warning("refused a request to %s with a missing or invalid Slack signature",
                         environ.get("PATH_INFO", ""))
-            return _answer(start_response, "401 Unauthorized", "brand-monitor: invalid request signature\n")
+            return plain_text(start_response, "401 Unauthorized",
+                              "brand-monitor: invalid request signature\n")
         assert timestamp is not None and signature is not None
         if not self.seen.first_time(request_key(timestamp, signature), self.clock()):
             log.warning("refused a replayed Slack request (timestamp %s, already accepted once)", timestamp)
-            return _answer(start_response, "409 Conflict",
+            return plain_text(start_response, "409 Conflict",
                            "brand-monitor: this request was already handled\n")
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         return self.app(environ, start_response)
 
-    def _read_body(self, environ: WSGIEnvironment) -> bytes | None:
-        """The whole body, or None when it is larger than allowed (the rest is left unread)."""
-        try:
-            declared = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > self.max_body_bytes:
-            return None
-        stream = environ.get("wsgi.input")
-        if stream is None:
-            return b""
-        # Read one byte more than allowed: a chunked body carries no Content-Length.
-        body: bytes = stream.read(declared) if declared > 0 else stream.read(self.max_body_bytes + 1)
-        return None if len(body) > self.max_body_bytes else body
-
     def _signed(self, body: bytes, timestamp: str | None, signature: str | None) -> bool:
         if not timestamp or not signature or not timestamp.isdigit():
             return False
         return self._verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
-
-
-def _answer(start_response: StartResponse, status: str, text: str) -> list[bytes]:
-    data = text.encode()
-    start_response(status, [("Content-Type", "text/plain; charset=utf-8"),
-                            ("Content-Length", str(len(data)))])
-    return [data]

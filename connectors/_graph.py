@@ -224,7 +224,6 @@ class GraphConnector(_http.HttpConnector):
                             f"it ({self.renew_help})")
         headers = {"Authorization": f"Bearer {token}"}
         response = _http.send(self.client, self.platform, self.title, method, self.url(path),
-                              retry=_http.RETRY if method == "GET" else None,
                               headers=headers, params=params, data=data)
         if response.is_success:
             body = _http.json_page(response, self.platform, self.title)

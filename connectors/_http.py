@@ -48,6 +48,7 @@ class RetryPolicy:
 #: The policy `get` uses unless given another; replace it to retry more, less or never.
 #: Tests switch the waits off with `stamina.set_testing(True, attempts=..., cap=True)`.
 RETRY = RetryPolicy()
+SAFE_METHODS = ("GET", "HEAD")  # safe to repeat: `send` retries these by default
 
 
 class _ServerFailed(Exception):
@@ -177,13 +178,14 @@ def send(client: httpx.Client, platform: str, title: str, method: str, url: str,
          retry: RetryPolicy | None = None, **kwargs: Any) -> httpx.Response:
     """Send one request; a dropped connection is a passing fault, any status comes back.
 
-    Tried once unless `retry` is given: a caller passes a policy only for requests that are
-    safe to repeat (a read), never for a reply, which a 5xx may already have published.
+    A read (GET, HEAD) is tried again under `retry` (`RETRY` by default); anything else is
+    tried once, since a reply a 5xx answered may already be published.
     """
+    policy = retry if retry is not None else RETRY if method.upper() in SAFE_METHODS else None
     try:
-        if retry is None:
+        if policy is None:
             return client.request(method, url, **kwargs)
-        return _tried(lambda: client.request(method, url, **kwargs), retry)
+        return _tried(lambda: client.request(method, url, **kwargs), policy)
     except httpx.TransportError as exc:
         raise TemporaryPlatformError(platform, f"could not reach {title} "
                                      f"({type(exc).__name__}); will try again") from exc

@@ -154,10 +154,8 @@ class AppStoreConnector(_http.HttpConnector):
     def _send(self, method: str, url: str, action: str, **kwargs: Any) -> httpx.Response:
         """Send one signed request; raise ours for every failure."""
         headers = {"Authorization": f"Bearer {self._bearer()}"}
-        # Reads are tried again on a passing 5xx or timeout; a reply never is.
-        retry = _http.RETRY if method == "GET" else None
         response = _http.send(self.client, self.platform, "App Store Connect", method, url,
-                              headers=headers, retry=retry, **kwargs)
+                              headers=headers, **kwargs)
         if response.is_success:
             return response
         raise self._error(response, action)

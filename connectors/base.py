@@ -16,8 +16,9 @@ from monitor.sanitize import clean_mention
 def at_edge(mention: Mention) -> Mention:
     """A mention as a connector may hand it on: every text field cleaned of what no store
     takes (NUL and other control characters, lone surrogates) and cut to its column's size,
-    the fields cut listed in `extra["truncated"]`. A connector's `_to_mention` results go
-    through here; see `monitor.sanitize`."""
+    the fields cut listed in `extra["truncated"]`. The pipeline cleans every mention anyway;
+    a connector calls this where it must look at clean text itself (the replay connector's
+    checks); see `monitor.sanitize`."""
     return clean_mention(mention)
 
 

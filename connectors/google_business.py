@@ -182,9 +182,7 @@ class GoogleBusinessConnector(_http.HttpConnector):
         return next((n for n in ("refresh_token", "service_account_json") if creds.get(n)), None)
 
     def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        # Reads are tried again on a passing 5xx or timeout; a reply never is.
-        retry = _http.RETRY if method == "GET" else None
-        return _http.send(self.client, self.platform, "Google", method, url, retry=retry, **kwargs)
+        return _http.send(self.client, self.platform, "Google", method, url, **kwargs)
 
     def _raise_for_status(self, response: httpx.Response, action: str) -> None:
         """Explain an HTTP error from the Business Profile API."""

@@ -177,9 +177,7 @@ class TrustpilotConnector(_http.HttpConnector):
         return response
 
     def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        # Reads are tried again on a passing 5xx or timeout; a reply never is.
-        retry = _http.RETRY if method == "GET" else None
-        return _http.send(self.client, self.platform, "Trustpilot", method, url, retry=retry, **kwargs)
+        return _http.send(self.client, self.platform, "Trustpilot", method, url, **kwargs)
 
     def _raise_for_status(self, response: httpx.Response, action: str) -> None:
         """Explain an HTTP error from Trustpilot."""
