@@ -203,12 +203,18 @@ class GraphConnector(_http.HttpConnector):
     """A connector on a Graph API host: signed GETs and POSTs, pages and Meta's errors."""
 
     base_url: ClassVar[str] = GRAPH_URL
-    #: The credential that holds the access token.
-    credential_key: ClassVar[str] = "access_token"
     #: Where a person makes a new token (appended to the expired-token message).
     renew_help: ClassVar[str] = "see the README, Platforms"
     #: The permission each action (a feed name, "reply", "hide") needs.
     permissions: ClassVar[Mapping[str, str]] = {}
+
+    @property
+    def credential_key(self) -> str:
+        """The credential that holds the access token: the connector's one credential."""
+        return self.credentials[0]
+
+    def _skip(self, exc: Exception) -> None:
+        log.warning("%r: skipped a malformed item: %r", self, exc)
 
     def url(self, path: str) -> str:
         return path if path.startswith("https://") else self.base_url + path.lstrip("/")

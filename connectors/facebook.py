@@ -72,7 +72,6 @@ class FacebookConnector(_graph.GraphConnector):
         "older posts, and on ads and unpublished (dark) posts, which need ads permissions, "
         "are not seen; hidden comments and comments Facebook filtered as spam are not listed; "
         "an edited comment is not read again.")
-    credential_key: ClassVar[str] = "page_access_token"
     renew_help: ClassVar[str] = ("Graph API Explorer: a user token with the page permissions, "
                                  "exchanged for a long-lived one, then GET /me/accounts for the "
                                  "page's token; see the README, Platforms > Facebook")
@@ -139,9 +138,6 @@ class FacebookConnector(_graph.GraphConnector):
         mentions = sorted({m.id: m for m in mentions}.values(), key=lambda m: (m.published_at, m.id))
         cursors.advance(feed, mentions)
         return [m for m in mentions if m.author_id != self.options.page_id]
-
-    def _skip(self, exc: Exception) -> None:
-        log.warning("%r: skipped a malformed item: %r", self, exc)
 
     def _to_mention(self, item: Mapping[str, Any], feed: str,
                     post: Mapping[str, Any] | None = None) -> Mention:

@@ -89,7 +89,6 @@ class InstagramConnector(_graph.GraphConnector):
         "other people's captions and comments cannot be polled: they come by the mentions "
         "webhook (subscribe the Instagram object's `mentions` field) and are fetched then, so "
         "none arrive without it; hidden comments are not listed to replies.")
-    credential_key: ClassVar[str] = "access_token"
     renew_help: ClassVar[str] = ("Graph API Explorer with instagram_basic, "
                                  "instagram_manage_comments, pages_read_engagement, exchanged "
                                  "for a long-lived page token; see the README, Platforms > "
@@ -159,9 +158,6 @@ class InstagramConnector(_graph.GraphConnector):
         own = {h.lower().lstrip("@") for h in self.spec.own_handles}
         return [_without_replies(m) for m in mentions
                 if m.author_id != self.options.ig_user_id and m.author_handle.lower() not in own]
-
-    def _skip(self, exc: Exception) -> None:
-        log.warning("%r: skipped a malformed item: %r", self, exc)
 
     def _comment(self, item: Mapping[str, Any], media: Mapping[str, Any],
                  parent: str | None = None) -> Mention:

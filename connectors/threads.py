@@ -71,7 +71,6 @@ class ThreadsConnector(_graph.GraphConnector):
         "at most 2,200 queries per profile in 24 hours; replies are read only under the "
         "profile's newest options.max_threads threads.")
     base_url: ClassVar[str] = _graph.THREADS_URL
-    credential_key: ClassVar[str] = "access_token"
     renew_help: ClassVar[str] = ("authorise the app again as the brand's Threads profile and "
                                  "exchange the code for a long-lived token (th_exchange_token); "
                                  "see the README, Platforms > Threads")
@@ -146,9 +145,6 @@ class ThreadsConnector(_graph.GraphConnector):
         own = {h.lower().lstrip("@") for h in self.spec.own_handles}
         return [m for m in mentions
                 if not m.extra.get("own") and m.author_handle.lower() not in own]
-
-    def _skip(self, exc: Exception) -> None:
-        log.warning("%r: skipped a malformed post: %r", self, exc)
 
     def _to_mention(self, item: Mapping[str, Any]) -> Mention:
         """Translate a Threads media object (a post or a reply) into a Mention."""
