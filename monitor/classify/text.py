@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _MENTION = re.compile(r"(?<!\w)@\w{1,30}")
@@ -15,8 +16,12 @@ _ARABIC_FORMS = str.maketrans({
     "\u200c": " ", "\u200f": "", "\u200e": "", "\u200b": "",
 })
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+# One read of a post asks for its normalised and folded forms a dozen times (cascade, brand
+# marking, features, cues, the "why"); the forms of the last few batches are kept.
+_RECENT = 4096
 
 
+@lru_cache(maxsize=_RECENT)
 def normalise(text: str) -> str:
     """Replace links and handles with placeholders and tidy whitespace.
 
@@ -31,6 +36,7 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=_RECENT)
 def fold(text: str) -> str:
     """Lower-case and unify script variants (Arabic/Persian letters, digits) for n-grams."""
     return normalise(text).lower().translate(_ARABIC_FORMS).translate(_DIGITS)
@@ -41,21 +47,26 @@ def text_key(text: str) -> str:
     return hashlib.blake2b(normalise(text).encode("utf-8"), digest_size=16).hexdigest()
 
 
-def _folded_chars(text: str) -> tuple[str, list[int]]:
+@lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    piece = unicodedata.normalize("NFKC", ch).lower().translate(_ARABIC_FORMS)
+    return piece.translate(_DIGITS)
+
+
+@lru_cache(maxsize=256)
+def _folded_chars(text: str) -> tuple[str, tuple[int, ...]]:
     """Fold `text` character by character, with the original index of every folded one;
     whitespace runs become one space, as `normalise` does."""
     out: list[str] = []
     where: list[int] = []
     for i, ch in enumerate(text):
-        piece = unicodedata.normalize("NFKC", ch).lower().translate(_ARABIC_FORMS).translate(
-            _DIGITS)
-        for c in piece:
+        for c in _fold_char(ch):
             space = c.isspace()
             if space and out and out[-1] == " ":
                 continue
             out.append(" " if space else c)
             where.append(i)
-    return "".join(out), where
+    return "".join(out), tuple(where)
 
 
 def original_phrase(text: str, folded_phrase: str) -> str:
