@@ -83,20 +83,23 @@ class BlameReader:
         plain = [normalise(marked[i].text) for i in rows]
         langs = [scored[i][0] for i in rows]
         heads = self.heads
-        ngram = np.array([target.ngram_probability(heads.ngram_w, heads.ngram_b, t, lang)
-                          for t, lang in zip(plain, langs, strict=True)])
+        grams = [target.ngrams(t, lang) for t, lang in zip(plain, langs, strict=True)]
+        ngram = np.array([target.ngram_probability(heads.ngram_w, heads.ngram_b, g)
+                          for g in grams])
         x = self._inputs(texts, scored, rows, marked, self.fast.encode(plain))
         kinds = heads.kinds(x, ngram)
+        cues = np.stack([target.category_cues(texts[i], scored[i][0]) for i in rows])
+        cats = heads.categories(target.category_inputs(x, cues), grams)
         low, high = heads.band
         unsure = [j for j in range(len(rows)) if low <= kinds[j, 0] <= high]
         if unsure:
             deep_x = self._inputs(texts, scored, [rows[j] for j in unsure], marked,
                                   self.deep.encode([clip_words(plain[j]) for j in unsure]))
             kinds[unsure] = heads.kinds(deep_x, ngram[unsure], deep=True)
+            cats[unsure] = heads.categories(target.category_inputs(deep_x, cues[unsure]),
+                                            [grams[j] for j in unsure], deep=True)
         self.stats["read"] += len(rows)
         self.stats["deep"] += len(unsure)
-        cues = np.stack([target.category_cues(texts[i], scored[i][0]) for i in rows])
-        cats = heads.categories(target.category_inputs(x, cues))
         sevs = heads.severities(x)
         for j, i in enumerate(rows):
             chosen = tuple(CATEGORIES[k]

@@ -12,11 +12,15 @@ Two depths, like the cascade: the fast network reads the encoder's embedding lay
 does the deep network read the encoder run to `layers`. Either network's complaint
 probability is averaged with a hashed n-gram model of the marked post (`ngram_w`), which
 catches the words that tell who is blamed ("switched to Brandco", "my own fault").
-Category (one or two problems) and severity read the fast inputs.
+Category (one or two problems) averages a logistic regression per category over the
+inputs the post was read with (fast or deep, plus its category cue words) with one over the
+marked post's n-grams folded into `CAT_BUCKETS` buckets; severity reads the fast inputs.
 
 Layout of `target.npz` (next to `heads.npz`): `fast_w1`, `fast_b1`, `fast_w2`, `fast_b2`
 and `deep_*` (one-hidden-layer softmax networks over `CLASSES`), `ngram_w` (DIM,),
 `ngram_b` (), `cat_w` (C×F), `cat_b` (C,) (one logistic regression per category),
+`cat_deep_w`, `cat_deep_b` (the same over the deep inputs), `cat_ngram_w` (C×CAT_BUCKETS),
+`cat_ngram_b` (C,) (the same over n-grams; heads without these three read `cat_w` alone),
 `sev_w` (S×F), `sev_b` (S,) (softmax over the severities). `target.json` holds the deep
 network's encoder depth, the band, the n-gram share, thresholds per language, the
 second-category threshold and the figures measured on brands left out.
@@ -42,9 +46,12 @@ CLASSES = ("complaint", "question", "praise", "news", "competitor", "namesake", 
            "other")
 CATEGORIES = tuple(c for c in Category)
 SEVERITY_LEVELS = 4
+CAT_BUCKETS = 1 << 16  # the category n-gram models fold the 2^18 buckets: 1 MB, not 4
 NETS = ("fast", "deep")
 ARRAYS = (*(f"{net}_{part}" for net in NETS for part in ("w1", "b1", "w2", "b2")),
           "ngram_w", "ngram_b", "cat_w", "cat_b", "sev_w", "sev_b")
+CATEGORY_ARRAYS = ("cat_deep_w", "cat_deep_b", "cat_ngram_w", "cat_ngram_b")
+Ngrams = tuple[np.ndarray, np.ndarray]  # one post's bucket indices and values (featurize)
 SoftmaxNet = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
@@ -66,9 +73,14 @@ def inputs(marking: np.ndarray, lang: str, score: float, question: bool, tone: n
     return np.concatenate([head, emb]).astype(np.float32)
 
 
-def ngram_probability(heads_w: np.ndarray, heads_b: float, marked_text: str, lang: str) -> float:
-    """The n-gram model's probability that a (normalised, marked) post blames the brand."""
-    idx, vals = featurize(marked_text, lang)
+def ngrams(marked_text: str, lang: str) -> Ngrams:
+    """The n-grams of a (normalised, marked) post, read by the blame and category models."""
+    return featurize(marked_text, lang)
+
+
+def ngram_probability(heads_w: np.ndarray, heads_b: float, grams: Ngrams) -> float:
+    """The n-gram model's probability that a marked post blames the brand."""
+    idx, vals = grams
     return float(sigmoid(np.array(float(vals @ heads_w[idx]) + heads_b)))
 
 
@@ -108,6 +120,10 @@ class TargetHeads:
     sev_w: np.ndarray
     sev_b: np.ndarray
     meta: dict[str, Any] = field(default_factory=dict)
+    cat_deep_w: np.ndarray | None = None
+    cat_deep_b: np.ndarray | None = None
+    cat_ngram_w: np.ndarray | None = None
+    cat_ngram_b: np.ndarray | None = None
 
     @property
     def version(self) -> str:
@@ -143,9 +159,18 @@ class TargetHeads:
         rest = p[:, 1:] * ((1 - complaint) / np.maximum(1 - p[:, 0], 1e-9))[:, None]
         return np.hstack([complaint[:, None], rest])
 
-    def categories(self, x: np.ndarray) -> np.ndarray:
-        """Independent probabilities of each of `CATEGORIES`, one row per post."""
-        return sigmoid(x @ self.cat_w.T + self.cat_b)
+    def categories(self, x: np.ndarray, grams: list[Ngrams] | None = None,
+                   deep: bool = False) -> np.ndarray:
+        """Independent probabilities of each of `CATEGORIES`, one row per post: the model
+        over `x` (category inputs at the depth the posts were read, `deep` or fast),
+        averaged with the n-gram model over each post's `grams` where the heads have one."""
+        w, b = ((self.cat_deep_w, self.cat_deep_b) if deep and self.cat_deep_w is not None
+                else (self.cat_w, self.cat_b))
+        p = sigmoid(x @ w.T + b)
+        if grams is None or self.cat_ngram_w is None or self.cat_ngram_b is None:
+            return p
+        z = np.stack([self.cat_ngram_w[:, idx % CAT_BUCKETS] @ vals for idx, vals in grams])
+        return (p + sigmoid(z + self.cat_ngram_b)) / 2
 
     def severities(self, x: np.ndarray) -> np.ndarray:
         """Probabilities of the four severities, one row per post."""
@@ -168,6 +193,10 @@ class TargetHeads:
                       ngram_b=np.array(self.ngram_b, dtype=np.float32),
                       cat_w=self.cat_w.astype(np.float16), cat_b=self.cat_b,
                       sev_w=self.sev_w.astype(np.float16), sev_b=self.sev_b)
+        for name in CATEGORY_ARRAYS:
+            value = getattr(self, name)
+            if value is not None:
+                arrays[name] = value.astype(np.float16 if name.endswith("_w") else np.float32)
         np.savez_compressed(folder / "target.npz", **arrays)  # type: ignore[arg-type]
         (folder / "target.json").write_text(json.dumps(self.meta, indent=1, sort_keys=True)
                                             + "\n", encoding="utf-8")
@@ -179,6 +208,8 @@ def load_target(folder: Path = HEADS_DIR) -> TargetHeads | None:
         return None
     with np.load(folder / "target.npz", allow_pickle=False) as data:
         a = {name: data[name].astype(np.float32) for name in ARRAYS}
+        extra = {name: data[name].astype(np.float32) for name in CATEGORY_ARRAYS
+                 if name in data.files}
     meta = json.loads((folder / "target.json").read_text(encoding="utf-8"))
 
     def net(name: str) -> SoftmaxNet:
@@ -186,4 +217,7 @@ def load_target(folder: Path = HEADS_DIR) -> TargetHeads | None:
 
     return TargetHeads(fast=net("fast"), deep=net("deep"), ngram_w=a["ngram_w"],
                        ngram_b=float(a["ngram_b"]), cat_w=a["cat_w"], cat_b=a["cat_b"],
-                       sev_w=a["sev_w"], sev_b=a["sev_b"], meta=meta)
+                       sev_w=a["sev_w"], sev_b=a["sev_b"], meta=meta,
+                       cat_deep_w=extra.get("cat_deep_w"), cat_deep_b=extra.get("cat_deep_b"),
+                       cat_ngram_w=extra.get("cat_ngram_w"),
+                       cat_ngram_b=extra.get("cat_ngram_b"))

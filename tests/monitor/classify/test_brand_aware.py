@@ -159,3 +159,57 @@ def test_clip_words__long_posts_keep_head_and_tail() -> None:
     long = " ".join(f"w{i}" for i in range(200))
     clipped = clip_words(long, head=3, tail=2).split(" ")
     assert clipped == ["w0", "w1", "w2", "…", "w198", "w199"]
+
+
+def _with_category_models(heads: TargetHeads, buckets: np.ndarray) -> TargetHeads:
+    """The tiny heads plus category models: the deep one says price, the n-gram one says
+    refund for a post with the n-grams `buckets`."""
+    width = heads.cat_w.shape[1]
+    deep_b = np.full(len(CATEGORIES), -5.0, np.float32)
+    deep_b[CATEGORIES.index(Category.PRICE)] = 5.0
+    ngram_w = np.zeros((len(CATEGORIES), target.CAT_BUCKETS), np.float32)
+    ngram_w[CATEGORIES.index(Category.REFUND), buckets % target.CAT_BUCKETS] = 20.0
+    heads.cat_deep_w = np.zeros((len(CATEGORIES), width), np.float32)
+    heads.cat_deep_b = deep_b
+    heads.cat_ngram_w = ngram_w
+    heads.cat_ngram_b = np.full(len(CATEGORIES), -4.0, np.float32)
+    return heads
+
+
+def test_categories__deep_inputs_and_ngrams_are_averaged(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    grams = target.ngrams("where is my refund", "en")
+    heads = _with_category_models(_tiny_heads(2.0), grams[0])
+    x = np.zeros((1, heads.cat_w.shape[1]), np.float32)
+    fast_only = heads.categories(x)
+    assert CATEGORIES[int(fast_only[0].argmax())] is Category.DELIVERY
+    blended = heads.categories(x, [grams])
+    assert blended[0, CATEGORIES.index(Category.REFUND)] > fast_only[0, CATEGORIES.index(
+        Category.REFUND)] + 0.4
+    deep = heads.categories(x, [target.ngrams("nothing alike", "en")], deep=True)
+    assert CATEGORIES[int(deep[0].argmax())] is Category.PRICE
+    heads.save(tmp_path)
+    back = load_target(tmp_path)
+    assert back is not None and back.cat_ngram_w is not None
+    assert np.allclose(back.categories(x, [grams], deep=True),
+                       heads.categories(x, [grams], deep=True), atol=1e-2)
+
+
+def test_categories__heads_without_category_models_read_the_fast_one(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    heads = _tiny_heads(2.0)
+    heads.save(tmp_path)
+    back = load_target(tmp_path)
+    assert back is not None and back.cat_deep_w is None and back.cat_ngram_w is None
+    x = np.zeros((1, heads.cat_w.shape[1]), np.float32)
+    grams = [target.ngrams("where is my refund", "en")]
+    assert np.allclose(back.categories(x, grams, deep=True), heads.categories(x), atol=1e-3)
+
+
+def test_blame_reader__deep_posts_take_the_deep_category(fake_encoder) -> None:  # type: ignore[no-untyped-def]
+    grams = target.ngrams("x", "en")
+    inside = _with_category_models(_tiny_heads(0.0, band=(0.0, 1.0)), grams[0])
+    outside = _with_category_models(_tiny_heads(0.0, band=(0.0, 0.0)), grams[0])
+    post = ["Kredo charged me again"]
+    [deep] = BlameReader(inside, fake_encoder, fake_encoder).read(post, [("en", 0.8)], [KREDO])
+    [fast] = BlameReader(outside, fake_encoder, fake_encoder).read(post, [("en", 0.8)], [KREDO])
+    assert deep is not None and deep.categories[0] is Category.PRICE
+    assert fast is not None and fast.categories[0] is Category.DELIVERY
