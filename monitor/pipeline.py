@@ -1,9 +1,10 @@
 """From fetched mentions to cases: classify, then store each mention with its verdict, its
-case and its alert in one transaction.
+case and its alert, `TX_BATCH` mentions to a transaction.
 
-A mention is done only when that transaction commits, so a crash anywhere leaves either
-nothing (the mention is fetched and handled again) or everything. One bad mention is
-quarantined (kept, shown in `status`, retried) and the rest of the batch goes on; a failure
+A mention is done only when its transaction commits, so a crash anywhere leaves either
+nothing (the mentions are fetched and handled again) or everything. When one mention of a
+chunk fails, the chunk is rolled back and handled again one mention to a transaction: the
+bad mention is quarantined (kept, shown in `status`, retried) and the rest go on. A failure
 that is not the mention's fault (the database is down, full or read-only; the classifier
 broke) stops the batch as a `PipelineError`, and the source is not blamed.
 """
@@ -32,6 +33,9 @@ from monitor.store_tx import Tx, is_new_edit
 
 log = logging.getLogger(__name__)
 QUARANTINE_ATTEMPTS = 3
+# Mentions stored per transaction: a commit per mention cost a quarter of the pipeline's time
+# (benchmarks/volume.py); a chunk holds SQLite's write lock for well under a second.
+TX_BATCH = 50
 
 
 class PipelineError(Exception):
@@ -94,6 +98,16 @@ class _Tally:
     def __post_init__(self) -> None:
         self.cases: list[int] = []
         self.reopened: list[int] = []
+        self.refused: set[tuple[str, str]] = set()  # (platform, id) quarantined again
+
+    def add(self, other: _Tally) -> None:
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.joined += other.joined
+        self.quarantined += other.quarantined
+        self.cases += other.cases
+        self.reopened += other.reopened
+        self.refused |= other.refused
 
 
 def _is_ours(exc: BaseException) -> bool:
@@ -113,7 +127,8 @@ def process(deps: Ingest, brand: BrandConfig, source: str, mentions: Sequence[Me
     retried = store.quarantined(brand.id, source, QUARANTINE_ATTEMPTS)
     batch = [*kept, *(m for m in retried if m.id not in {k.id for k in kept})]
     try:
-        todo = [m for m in batch if store.needs_work(brand.id, m)]
+        todo = [m for m, needed in zip(batch, store.needs_work(brand.id, batch), strict=True)
+                if needed]
     except Exception as exc:
         raise PipelineError(f"the database could not be read: {exc}") from exc
     tally = _Tally(duplicates=len(batch) - len(todo))
@@ -126,23 +141,42 @@ def process(deps: Ingest, brand: BrandConfig, source: str, mentions: Sequence[Me
                                             brands=[brand.context()] * len(todo))
     except Exception as exc:
         raise PipelineError(f"the classifier failed: {type(exc).__name__}: {exc}") from exc
+    judged = [(m, apply_rating(v, m.rating)) for m, v in zip(todo, verdicts, strict=True)]
     opened: list[int] = []
-    for mention, raw in zip(todo, verdicts, strict=True):
-        verdict = apply_rating(raw, mention.rating)
+    for at in range(0, len(judged), TX_BATCH):
+        chunk = judged[at:at + TX_BATCH]
+        part = _Tally()
         try:
-            case_id = _take_once(deps, brand, source, mention, verdict, now, tally)
+            with store.transaction() as tx:
+                opened_now = [_take(deps, tx, brand, source, m, v, now, part) for m, v in chunk]
         except Exception as exc:
             if _is_ours(exc):
                 raise PipelineError(f"the database refused the write: {exc}") from exc
-            _quarantine(deps, brand, source, mention, exc, now)
-            tally.quarantined += 1
-            continue
-        store.quarantine_done(brand.id, mention)
-        if case_id is not None:
-            opened.append(case_id)
+            part = _Tally()  # rolled back: one mention to a transaction, to find the bad one
+            opened_now = [_take_alone(deps, brand, source, m, v, now, part) for m, v in chunk]
+        tally.add(part)
+        opened += [case_id for case_id in opened_now if case_id is not None]
+    again = {(m.platform, m.id) for m in retried}
+    for mention, _verdict in judged:
+        if (mention.platform, mention.id) in again - tally.refused:
+            store.quarantine_done(brand.id, mention)
     for case_id in opened:
         _after_opening(deps, brand, case_id, now)
     return _outcome(tally, filtered)
+
+
+def _take_alone(deps: Ingest, brand: BrandConfig, source: str, mention: Mention,
+                verdict: Classification, now: datetime, tally: _Tally) -> int | None:
+    """One mention in a transaction of its own; one the database refuses is quarantined."""
+    try:
+        return _take_once(deps, brand, source, mention, verdict, now, tally)
+    except Exception as exc:
+        if _is_ours(exc):
+            raise PipelineError(f"the database refused the write: {exc}") from exc
+        _quarantine(deps, brand, source, mention, exc, now)
+        tally.quarantined += 1
+        tally.refused.add((mention.platform, mention.id))
+        return None
 
 
 def _take_once(deps: Ingest, brand: BrandConfig, source: str, mention: Mention,

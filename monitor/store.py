@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 ACK_PENDING = "…"
 
 
+_IN_CHUNK = 500  # values in one IN (...): well inside SQLite's and PostgreSQL's limits
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL and a busy timeout so threads can share it."""
     if url.startswith("sqlite"):
@@ -406,19 +409,35 @@ class Store:
 
     # -- what the pipeline asks before classifying, and the quarantine ---------------------
 
-    def needs_work(self, brand_id: str, mention: Mention) -> bool:
-        """False when this mention was fully handled before (stored, judged, its case open)."""
+    def needs_work(self, brand_id: str, mentions: Sequence[Mention]) -> list[bool]:
+        """For each mention, False when it was fully handled before (stored, judged, its case
+        open); one query for the batch's mentions and one for their cases."""
+        if not mentions:
+            return []
+        by_platform: dict[str, list[str]] = {}
+        for m in mentions:
+            by_platform.setdefault(m.platform, []).append(m.id)
+        rows: dict[tuple[str, str], MentionRow] = {}
+        with_case: set[int] = set()
         with self.session() as s:
-            row = s.scalar(select(MentionRow).where(
-                MentionRow.brand_id == brand_id, MentionRow.platform == mention.platform,
-                MentionRow.external_id == mention.id))
-            if row is None or row.is_complaint is None:
-                return True
-            if is_new_edit(row, mention):
-                return True
-            if row.is_complaint and row.joined_case_id is None:
-                return s.scalar(select(CaseRow.id).where(CaseRow.mention_id == row.id)) is None
-            return False
+            for platform, ids in by_platform.items():  # along the uq_mention index
+                for at in range(0, len(ids), _IN_CHUNK):
+                    rows.update(((r.platform, r.external_id), r) for r in s.scalars(
+                        select(MentionRow).where(
+                            MentionRow.brand_id == brand_id, MentionRow.platform == platform,
+                            MentionRow.external_id.in_(ids[at:at + _IN_CHUNK]))))
+            waiting = [r.id for r in rows.values()
+                       if r.is_complaint and r.joined_case_id is None]
+            for at in range(0, len(waiting), _IN_CHUNK):
+                with_case.update(s.scalars(select(CaseRow.mention_id).where(
+                    CaseRow.mention_id.in_(waiting[at:at + _IN_CHUNK]))))
+        out = []
+        for mention in mentions:
+            row = rows.get((mention.platform, mention.id))
+            out.append(row is None or row.is_complaint is None or is_new_edit(row, mention)
+                       or (bool(row.is_complaint) and row.joined_case_id is None
+                           and row.id not in with_case))
+        return out
 
     def quarantine(self, brand_id: str, source: str, mention: Mention, error: str,
                    now: datetime) -> None:
