@@ -63,7 +63,7 @@ def flush(deps: SenderDeps, delivery: Delivery, batch: int = 50, max_batches: in
     for _ in range(max_batches):
         now = deps.clock()
         skip = frozenset(ch for ch, until in paused.items() if until > now)
-        items = outbox.claim_due(now, batch, worker, skip)
+        items = _latest_wave_edits(deps, outbox, outbox.claim_due(now, batch, worker, skip), now)
         progress = 0
         for item in items:
             channel = _channel(deps, item)
@@ -75,6 +75,38 @@ def flush(deps: SenderDeps, delivery: Delivery, batch: int = 50, max_batches: in
         if not items or not progress:  # a short batch may only mean other senders took the rest
             break
     return sent
+
+
+def _latest_wave_edits(deps: SenderDeps, outbox: Outbox, items: list[OutboxItem],
+                       now: datetime) -> list[OutboxItem]:
+    """Of several edits of one posted wave alert in a batch, send only the last: each edit
+    redraws the alert from the wave's current count and samples, so the last one carries the
+    others. A wave not posted yet keeps every message (its first post must be found by its
+    own key after a crash)."""
+    of_wave = {i.id: w for i in items if (w := _wave_of(i)) is not None}
+    last = {w: i for i in items if (w := of_wave.get(i.id)) is not None}
+    posted = {w for w in last if _wave_posted(deps, w)}
+    redundant = [i for i in items if of_wave.get(i.id) in posted and last[of_wave[i.id]] is not i]
+    outbox.superseded(redundant, now)
+    gone = {i.id for i in redundant}
+    return [i for i in items if i.id not in gone]
+
+
+def _wave_of(item: OutboxItem) -> int | None:
+    if item.kind != n.WaveAlert.kind:
+        return None
+    try:
+        notice = item.notice
+    except n.UnknownNotice:
+        return None
+    return notice.wave if isinstance(notice, n.WaveAlert) else None
+
+
+def _wave_posted(deps: SenderDeps, wave_id: int) -> bool:
+    try:
+        return deps.store.wave(wave_id).slack_ts is not None
+    except KeyError:
+        return False
 
 
 def _channel(deps: SenderDeps, item: OutboxItem) -> str:

@@ -9,6 +9,7 @@ is told once and `status` shows it.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -84,15 +85,29 @@ class Outbox:
             query = select(OutboxRow.id, OutboxRow.slack_channel).where(claimable).order_by(OutboxRow.id)
             candidates = [(i, ch) for i, ch in s.execute(query.limit(limit * 4))
                           if ch not in skip_channels][:limit]
-        claimed = []
-        for item_id, _channel in candidates:
-            with self.store.session() as s:
-                result = s.execute(update(OutboxRow).where(OutboxRow.id == item_id, claimable).values(
-                    state="sending", claimed_by=worker, claimed_until=now + LEASE,
-                    claims=OutboxRow.claims + 1))
-                if getattr(result, "rowcount", 0):
-                    claimed.append(_item(s.get_one(OutboxRow, item_id)))
-        return claimed
+        ids = [item_id for item_id, _channel in candidates]
+        if not ids:
+            return []
+        until = now + LEASE
+        with self.store.session() as s:  # one conditional update claims the whole batch
+            s.execute(update(OutboxRow).where(OutboxRow.id.in_(ids), claimable).values(
+                state="sending", claimed_by=worker, claimed_until=until,
+                claims=OutboxRow.claims + 1))
+            rows = s.scalars(select(OutboxRow).where(
+                OutboxRow.id.in_(ids), OutboxRow.state == "sending",
+                OutboxRow.claimed_by == worker, OutboxRow.claimed_until == until)
+                .order_by(OutboxRow.id))
+            return [_item(r) for r in rows]
+
+    def superseded(self, items: Sequence[OutboxItem], now: datetime) -> None:
+        """Record messages made redundant by a later one sent in their place (an edit of a
+        wave's alert that a newer edit of the same wave carries), in one statement."""
+        if not items:
+            return
+        with self.store.session() as s:
+            s.execute(update(OutboxRow).where(OutboxRow.id.in_([i.id for i in items])).values(
+                state="sent", sent_at=now, attempts=OutboxRow.attempts + 1, claimed_until=None,
+                last_error=None))
 
     def sent(self, item: OutboxItem, now: datetime, channel: str | None = None,
              ts: str | None = None, *, alert_of: int | None = None, wave_of: int | None = None) -> None:

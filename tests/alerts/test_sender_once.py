@@ -13,6 +13,7 @@ from alerts.delivery import SlackDelivery
 from alerts.sender import flush
 from alerts.service import make_client
 from monitor.models import OutboxRow
+from monitor.notices import SourceNotice
 from monitor.outbox import LEASE, MAX_ATTEMPTS, Outbox
 from monitor.poller import poll_all
 from monitor.settings import Environment
@@ -160,3 +161,41 @@ def test_two_senders_at_once__each_message_goes_out_once(tmp_path: Path) -> None
         assert len(keys) == len(set(keys)), "no message posted twice"
         assert len([k for k in keys if k and k.startswith("alert:")]) == 30
         assert world.runtime.outbox.due(world.clock() + timedelta(days=1)) == []
+
+
+def test_claims__a_batch_in_one_statement_and_two_senders_never_share_a_row(
+        tmp_path: Path, database_url: str) -> None:
+    import threading
+
+    from sqlalchemy import event
+
+    world = make_world(tmp_path, database_url)
+    outbox = Outbox(world.runtime.store)
+    for i in range(40):
+        outbox.put(n_source_notice(i), world.clock(), channel="C0ACME")
+    issued: list[str] = []
+    event.listen(world.runtime.store.engine, "before_cursor_execute",
+                 lambda _c, _cur, sql, *_: issued.append(sql))
+    mine = outbox.claim_due(world.clock(), 10, "one")
+    updates = [s for s in issued if s.lstrip().upper().startswith("UPDATE")]
+    assert len(mine) == 10 and len(updates) == 1, "ten rows, one conditional update"
+    got: dict[str, list[int]] = {}
+    barrier = threading.Barrier(2)
+
+    def claim(worker: str) -> None:
+        barrier.wait()
+        got[worker] = [i.id for i in outbox.claim_due(world.clock(), 30, worker)]
+
+    threads = [threading.Thread(target=claim, args=(w,)) for w in ("two", "three")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not set(got["two"]) & set(got["three"]), "no row claimed by both"
+    assert not (set(got["two"]) | set(got["three"])) & {i.id for i in mine}
+    assert len(got["two"]) + len(got["three"]) == 30
+
+
+def n_source_notice(i: int) -> SourceNotice:
+    return SourceNotice(brand_id="acme", source=f"src{i}", down_since=T0.isoformat(),
+                        error="down", recovered=False, at=T0.isoformat())

@@ -36,7 +36,7 @@ def test_a_batch_of_100_posts__a_few_commits_not_one_per_post(tmp_path: Path,
     assert len(commits) <= 100 // pipeline.TX_BATCH + 8, len(commits)
     with world.runtime.store.session() as s:
         assert s.scalar(select(func.count()).select_from(CaseRow)) == 50
-        assert s.scalar(select(func.count()).select_from(OutboxRow)) >= 50
+        assert (s.scalar(select(func.count()).select_from(OutboxRow)) or 0) >= 50
 
 
 def test_one_bad_mention_in_a_chunk__the_chunk_is_redone_one_by_one(

@@ -18,6 +18,7 @@ from alerts.sender import flush
 from alerts.service import make_client
 from monitor import case_engine, store_tx
 from monitor.domain import Mention
+from monitor.outbox import Outbox
 from monitor.pipeline import process
 from monitor.settings import BrandConfig, Environment
 from monitor.store_tx import Tx
@@ -191,3 +192,22 @@ def test_send_wave__statements_do_not_grow_with_the_wave(tmp_path: Path, databas
         assert len(_waves(world)) == 1
         last = slack.of("chat.update")[-1]
         assert "201" in str(last.params)  # the count is the whole wave's, from one COUNT
+
+
+def test_pending_edits_of_one_wave__one_slack_update(tmp_path: Path, database_url: str) -> None:
+    with FakeSlack() as slack:
+        world, delivery = _slack_world(tmp_path, database_url, slack)
+        brand = _brand(world)
+        process(world.runtime, brand, "posts", [_mention(i, f"{OUTAGE} #{i}") for i in range(10)], T0)
+        _flush_all(world, delivery)
+        [wave] = _waves(world)
+        before = len(slack.of("chat.update"))
+        process(world.runtime, brand, "posts",
+                [_mention(i, f"{OUTAGE} #{i}") for i in range(10, 40)], T0)
+        assert _flush_all(world, delivery) == 30 + 1  # each alert in the thread, one wave edit
+        edits = slack.of("chat.update")[before:]
+        assert len(edits) == 1, "thirty pending edits of the wave went out as one"
+        assert "40" in str(edits[0].params), "the one edit carries the whole wave"
+        counts = Outbox(world.runtime.store).counts()
+        assert counts.get("pending", 0) == counts.get("sending", 0) == 0, counts
+        assert _waves(world) == {wave}
