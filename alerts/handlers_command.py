@@ -9,10 +9,12 @@ from slack_bolt import Ack, App, Respond
 
 from alerts import action_ids as ids
 from alerts import blocks, messages
+from alerts.blocks_kit import Message
 from alerts.blocks_queue import MAX_LISTED
 from alerts.slack_app import Desk, origin
 from monitor import casework
 from monitor.case_view import case_view
+from monitor.ports import Services as Runtime
 from monitor.reports import day_stats
 
 _URL = re.compile(r"https?://[^\s|>]+")
@@ -40,22 +42,10 @@ def register(app: App, desk: Desk) -> None:
             result = casework.link_customers(runtime, brands[0].id, words[1], words[2], user)
             respond(text=messages.outcome_text(result), response_type="ephemeral")
             return
-        now = runtime.clock()
-        stats = None
-        if kind == "stats":
-            if len(brands) != 1:
-                respond(text=messages.one_brand_only(), response_type="ephemeral")
-                return
-            stats = day_stats(runtime, now, brands[0].id)
-        ids = [b.id for b in brands]
-        overdue_at = now if kind == "overdue" else None
-        mine = user if kind == "mine" else None
-        total = 0 if kind == "stats" else runtime.store.count_cases(
-            brand_ids=ids, overdue_at=overdue_at, assignee=mine)
-        cases = [] if kind == "stats" else runtime.store.cases(
-            brand_ids=ids, overdue_at=overdue_at, assignee=mine, limit=MAX_LISTED)
-        views = [case_view(runtime, c.id) for c in cases]  # only the ones shown
-        message = blocks.build_queue(kind, views, stats, now, total=total)  # type: ignore[arg-type]
+        if kind == "stats" and len(brands) != 1:
+            respond(text=messages.one_brand_only(), response_type="ephemeral")
+            return
+        message = queue_message(runtime, [b.id for b in brands], kind, user)
         respond(text=message["text"], blocks=message["blocks"], response_type="ephemeral")
 
     @app.shortcut(ids.FLAG_SHORTCUT)
@@ -77,3 +67,18 @@ def register(app: App, desk: Desk) -> None:
                 respond(text=messages.outcome_text(result), response_type="ephemeral")
                 return
         respond(text=messages.flag_not_found(), response_type="ephemeral")
+
+
+def queue_message(runtime: Runtime, brand_ids: list[str], kind: str, user: str) -> Message:
+    """The answer to `/brand-monitor open|overdue|mine|stats`: counted by the database, and
+    views built only for the cases shown (stats: of the first brand)."""
+    now = runtime.clock()
+    stats = day_stats(runtime, now, brand_ids[0]) if kind == "stats" else None
+    overdue_at = now if kind == "overdue" else None
+    mine = user if kind == "mine" else None
+    total = 0 if kind == "stats" else runtime.store.count_cases(
+        brand_ids=brand_ids, overdue_at=overdue_at, assignee=mine)
+    cases = [] if kind == "stats" else runtime.store.cases(
+        brand_ids=brand_ids, overdue_at=overdue_at, assignee=mine, limit=MAX_LISTED)
+    views = [case_view(runtime, c.id) for c in cases]  # only the ones shown
+    return blocks.build_queue(kind, views, stats, now, total=total)  # type: ignore[arg-type]

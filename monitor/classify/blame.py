@@ -11,11 +11,10 @@ from monitor.classify import scoring, target
 from monitor.classify.encoder import Encoder
 from monitor.classify.marking import Marked, reader_for
 from monitor.classify.target import CATEGORIES, CLASSES, TargetHeads
-from monitor.classify.text import normalise
+from monitor.classify.text import clip_words, normalise
 from monitor.domain import BrandContext, Category, Kind, Severity
 
 _KIND = {"complaint": Kind.COMPLAINT, "question": Kind.QUESTION, "praise": Kind.PRAISE}
-DEEP_HEAD, DEEP_TAIL = 60, 30
 _SEVERITIES = (Severity.NO_EXPLICIT_REPROACH, Severity.DISAPPROVAL, Severity.ACCUSATION,
                Severity.BLAME)
 
@@ -51,15 +50,6 @@ class Blame:
         if reason == "namesake":
             return self.marked.namesakes[0] if self.marked.namesakes else self.brand_name
         return ""
-
-
-def clip_words(text: str, head: int = DEEP_HEAD, tail: int = DEEP_TAIL) -> str:
-    """Keep a long post's first `head` and last `tail` words for the deep encoder: the heads
-    learned from posts of up to about 75 words, and the encoder's cost grows with length."""
-    words = text.split(" ")
-    if len(words) <= head + tail:
-        return text
-    return " ".join([*words[:head], "…", *words[-tail:]])
 
 
 class BlameReader:

@@ -25,7 +25,7 @@ from monitor.classify.fit import mlp_logits, sigmoid
 from monitor.classify.heads import Heads
 from monitor.classify.severity import anger_cues, anger_score, severity_from
 from monitor.classify.target import TargetHeads
-from monitor.classify.text import fold, normalise, original_phrase, text_key
+from monitor.classify.text import clip_words, fold, normalise, original_phrase, text_key
 from monitor.classify.thresholds import resolve
 from monitor.classify.vader_signal import Vader
 from monitor.domain import BrandContext, Category, Classification, Kind, Severity
@@ -181,7 +181,7 @@ class DefaultClassifier:
                           vaders: dict[int, np.ndarray], tones: dict[int, np.ndarray],
                           z1: dict[int, float]) -> dict[int, _Scored]:
         self.stats["encoded"] += len(rows)
-        emb = self.encoder.encode([texts[i] for i in rows])
+        emb = self.encoder.encode([clip_words(texts[i]) for i in rows])
         row_langs = [langs[i] for i in rows]
         feats = scoring.emb_features(emb, np.stack([vaders[i] for i in rows]), row_langs)
         z2 = mlp_logits(self.heads.emb, feats)

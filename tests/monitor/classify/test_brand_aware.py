@@ -152,7 +152,7 @@ def test_blame_reader__deep_network_only_inside_the_band(fake_encoder) -> None: 
 
 
 def test_clip_words__long_posts_keep_head_and_tail() -> None:
-    from monitor.classify.blame import clip_words
+    from monitor.classify.text import clip_words
 
     short = "late again"
     assert clip_words(short) is short

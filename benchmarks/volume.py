@@ -1,0 +1,253 @@
+"""Print how brand-monitor holds up on a viral day, in one run on this machine.
+
+1. Posts/s through store + classify + case + queue (`monitor.pipeline.process`, batches of
+   100) for each N, waves off and on, on SQLite and on PostgreSQL (`--database-url`, default
+   the local test database when it answers), and the ratio of the largest N to the smallest
+   (1.00 = flat). Posts are our own synthetic phrases, 40% of them complaints.
+2. On the largest database: `status`, the slash command's open / overdue / stats answers and
+   the outbox counts, each the median of 5 (so at N = 50,000: 50,000 mentions, 20,000 cases).
+3. The deadline sweep there with every open case due for its reminder, checked: every one
+   reminded.
+4. Messages/s to a local fake Slack with a wave of 200 cases (`benchmarks/waves.py`).
+5. Review-length posts (700 characters) per second with the encoder's window on long posts
+   and without, and the macro-F1 of long labelled reviews with and without (the Polish
+   reviews of ../shared/data/dev, where present: they are in the cascade's training data, so
+   the figure shows what the window changes, not how well unseen reviews are read).
+
+No network. Usage:
+
+    python benchmarks/volume.py [--sizes 1000,10000,50000] [--database-url URL] [--keyword]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import numpy as np
+from sqlalchemy import func, select, text
+
+from alerts.handlers_command import queue_message
+from monitor import deadlines
+from monitor.domain import Mention
+from monitor.models import Base, CaseRow
+from monitor.outbox import Outbox
+from monitor.pipeline import process
+from monitor.status_report import render_status
+from monitor.store import Store
+from tests.factories import T0, World, make_world
+
+BATCH = 100
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+WORDS = [f"{a}{b}{c}" for a in "bcdfghklmnprstvz" for b in "aeiou" for c in ("x", "nd", "lt", "rk")]
+COMPLAINTS = ["my order is {n} days late and never arrived", "charged me twice and no refund yet",
+              "the app is broken, it logs me out every time I pay",
+              "your courier is late again and left the box in the rain",
+              "waited {n} minutes on hold, worst service, then got cut off",
+              "received a broken lamp, the wrong size again"]
+OTHERS = ["do you ship to Gdansk?", "love the new autumn range", "what time do you open on sunday",
+          "thanks for sorting my return so fast", "acme opens {n} new stores this spring"]
+REVIEW = (" I have been a customer for {n} years and usually everything goes smoothly, but this"
+          " time the whole experience from checkout to delivery was different. The packaging was"
+          " fine and the price was what I expected, yet I contacted support by email and by phone"
+          " and I am still waiting for someone to tell me what happens next with my order and my"
+          " money. I will wait one more week and then I will ask my bank to take it back. My"
+          " neighbour ordered the same thing on the same day and got it within three days, so"
+          " I do not understand what went wrong with mine or why nobody can explain it to me."
+          " Please look into it and answer me this week.")
+
+
+def _posts(n: int, seed: int) -> list[Mention]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        phrase = rng.choice(COMPLAINTS if i % 5 < 2 else OTHERS).format(n=rng.randint(2, 40))
+        noise = " ".join(rng.sample(WORDS, 4))
+        out.append(Mention(platform="x", id=f"p{i}", text=f"@acmecoffee {phrase} {noise} #{i}",
+                           url=f"https://x.com/u{i}/status/{i}", author_id=f"u{i}",
+                           author_handle=f"user{i}", published_at=T0, lang_hint="en"))
+    return out
+
+
+def _reset(url: str) -> None:
+    store = Store.from_url(url)
+    with store.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    store.engine.dispose()
+
+
+def _world(tmp: Path, url: str | None, classifier: Any) -> World:
+    if url:
+        _reset(url)
+    return make_world(tmp, url, classifier=classifier)
+
+
+def _feed(world: World, n: int, waves: bool) -> float:
+    """Posts/s of n posts through the pipeline, 100 at a time, 20 posts a second of clock."""
+    brand = world.runtime.config.brands[0]
+    brand = brand.model_copy(update={"waves": brand.waves.model_copy(update={"enabled": waves})})
+    mentions = _posts(n, n)
+    started = time.perf_counter()
+    for at in range(0, n, BATCH):
+        world.clock.now = T0 + timedelta(seconds=0.05 * at)
+        process(world.runtime, brand, "posts", mentions[at:at + BATCH], world.clock())
+    return n / (time.perf_counter() - started)
+
+
+def _median_ms(call: Callable[[], object], times: int = 5) -> float:
+    took = []
+    for _ in range(times):
+        started = time.perf_counter()
+        call()
+        took.append((time.perf_counter() - started) * 1000)
+    return statistics.median(took)
+
+
+def _queries(world: World) -> None:
+    runtime = world.runtime
+    with runtime.store.session() as s:
+        cases = s.scalar(select(func.count()).select_from(CaseRow)) or 0
+        mentions = s.scalar(text("SELECT count(*) FROM mentions")) or 0
+    print(f"\nqueries at {mentions} mentions and {cases} cases (median of 5)")
+    for label, call in (
+            ("status", lambda: render_status(runtime)),
+            ("/brand-monitor open", lambda: queue_message(runtime, ["acme"], "open", "U0ALLOWED")),
+            ("/brand-monitor overdue", lambda: queue_message(runtime, ["acme"], "overdue",
+                                                             "U0ALLOWED")),
+            ("/brand-monitor stats", lambda: queue_message(runtime, ["acme"], "stats", "U0ALLOWED")),
+            ("outbox counts", lambda: Outbox(runtime.store).counts())):
+        print(f"  {label:<24} {_median_ms(call):8.1f} ms")
+
+
+def _sweep(world: World) -> None:
+    runtime = world.runtime
+    open_cases = runtime.store.count_cases(brand_id="acme")
+    world.clock.now = T0 + timedelta(minutes=50)  # every post is from T0: 10 minutes left
+    started = time.perf_counter()
+    reminded, escalated = deadlines.sweep(runtime)
+    took = time.perf_counter() - started
+    with runtime.store.session() as s:
+        missed = s.scalar(select(func.count()).select_from(CaseRow).where(
+            CaseRow.reminded_at.is_(None), CaseRow.closed_at.is_(None))) or 0
+    print(f"\ndeadline sweep with {open_cases} open cases, all due for their reminder")
+    print(f"  {took:.2f} s, {reminded} reminded ({reminded / max(took, 1e-9):.0f}/s), "
+          f"{escalated} escalated, {missed} due and not reminded")
+
+
+def _reviews(classifier: Any) -> None:
+    """Review-length posts/s and long-review macro-F1, with the encoder's window and without."""
+    from monitor.classify import blame, cascade
+    from monitor.classify.metrics import binary_report
+    from monitor.domain import BrandContext
+
+    rng = random.Random(5)
+    reviews = [f"Acme: {rng.choice(COMPLAINTS).format(n=rng.randint(2, 40))}."
+               + REVIEW.format(n=rng.randint(2, 9)) + f" #{i}" for i in range(200)]
+    acme = BrandContext(id="acme", name="Acme Coffee", names=("Acme", "Acme Coffee"),
+                        handles=("acmecoffee",))
+    data = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev" / "pl_polemo_reviews.csv"
+    labelled: list[tuple[str, int]] = []
+    if data.is_file():
+        with data.open(encoding="utf-8", newline="") as handle:
+            labelled = [(r["text"], int(r["label"])) for r in csv.DictReader(handle)]
+        labelled = [(t, y) for t, y in labelled if len(t.split()) > 90]
+    print(f"\nreview-length posts ({statistics.mean(len(r) for r in reviews):.0f} characters), "
+          "batches of 64")
+    window = cascade.clip_words
+    for label, clip in (("whole post (before)", lambda t, *a, **k: t), ("window (after)", window)):
+        cascade.clip_words = blame.clip_words = clip  # type: ignore[assignment]
+        classifier._cache.clear()
+        for mode, brand in (("brand-aware", acme), ("brand-blind", None)):
+            started = time.perf_counter()
+            for at in range(0, len(reviews), 64):
+                chunk = reviews[at:at + 64]
+                classifier.classify(chunk, brands=[brand] * len(chunk))
+            rate = len(reviews) / (time.perf_counter() - started)
+            print(f"  {label:<20} {mode:<12} {rate:6.1f} posts/s")
+        if labelled:
+            verdicts = classifier.classify([t for t, _ in labelled], ["pl"] * len(labelled))
+            report = binary_report(np.array([y for _, y in labelled]),
+                                   np.array([v.is_complaint for v in verdicts]),
+                                   np.array([v.score for v in verdicts]))
+            print(f"  {label:<20} {len(labelled)} Polish reviews over 90 words: macro-F1 "
+                  f"{report['macro_f1']:.3f}, AUC {report['auc']:.3f}")
+    cascade.clip_words = blame.clip_words = window
+    if not labelled:
+        print("  (no ../shared/data: long-review macro-F1 not measured)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,50000")
+    parser.add_argument("--database-url", default=None,
+                        help=f"PostgreSQL to measure besides SQLite (default {PG_DEFAULT} when "
+                             "it answers; 'none' to skip)")
+    parser.add_argument("--keyword", action="store_true",
+                        help="the tests' keyword classifier instead of the shipped one: the "
+                             "database and the case engine alone")
+    args = parser.parse_args()
+    sizes = sorted(int(x) for x in args.sizes.split(",") if x)
+    if args.keyword:
+        from tests.factories import KeywordClassifier
+
+        classifier: Any = KeywordClassifier()
+    else:
+        from monitor.classify import build_classifier
+
+        classifier = build_classifier()
+        classifier.warm_up()
+    databases: list[tuple[str, str | None]] = [("sqlite", None)]
+    pg = args.database_url or PG_DEFAULT
+    if args.database_url != "none" and _answers(pg):
+        databases.append(("postgres", pg))
+    print(f"classifier: {getattr(classifier, 'name', classifier)}")
+    print(f"{'database':<9} {'waves':>5} {'posts':>7} {'posts/s':>8}")
+    for name, url in databases:
+        for waves in (False, True):
+            rates = {}
+            for n in sizes:
+                with tempfile.TemporaryDirectory() as tmp:
+                    world = _world(Path(tmp), url, classifier)
+                    rates[n] = _feed(world, n, waves)
+                    print(f"{name:<9} {'on' if waves else 'off':>5} {n:>7} {rates[n]:>8.0f}",
+                          flush=True)
+                    if n == sizes[-1] and not waves:
+                        _queries(world)
+                        _sweep(world)
+                    world.runtime.store.engine.dispose()
+            print(f"{name:<9} {'on' if waves else 'off':>5} ratio N={sizes[-1]} / N={sizes[0]}: "
+                  f"{rates[sizes[-1]] / rates[sizes[0]]:.2f}\n", flush=True)
+    import waves as wave_bench
+
+    wave_bench._wave_alerts(200)
+    if not args.keyword:
+        _reviews(classifier)
+
+
+def _answers(url: str) -> bool:
+    try:
+        store = Store.from_url(url)
+        store.engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+if __name__ == "__main__":
+    main()
