@@ -244,3 +244,25 @@ def test_classify__batches_from_several_threads_take_turns(classifier: Classifie
         worker.join()
     assert most == 1
     assert [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] == before
+
+
+def test_classify__the_encoder_reads_a_long_posts_head_and_tail_only(
+        classifier: Classifier) -> None:
+    assert isinstance(classifier, DefaultClassifier)
+    heads = copy.deepcopy(classifier.heads)
+    heads.meta["bands"] = {"other": [0.0, 1.0], "en": [0.0, 1.0]}  # every post is encoded
+    seen: list[str] = []
+    inner = classifier.encoder
+
+    class Recording:
+        def encode(self, texts: Sequence[str]) -> np.ndarray:
+            seen.extend(texts)
+            return inner.encode(texts)
+
+    words = [f"word{i}" for i in range(300)]
+    long_post = "my parcel never arrived " + " ".join(words) + " and nobody answers"
+    DefaultClassifier(heads, Recording(), shallow=classifier.shallow).classify([long_post])
+    [read] = seen
+    kept = read.split(" ")
+    assert len(kept) == 60 + 1 + 30, "the first 60 words, an ellipsis, the last 30"
+    assert read.startswith("my parcel never arrived") and read.endswith("and nobody answers")
