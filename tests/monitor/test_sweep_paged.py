@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-from monitor import deadlines
+import pytest
+
+from monitor import case_engine, deadlines
 from monitor.poller import poll_all
 from monitor.status_report import render_status
 from tests.factories import T0, make_world, post
@@ -51,3 +54,24 @@ def test_queue__counted_by_the_database_listed_by_the_page(tmp_path: Path, datab
     assert store.count_cases(open_only=False, overdue_at=world.clock()) == sum(
         is_overdue(c.status, c.replied_at, c.deadline_at, world.clock()) for c in every), \
         "the SQL and the engine agree on what overdue means"
+
+
+def test_sweep__a_case_that_fails_holds_back_no_other(tmp_path: Path, database_url: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    world = make_world(tmp_path, database_url, extra="    waves: {enabled: false}\n")
+    world.add_posts(*[post(str(i), f"acme order {i} is late", author=f"u{i}", published_at=T0)
+                      for i in range(8)])
+    poll_all(world.runtime)
+    broken = world.runtime.store.cases(limit=100)[3].id
+    real = case_engine.remind
+
+    def fails_on_one(tx: Any, case: Any, now: Any) -> bool:
+        if case.id == broken:
+            raise RuntimeError("this case cannot be reminded")
+        return real(tx, case, now)
+
+    monkeypatch.setattr(case_engine, "remind", fails_on_one)
+    world.clock.advance(minutes=50)
+    assert deadlines.sweep(world.runtime) == (7, 0), "one transaction failed, then one by one"
+    monkeypatch.setattr(case_engine, "remind", real)
+    assert deadlines.sweep(world.runtime) == (1, 0), "the broken case is tried again"
