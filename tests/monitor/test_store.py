@@ -186,3 +186,21 @@ def test_session_store__kept_across_restarts(database_url: str) -> None:
     again = SourceStates(Store.from_url(database_url))
     assert SessionStore(again, "acme", "bsky", "bluesky").load() == "handle:::did:::token"
     assert SessionStore(again, "acme", "other", "bluesky").load() is None
+
+
+def test_postgres_connections_prepare_no_statement(database_url: str) -> None:
+    """A generic plan prepared while the tables were small must not outlive their growth."""
+    from monitor.store import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        raw = engine.raw_connection()
+        try:
+            if engine.dialect.name == "postgresql":
+                assert raw.driver_connection.prepare_threshold is None  # type: ignore[union-attr]
+            else:
+                assert engine.dialect.name == "sqlite"
+        finally:
+            raw.close()
+    finally:
+        engine.dispose()
