@@ -26,6 +26,10 @@ def main() -> int:
     parser.add_argument("--instances", type=int, default=1,
                         help="processes side by side on the same database (use PostgreSQL)")
     args = parser.parse_args()
+    if args.database_url and _holds_mentions(args.database_url):
+        print(f"{args.database_url} already holds mentions: the figures would count them. Give "
+              "an empty database (or schema, ?options=-csearch_path%3D…).", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory() as tmp:
         report = kill_run(Path(tmp), args.posts, args.kills, args.database_url, window=(0.5, 8.0),
                           instances=args.instances)
@@ -33,6 +37,20 @@ def main() -> int:
     bad = (report.posts - report.stored + report.without_case + report.doubled_cases
            + report.alerts_missing + report.alerts_doubled)
     return 1 if bad or report.messages_doubled else 0
+
+
+def _holds_mentions(url: str) -> bool:
+    from sqlalchemy import inspect, text
+
+    from monitor.store import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return inspect(conn).has_table("mentions") and bool(
+                conn.execute(text("SELECT 1 FROM mentions LIMIT 1")).first())
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":
