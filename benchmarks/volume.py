@@ -45,12 +45,12 @@ from sqlalchemy import func, select, text
 from alerts.handlers_command import queue_message
 from monitor import deadlines
 from monitor.domain import Mention
-from monitor.models import Base, CaseRow
+from monitor.models import CaseRow
 from monitor.outbox import Outbox
 from monitor.pipeline import process
 from monitor.status_report import render_status
 from monitor.store import Store
-from tests.factories import T0, World, make_world
+from tests.factories import T0, World, empty_database, make_world
 
 BATCH = 100
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -84,17 +84,9 @@ def _posts(n: int, seed: int) -> list[Mention]:
     return out
 
 
-def _reset(url: str) -> None:
-    store = Store.from_url(url)
-    with store.engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
-    store.engine.dispose()
-
-
 def _world(tmp: Path, url: str | None, classifier: Any) -> World:
     if url:
-        _reset(url)
+        empty_database(url, migrate_schema=True)
     return make_world(tmp, url, classifier=classifier)
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from monitor import case_engine
 from monitor.models import CaseRow
 from monitor.ports import CaseDesk
+from monitor.store import is_database_failure
 from monitor.store_tx import Tx
 
 log = logging.getLogger(__name__)
@@ -38,18 +39,6 @@ def escalate(deps: CaseDesk, case_id: int) -> bool:
     if done:
         log.info("escalation queued for case %d", case_id)
     return done
-
-
-def escalate_again(deps: CaseDesk, case_id: int) -> bool:
-    """Second-level escalation, for a case still unanswered well after its deadline."""
-    with deps.store.transaction() as tx:
-        return case_engine.escalate(tx, tx.case(case_id), deps.clock(), level=2)
-
-
-def follow_up(deps: CaseDesk, case_id: int) -> bool:
-    """Ask the team, once, whether the customer of a resolved case is satisfied."""
-    with deps.store.transaction() as tx:
-        return case_engine.ask_followup(tx, tx.case(case_id), deps.clock())
 
 
 def sweep(deps: CaseDesk, page: int = 500) -> tuple[int, int]:
@@ -95,7 +84,9 @@ def _fire(deps: CaseDesk, ids: list[int], step: Step, timer: str) -> int:
     try:
         with deps.store.transaction() as tx:
             return sum(step(tx, tx.case(case_id), now) for case_id in ids)
-    except Exception:
+    except Exception as exc:
+        if is_database_failure(exc):
+            raise  # the database itself, not one case: the sweep stops and runs again later
         if len(ids) == 1:
             log.exception("%s of case %d failed; the next sweep tries again", timer, ids[0])
             return 0

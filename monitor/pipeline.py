@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from monitor import case_engine
 from monitor.acknowledge import acknowledge_out_of_hours
@@ -29,6 +29,7 @@ from monitor.ports import Ingest
 from monitor.sanitize import clean_mention
 from monitor.settings import BrandConfig
 from monitor.sla import deadline_for, is_question_case, priority_for
+from monitor.store import is_database_failure
 from monitor.store_tx import Tx, is_new_edit
 
 log = logging.getLogger(__name__)
@@ -111,13 +112,6 @@ class _Tally:
         self.refused |= other.refused
 
 
-def _is_ours(exc: BaseException) -> bool:
-    """A failure of the database itself (down, full, read-only, locked), not of one mention."""
-    if isinstance(exc, OperationalError):
-        return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
-
-
 def process(deps: Ingest, brand: BrandConfig, source: str, mentions: Sequence[Mention],
             now: datetime) -> Outcome:
     """Classify and store one source's batch; each mention commits whole or not at all."""
@@ -151,7 +145,7 @@ def process(deps: Ingest, brand: BrandConfig, source: str, mentions: Sequence[Me
             with store.transaction() as tx:
                 opened_now = [_take(deps, tx, brand, source, m, v, now, part) for m, v in chunk]
         except Exception as exc:
-            if _is_ours(exc):
+            if is_database_failure(exc):
                 raise PipelineError(f"the database refused the write: {exc}") from exc
             part = _Tally()  # rolled back: one mention to a transaction, to find the bad one
             opened_now = [_take_alone(deps, brand, source, m, v, now, part) for m, v in chunk]
@@ -172,7 +166,7 @@ def _take_alone(deps: Ingest, brand: BrandConfig, source: str, mention: Mention,
     try:
         return _take_once(deps, brand, source, mention, verdict, now, tally)
     except Exception as exc:
-        if _is_ours(exc):
+        if is_database_failure(exc):
             raise PipelineError(f"the database refused the write: {exc}") from exc
         _quarantine(deps, brand, source, mention, exc, now)
         tally.quarantined += 1

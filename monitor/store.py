@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, make_url, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -46,6 +46,13 @@ from monitor.store_tx import Tx, is_new_edit
 
 log = logging.getLogger(__name__)
 ACK_PENDING = "…"
+
+
+def is_database_failure(exc: BaseException) -> bool:
+    """A failure of the database itself (down, full, read-only, locked), not of one row."""
+    if isinstance(exc, OperationalError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 _IN_CHUNK = 500  # values in one IN (...): well inside SQLite's and PostgreSQL's limits

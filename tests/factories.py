@@ -146,3 +146,17 @@ def make_world(tmp: Path, database_url: str | None = None, extra: str = "",
     runtime = build_runtime(config, path, env=env, environ={}, clock=clock, store=store)
     runtime._classifier = classifier if classifier is not None else KeywordClassifier()
     return World(tmp, path, runtime, clock)
+
+
+def empty_database(url: str, migrate_schema: bool = False) -> None:
+    """Delete every row of brand-monitor's tables (and the scheduler's jobs) at `url`, so a
+    run starts on an empty database; `migrate_schema` creates the tables first if need be."""
+    from monitor.models import Base
+
+    store = Store.from_url(url, migrate_schema=migrate_schema)
+    with store.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+        if store.engine.dialect.has_table(conn, "apscheduler_jobs"):
+            conn.exec_driver_sql("DELETE FROM apscheduler_jobs")
+    store.engine.dispose()

@@ -30,7 +30,7 @@ from monitor.poller import poll_all
 from monitor.settings import Environment
 from monitor.store import Store
 from monitor.wiring import Runtime, build_runtime
-from tests.factories import T0, KeywordClassifier, World, make_world, post
+from tests.factories import T0, KeywordClassifier, World, empty_database, make_world, post
 from tests.fake_slack import FakeSlack
 
 COMPLAINTS = {"1", "2", "4", "6"}
@@ -172,7 +172,7 @@ def test_death_at_every_commit__nothing_lost_nothing_doubled(tmp_path: Path, dat
         run_dir.mkdir()
         url = _fresh_url(database_url, run_dir, at)
         if url == database_url:
-            _reset_postgres(url)
+            empty_database(url)
         world = make_world(run_dir, url)
         world.add_posts(*POSTS)
         with _slack() as (slack, delivery):
@@ -189,19 +189,6 @@ def test_death_at_every_commit__nothing_lost_nothing_doubled(tmp_path: Path, dat
             _whole_run(restarted, delivery)
             _check(restarted, world, slack)
             restarted.store.engine.dispose()
-
-
-def _reset_postgres(url: str) -> None:
-    """Empty the test's own schema between runs (each run starts on a fresh database)."""
-    from monitor.models import Base
-
-    store = Store.from_url(url, migrate_schema=False)
-    with store.engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
-        conn.exec_driver_sql("DELETE FROM apscheduler_jobs") if store.engine.dialect.has_table(
-            conn, "apscheduler_jobs") else None
-    store.engine.dispose()
 
 
 def test_two_instances_on_one_database__double_nothing(tmp_path: Path, database_url: str) -> None:

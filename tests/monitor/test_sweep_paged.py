@@ -75,3 +75,21 @@ def test_sweep__a_case_that_fails_holds_back_no_other(tmp_path: Path, database_u
     assert deadlines.sweep(world.runtime) == (7, 0), "one transaction failed, then one by one"
     monkeypatch.setattr(case_engine, "remind", real)
     assert deadlines.sweep(world.runtime) == (1, 0), "the broken case is tried again"
+
+
+def test_sweep__a_database_failure_stops_the_sweep(tmp_path: Path, database_url: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    world = make_world(tmp_path, database_url, extra="    waves: {enabled: false}\n")
+    world.add_posts(*[post(str(i), f"acme order {i} is late", author=f"u{i}", published_at=T0)
+                      for i in range(3)])
+    poll_all(world.runtime)
+
+    def database_gone(tx: Any, case: Any, now: Any) -> bool:
+        raise OperationalError("UPDATE cases", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(case_engine, "remind", database_gone)
+    world.clock.advance(minutes=50)
+    with pytest.raises(OperationalError):
+        deadlines.sweep(world.runtime)
