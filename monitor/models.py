@@ -270,6 +270,10 @@ class SourceStateRow(Base):
     # source itself is healthy, and the mentions are fetched again on the next poll.
     pipeline_error: Mapped[str | None] = mapped_column(Text)
     pipeline_error_at: Mapped[datetime | None]
+    # Counted across every process that polls the source (the operator's /metrics reads them).
+    polls_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    errors_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_poll_at: Mapped[datetime | None]
 
 
 class LabelRow(Base):
@@ -293,3 +297,24 @@ class CounterRow(Base):
 
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SeenRequestRow(Base):
+    """A signed Slack request already accepted once: shared by every replica of the HTTP
+    endpoint, so a replay is refused whichever replica it reaches."""
+
+    __tablename__ = "seen_requests"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class PauseRow(Base):
+    """A pause every process honours: a platform credential or a Slack channel told to wait
+    (its reset header or Retry-After) until `until`."""
+
+    __tablename__ = "pauses"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    until: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(200), default="")

@@ -31,6 +31,9 @@ class SourceHealth:
     down_notified: bool
     pipeline_error: str | None = None
     pipeline_error_at: datetime | None = None
+    polls_total: int = 0
+    errors_total: int = 0
+    last_poll_at: datetime | None = None
 
     @property
     def healthy(self) -> bool:
@@ -87,6 +90,7 @@ class SourceStates:
             row.blind_spot = blind_spot
             row.next_poll_at = next_poll_at
             row.pipeline_error = None
+            _count_poll(row, now, failed=False)
             return before
 
     def pipeline_failed(self, brand_id: str, source: str, platform: str, error: str,
@@ -105,6 +109,7 @@ class SourceStates:
             row.consecutive_failures = (row.consecutive_failures or 0) + 1
             row.failing_since = row.failing_since or now
             row.next_poll_at = next_poll_at
+            _count_poll(row, now, failed=True)
             return _health(row)
 
     def load_session(self, brand_id: str, source: str) -> str | None:
@@ -123,12 +128,21 @@ class SourceStates:
                 row.down_notified = down
 
 
+def _count_poll(row: SourceStateRow, now: datetime, *, failed: bool) -> None:
+    # Plain increments: one poll of a source runs at a time (the job engine's lock per source).
+    row.polls_total = (row.polls_total or 0) + 1
+    if failed:
+        row.errors_total = (row.errors_total or 0) + 1
+    row.last_poll_at = now
+
+
 def _health(row: SourceStateRow) -> SourceHealth:
     return SourceHealth(row.brand_id, row.source, row.platform, row.cursor, row.last_success_at,
                         row.last_error_at, row.last_error, row.failing_since,
                         row.consecutive_failures or 0, row.items_fetched or 0,
                         row.items_skipped or 0, row.next_poll_at, row.blind_spot,
-                        bool(row.down_notified), row.pipeline_error, row.pipeline_error_at)
+                        bool(row.down_notified), row.pipeline_error, row.pipeline_error_at,
+                        row.polls_total or 0, row.errors_total or 0, row.last_poll_at)
 
 
 def poll_delay(interval: timedelta, failures: int, retry_after: float | None,
