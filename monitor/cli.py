@@ -41,7 +41,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     return 0
 
 
-def _runtime(args: argparse.Namespace, database_url: str | None = None) -> Runtime:
+def runtime_for(args: argparse.Namespace, database_url: str | None = None) -> Runtime:
+    """The runtime for a command's --config (or its default), on DATABASE_URL."""
     from monitor.config_loader import load_config
     from monitor.settings import Environment
     from monitor.wiring import build_runtime
@@ -57,7 +58,7 @@ def _runtime(args: argparse.Namespace, database_url: str | None = None) -> Runti
 def cmd_run(args: argparse.Namespace) -> int:
     from monitor.runner import make_delivery, run_forever, run_once
 
-    runtime = _runtime(args, "sqlite://" if args.dry_run else None)
+    runtime = runtime_for(args, "sqlite://" if args.dry_run else None)
     delivery = make_delivery(runtime, console=args.dry_run)
     if args.once or args.dry_run:
         report = run_once(runtime, delivery)
@@ -75,7 +76,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from monitor.status_report import render_status
 
-    runtime = _runtime(args)
+    runtime = runtime_for(args)
     print(render_status(runtime, mentions=args.mentions))
     return 0
 
@@ -83,7 +84,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_flag(args: argparse.Namespace) -> int:
     from monitor import casework
 
-    runtime = _runtime(args)
+    runtime = runtime_for(args)
     row = (runtime.store.mention_by_url(args.mention) if "://" in args.mention
            else runtime.store.find_mention(int(args.mention)) if args.mention.isdigit() else None)
     if row is None:
@@ -112,6 +113,14 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
     url = Environment.from_env().database_url
     Store.from_url(url)
+    if url.startswith("postgresql"):
+        try:
+            from monitor import jobs
+        except ImportError:  # the workers' extra is not installed: no job engine to set up
+            pass
+        else:
+            if jobs.ensure_schema(url):
+                print("job engine tables created (for `brand-monitor worker`)")
     print(f"database at {url.split('@')[-1]} is up to date")
     return 0
 
@@ -169,9 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
         log.debug("classifier commands unavailable: %s", exc)
     else:
         classify_commands.register(sub)
-    from monitor import cli_privacy
+    from monitor import cli_privacy, cli_worker
 
     cli_privacy.register(sub)
+    cli_worker.register(sub)
     return parser
 
 

@@ -143,6 +143,7 @@ def process(deps: Ingest, brand: BrandConfig, source: str, mentions: Sequence[Me
         part = _Tally()
         try:
             with store.transaction() as tx:
+                tx.serialise(brand.id)
                 opened_now = [_take(deps, tx, brand, source, m, v, now, part) for m, v in chunk]
         except Exception as exc:
             if is_database_failure(exc):
@@ -180,9 +181,11 @@ def _take_once(deps: Ingest, brand: BrandConfig, source: str, mention: Mention,
     unique key collides), look again: it is then a duplicate, or a follow-up to finish."""
     try:
         with deps.store.transaction() as tx:
+            tx.serialise(brand.id)
             return _take(deps, tx, brand, source, mention, verdict, now, tally)
     except IntegrityError:
         with deps.store.transaction() as tx:
+            tx.serialise(brand.id)
             return _take(deps, tx, brand, source, mention, verdict, now, tally)
 
 

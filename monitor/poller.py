@@ -8,16 +8,32 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
+from monitor.domain import Mention
 from monitor.errors import AuthError, PlatformError, RateLimited
 from monitor.notices import SourceNotice
 from monitor.pipeline import Outcome, PipelineError, process
+from monitor.settings import BrandConfig
 from monitor.source_health import poll_delay
 from monitor.wiring import Runtime
 
 log = logging.getLogger(__name__)
+#: Given a connection inside the transaction that advances the cursor, hands work over in it.
+InTransaction = Callable[[Any], None]
+#: What to do with a poll's mentions: handle them now (the default: `pipeline.process`), or
+#: hand them over (the job engine: batch jobs deferred in the cursor's transaction).
+Handler = Callable[[Runtime, BrandConfig, str, Sequence[Mention], datetime],
+                   tuple[Outcome, InTransaction | None]]
+
+
+def handle_here(runtime: Runtime, brand: BrandConfig, source: str, mentions: Sequence[Mention],
+                now: datetime) -> tuple[Outcome, InTransaction | None]:
+    """The single-process way: classify and store the mentions before the cursor moves."""
+    return process(runtime, brand, source, mentions, now), None
 
 
 @dataclass(frozen=True)
@@ -31,7 +47,8 @@ class PollResult:
     next_poll_in: timedelta = timedelta(0)
 
 
-def poll_source(runtime: Runtime, brand_id: str, source: str) -> PollResult:
+def poll_source(runtime: Runtime, brand_id: str, source: str,
+                handle: Handler = handle_here) -> PollResult:
     """Run one poll of one source and record its health."""
     brand = runtime.brand(brand_id)
     cfg = runtime.source_config(brand_id, source)
@@ -55,7 +72,7 @@ def poll_source(runtime: Runtime, brand_id: str, source: str) -> PollResult:
             _notify(runtime, brand_id, source, down=True, error=message)
         return PollResult(brand_id, source, False, error=message, next_poll_in=delay)
     try:
-        outcome = process(runtime, brand, source, result.mentions, now)
+        outcome, in_transaction = handle(runtime, brand, source, result.mentions, now)
     except PipelineError as exc:
         # Our failure, not the platform's: the source stays healthy, the cursor stays put and
         # the same mentions are fetched and handled again on the next poll.
@@ -71,7 +88,8 @@ def poll_source(runtime: Runtime, brand_id: str, source: str) -> PollResult:
                           next_poll_in=cfg.poll_interval)
     blind_spot = result.blind_spot or getattr(connector, "blind_spot", None)
     before = states.succeeded(brand_id, source, cfg.type, result.cursor, len(result.mentions),
-                              result.skipped, blind_spot, now, now + cfg.poll_interval)
+                              result.skipped, blind_spot, now, now + cfg.poll_interval,
+                              in_transaction=in_transaction)
     if before.down_notified:
         _notify(runtime, brand_id, source, down=False, error=before.last_error or "")
     return PollResult(brand_id, source, True, fetched=len(result.mentions), outcome=outcome,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -75,9 +77,14 @@ class SourceStates:
 
     def succeeded(self, brand_id: str, source: str, platform: str, cursor: str | None,
                   fetched: int, skipped: int, blind_spot: str | None, now: datetime,
-                  next_poll_at: datetime) -> SourceHealth:
-        """Advance the cursor (only after the mentions are stored) and clear failures."""
+                  next_poll_at: datetime,
+                  in_transaction: Callable[[Any], None] | None = None) -> SourceHealth:
+        """Advance the cursor (only after the mentions are stored, or handed over by
+        `in_transaction`, which is given the driver's connection of this same transaction)
+        and clear failures."""
         with self.store.session() as s:
+            if in_transaction is not None:
+                in_transaction(s.connection().connection.driver_connection)
             row = self._row(s, brand_id, source, platform)
             before = _health(row)
             if cursor is not None:

@@ -8,6 +8,7 @@ messages that report it commit at once or not at all. SQL lives here and in `sto
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,11 +72,27 @@ class WaveCandidate:
     text: str
 
 
+def _lock_key(name: str) -> int:
+    """A stable signed 64-bit key for PostgreSQL's advisory locks."""
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 class Tx:
     """Named operations inside one open transaction (see `Store.transaction`)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def serialise(self, brand_id: str) -> None:
+        """Wait until no other transaction handles this brand's mentions, then hold that turn
+        to the end of this one. Workers classify side by side, but two of them storing posts
+        of one customer at once could each open a case (or a wave) the other would have
+        joined. PostgreSQL: a transaction-level advisory lock per brand; SQLite lets one
+        writer in at a time already."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(sql_text("SELECT pg_advisory_xact_lock(:key)"),
+                                 {"key": _lock_key(f"cases:{brand_id}")})
 
     # -- mentions ---------------------------------------------------------------------------
 
