@@ -82,7 +82,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("serve", help=SERVE_HELP, description=SERVE_HELP)
     p.add_argument("--config", metavar="FILE")
     p.add_argument("--mode", choices=["socket", "http"], default="http",
-                   help="HTTP /slack/events (default: several replicas behind a load balancer) or Socket Mode")
+                   help="HTTP /slack/events (the default: replicas behind a load balancer) or Socket Mode")
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     p.add_argument("--host", default=os.environ.get("BRAND_MONITOR_HOST", "127.0.0.1"))
     p.set_defaults(func=cmd_serve)

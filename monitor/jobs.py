@@ -16,7 +16,7 @@ procrastinate's tables in the bot's own database; no other server is needed.
 - **send** (queue `send`): the sender; claims make concurrent senders safe.
 - **tick** (every 5 s, any worker): defers a poll of every source that is due and has none
   queued, and a send. Whichever worker is alive reschedules every source.
-- **sweep** (every 30 s), **retention** (hourly), **stalled** (every 15 s: jobs of a worker
+- **sweep** (every 30 s), **retention** (hourly), **stalled** (every 10 s: jobs of a worker
   that stopped sending heartbeats, e.g. killed with SIGKILL, go back to the queue).
 
 Failed jobs are retried with exponential waits; jobs that succeed are deleted, so the table
@@ -159,6 +159,8 @@ def poll(brand_id: str, source: str) -> None:
         defer_poll(brand_id, source, state.next_poll_at)
         return
     result = poll_source(runtime, brand_id, source, handle=hand_over)
+    log.info("%s/%s polled: %d fetched, %s", brand_id, source, result.fetched,
+             "ok" if result.ok else result.error)
     defer_poll(brand_id, source, now + result.next_poll_in)
 
 
@@ -230,14 +232,31 @@ def retention(timestamp: int) -> None:
     run_retention(_runtime())
 
 
-@app.periodic(cron="* * * * * */15", periodic_id="stalled")
+@app.periodic(cron="* * * * * */10", periodic_id="stalled")
 @app.task(name="brand_monitor.stalled", queue="timers", queueing_lock="stalled", pass_context=True)
 async def stalled(context: procrastinate.JobContext, timestamp: int) -> None:
     """Put back in the queue the jobs of workers that stopped sending heartbeats."""
-    seconds = 3 * heartbeat_seconds()
-    for job in await context.app.job_manager.get_stalled_jobs(seconds_since_heartbeat=seconds):
-        log.warning("job %s (%s) of a worker that stopped is tried again", job.id, job.task_name)
-        await context.app.job_manager.retry_job(job)
+    await requeue_stalled(context.app.job_manager, 3 * heartbeat_seconds())
+
+
+async def requeue_stalled(manager: JobManager, seconds_since_heartbeat: float) -> tuple[int, int]:
+    """Retry every job of a worker silent for `seconds_since_heartbeat`; returns (retried,
+    closed). A stalled job whose queueing lock another job of its kind holds now (a poll of
+    the source that the tick queued again) is closed as failed instead: the queued one does
+    the work, and the stalled one must not keep the source's lock."""
+    retried = closed = 0
+    for job in await manager.get_stalled_jobs(seconds_since_heartbeat=seconds_since_heartbeat):
+        try:
+            await manager.retry_job(job)
+        except engine_errors.UniqueViolation:
+            await manager.finish_job(job, status=procrastinate.jobs.Status.FAILED, delete_job=False)
+            log.warning("job %s (%s) of a worker that stopped is closed: the same work is queued",
+                        job.id, job.task_name)
+            closed += 1
+        else:
+            log.warning("job %s (%s) of a worker that stopped is tried again", job.id, job.task_name)
+            retried += 1
+    return retried, closed
 
 
 def heartbeat_seconds() -> float:

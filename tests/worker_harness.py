@@ -154,8 +154,9 @@ def all_done(world: World, slack: FakeSlack) -> bool:
 
 
 def alerts_posted(slack: FakeSlack) -> int:
-    return sum(1 for msgs in slack.messages.values() for m in msgs
-               if str(((m.get("metadata") or {}).get("event_payload") or {}).get("key", "")).startswith("alert:"))
+    keys = (((m.get("metadata") or {}).get("event_payload") or {}).get("key", "")
+            for msgs in slack.messages.values() for m in msgs)
+    return sum(1 for key in keys if str(key).startswith("alert:"))
 
 
 def polls_per_source(url: str) -> dict[str, int]:
