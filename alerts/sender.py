@@ -24,7 +24,7 @@ from monitor import notices as n
 from monitor.case_view import ViewDeps, case_view
 from monitor.domain import CaseView
 from monitor.errors import AuthError, PlatformError, RateLimited, TemporaryPlatformError
-from monitor.outbox import Outbox, OutboxItem, backoff
+from monitor.outbox import LEASE, Outbox, OutboxItem, backoff
 from monitor.ports import Brands
 from monitor.store import Store
 
@@ -54,6 +54,10 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:80]
 
 
+#: How much of a claim's lease the sender may spend on one batch before it leaves the rest.
+CLAIM_USE = LEASE * 2 / 3
+
+
 def flush(deps: SenderDeps, delivery: Delivery, batch: int = 50, max_batches: int = 40) -> int:
     """Send every due message, a batch at a time; return how many went out."""
     outbox = Outbox(deps.store)
@@ -66,6 +70,11 @@ def flush(deps: SenderDeps, delivery: Delivery, batch: int = 50, max_batches: in
         items = _latest_wave_edits(deps, outbox, outbox.claim_due(now, batch, worker, skip), now)
         progress = 0
         for item in items:
+            if deps.clock() >= now + CLAIM_USE:
+                # Our claims on the rest lapse soon and another sender may take them: leave
+                # them to whoever claims them next rather than post them twice.
+                log.info("sender: the batch outlasted two thirds of its lease; the rest is left")
+                break
             channel = _channel(deps, item)
             if channel in paused and paused[channel] > deps.clock():
                 outbox.release(item, paused[channel])
