@@ -9,6 +9,7 @@ workers are busy and can run as several replicas behind a load balancer.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -57,12 +58,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    interactions = slack_entry().start_interactions(runtime, mode=args.mode, port=args.port,
-                                                    host=args.host)
-    try:
-        stop.wait()
-    finally:
-        interactions.close()
+    with contextlib.ExitStack() as engine:
+        if runtime.env.database_url.startswith("postgresql"):
+            from monitor import jobs
+
+            jobs.ensure_schema(runtime.env.database_url)
+            engine.enter_context(jobs.connected(runtime.env.database_url))
+            runtime.queue_poll = jobs.defer_poll  # webhooks queue polls for the workers
+        interactions = slack_entry().start_interactions(runtime, mode=args.mode, port=args.port,
+                                                        host=args.host)
+        try:
+            stop.wait()
+        finally:
+            interactions.close()
     return 0
 
 

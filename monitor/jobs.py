@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +37,7 @@ import procrastinate
 from procrastinate import exceptions as engine_errors
 from procrastinate.manager import JobManager
 from procrastinate.schema import SchemaManager
+from procrastinate.utils import async_to_sync
 from sqlalchemy.engine import make_url
 
 from monitor.domain import Mention
@@ -54,6 +56,8 @@ BATCH = 50
 EARLY = timedelta(seconds=1)
 """A poll this much before its time still runs (clocks of two machines differ a little)."""
 HEARTBEAT_ENV = "BRAND_MONITOR_WORKER_HEARTBEAT"
+GRACEFUL_STOP_SECONDS = 60.0
+"""On SIGTERM running jobs get this long to finish; the rest are cancelled and run again."""
 SCHEMA_LOCK_KEY = 0x626D70726F637261  # "bmprocra": serialises applying the engine's schema
 RETRY = procrastinate.RetryStrategy(max_attempts=15, exponential_wait=2)
 
@@ -164,9 +168,12 @@ def poll(brand_id: str, source: str) -> None:
     defer_poll(brand_id, source, now + result.next_poll_in)
 
 
-@app.task(name="brand_monitor.handle", queue="batches", retry=RETRY)
-def handle(brand_id: str, source: str, mentions: list[dict[str, Any]]) -> None:
+@app.task(name="brand_monitor.handle", queue="batches", retry=RETRY, pass_context=True)
+def handle(context: procrastinate.JobContext, brand_id: str, source: str,
+           mentions: list[dict[str, Any]]) -> None:
     """Classify and store one batch of a source's mentions; then wake a sender."""
+    job_id = context.job.id
+    log.info("%s/%s: batch job %s started (%d posts)", brand_id, source, job_id, len(mentions))
     runtime = _runtime()
     brand = runtime.brand(brand_id)
     batch = [mention_from_json(m) for m in mentions]
@@ -180,7 +187,7 @@ def handle(brand_id: str, source: str, mentions: list[dict[str, Any]]) -> None:
         log.error("%s/%s: a batch of %d post(s) failed on our side and will be tried again: %s",
                   brand_id, source, len(batch), exc)
         raise
-    log.info("%s/%s: batch of %d: %d stored, %d complaint(s)", brand_id, source, len(batch),
+    log.info("%s/%s: batch job %s done: %d stored, %d complaint(s)", brand_id, source, job_id,
              outcome.stored, outcome.complaints)
     if outcome.cases or outcome.reopened:
         _defer(send, queueing_lock="send")
@@ -227,9 +234,17 @@ def sweep(timestamp: int) -> None:
 @app.periodic(cron="17 * * * *", periodic_id="retention")
 @app.task(name="brand_monitor.retention", queue="timers", queueing_lock="retention", lock="retention")
 def retention(timestamp: int) -> None:
+    """Personal data past the brands' retention, and batches that failed for good longer ago
+    than the shortest retention (their arguments hold the posts)."""
     from monitor.privacy import run_retention
 
-    run_retention(_runtime())
+    runtime = _runtime()
+    run_retention(runtime)
+    kept = [b.retention for b in runtime.config.brands if b.retention is not None]
+    if kept:
+        hours = max(1, int(min(kept).total_seconds() // 3600))
+        async_to_sync(app.job_manager.delete_old_jobs, nb_hours=hours, include_failed=True,
+                      include_cancelled=True, include_aborted=True)
 
 
 @app.periodic(cron="* * * * * */10", periodic_id="stalled")
@@ -263,6 +278,34 @@ def heartbeat_seconds() -> float:
     return float(os.environ.get(HEARTBEAT_ENV, "10"))
 
 
+class _NoPostText(logging.Filter):
+    """procrastinate logs each job with its arguments; a batch's are posts (text, handles,
+    names). Keep its id and drop the arguments, in the message and in the record's extras."""
+
+    CALL = re.compile(r"(brand_monitor\.handle\[\d+\])\(.*\)(?=( ended with status|$))", re.S)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "brand_monitor.handle" in message:
+            record.msg, record.args = self.CALL.sub(r"\1(…)", message), ()
+        job = getattr(record, "job", None)
+        if isinstance(job, dict) and "task_kwargs" in job and "handle" in str(job.get("task_name")):
+            record.job = {**job, "task_kwargs": {}, "call_string": ""}
+        return True
+
+
+_ENGINE_LOGGERS = ("app", "blueprints", "jobs", "manager", "periodic", "psycopg_connector",
+                   "sync_psycopg_connector", "tasks", "utils", "worker")
+
+
+def keep_posts_out_of_logs() -> None:
+    scrub = _NoPostText()
+    for name in _ENGINE_LOGGERS:
+        engine_log = logging.getLogger(f"procrastinate.{name}")
+        if not any(isinstance(f, _NoPostText) for f in engine_log.filters):
+            engine_log.addFilter(scrub)
+
+
 # -- the worker -------------------------------------------------------------------------------
 
 
@@ -282,6 +325,7 @@ def run_worker(runtime: Runtime, delivery: Any, *, concurrency: int = 4,
     url = runtime.env.database_url
     ensure_schema(url)
     _RUNTIME, _DELIVERY = runtime, delivery
+    keep_posts_out_of_logs()
     heartbeat = heartbeat_seconds()
     with connected(url):
         for brand in runtime.config.brands:  # do not wait for the first tick
@@ -293,5 +337,6 @@ def run_worker(runtime: Runtime, delivery: Any, *, concurrency: int = 4,
                  ", ".join(queues or QUEUES))
         app.run_worker(queues=list(queues or QUEUES), concurrency=concurrency, name=name,
                        delete_jobs="successful", update_heartbeat_interval=heartbeat,
+                       shutdown_graceful_timeout=GRACEFUL_STOP_SECONDS,
                        stalled_worker_timeout=3 * heartbeat, install_signal_handlers=True)
     log.info("worker stopped")

@@ -51,6 +51,9 @@ class Runtime:
     connector_overrides: dict[tuple[str, str], Connector] = field(default_factory=dict)
     on_answered: list[Callable[[int], None]] = field(default_factory=list)
     on_case_opened: list[Callable[[int], None]] = field(default_factory=list)
+    # Set where a job engine runs the polls (`brand-monitor serve` beside workers): a webhook's
+    # poll is queued there, not run in this process.
+    queue_poll: Callable[[str, str], bool] | None = None
     _classifier: Classifier | None = None
     _connectors: dict[tuple[str, str], Connector] = field(default_factory=dict)
 
@@ -89,6 +92,9 @@ class Runtime:
                 if account_id is not None and watched and account_id not in watched:
                     continue
                 key = (brand.id, brand.source_name(index))
+                if self.queue_poll is not None:
+                    started += int(self.queue_poll(*key))
+                    continue
                 with _POLLING_LOCK:
                     if key in _POLLING:
                         continue

@@ -60,3 +60,14 @@ def test_poll_soon__polls_matching_sources_in_the_background(tmp_path: Path) -> 
     while not world.runtime.store.cases() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert len(world.runtime.store.cases()) == 1
+
+
+def test_poll_soon__queues_the_poll_where_a_job_engine_runs_them(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    world.add_posts(post("1", "acme parcel is late"))
+    queued: list[tuple[str, str]] = []
+    world.runtime.queue_poll = lambda brand, source: queued.append((brand, source)) or True
+    assert world.runtime.poll_soon("replay", None) == 1
+    assert queued == [("acme", "posts")]
+    time.sleep(0.3)
+    assert world.runtime.store.cases() == []  # nothing polled in this process
