@@ -14,7 +14,7 @@ procrastinate's tables in the bot's own database; no other server is needed.
   with workers; storing takes the brand's turn (`Tx.serialise`), so two workers never open
   two cases for one customer. A batch retried after a crash finds its stored posts done.
 - **send** (queue `send`): the sender; claims make concurrent senders safe.
-- **tick** (every 5 s, any worker): defers a poll of every source that is due and has none
+- **tick** (every 15 s, any worker): defers a poll of every source that is due and has none
   queued, and a send. Whichever worker is alive reschedules every source.
 - **sweep** (every 30 s), **retention** (hourly), **stalled** (every 10 s: jobs of a worker
   that stopped sending heartbeats, e.g. killed with SIGKILL, go back to the queue).
@@ -204,17 +204,21 @@ def send() -> None:
     slack_entry().flush(_runtime(), _DELIVERY)
 
 
-@app.periodic(cron="* * * * * */5", periodic_id="tick")
+@app.periodic(cron="* * * * * */15", periodic_id="tick")
 @app.task(name="brand_monitor.tick", queue="timers", queueing_lock="tick")
 def tick(timestamp: int) -> None:
-    """Queue a poll of every enabled source that has none queued, and a send."""
+    """Queue a poll of every enabled source that has none queued, and a send. Each poll
+    queues its successor, so this only starts sources (new ones, after an outage) and mends
+    a chain a stalled job broke: one query finds the waiting polls, and only the others are
+    deferred, so thousands of sources cost one read, not thousands of refused inserts."""
     runtime = _runtime()
+    waiting = {job.queueing_lock for job in app.job_manager.list_jobs(task=poll.name, status="todo")}
     due = {(s.brand_id, s.source): s.next_poll_at for s in runtime.sources.all()}
     now = runtime.clock()
     for brand in runtime.config.brands:
         for index, cfg in enumerate(brand.sources):
-            if cfg.enabled:
-                name = brand.source_name(index)
+            name = brand.source_name(index)
+            if cfg.enabled and source_lock(brand.id, name) not in waiting:
                 at = due.get((brand.id, name))
                 defer_poll(brand.id, name, at if at is not None and at > now else None)
     _defer(send, queueing_lock="send")

@@ -119,3 +119,19 @@ def test_a_poll_that_is_not_due_only_requeues_itself(pg_url: str, tmp_path: Path
                                  "WHERE task_name = 'brand_monitor.poll'")
     assert len(scheduled) == 1
     assert abs((scheduled[0][0] - (now + timedelta(minutes=5))).total_seconds()) < 1  # type: ignore[operator]
+
+
+def test_the_tick_queues_only_sources_without_a_waiting_poll(pg_url: str, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    jobs.ensure_schema(pg_url)
+    world = wh.make_world(tmp_path, pg_url, sources=3, posts_per_source=1)
+    env = Environment.from_env().model_copy(update={"database_url": pg_url})
+    runtime = build_runtime(load_config(world.config), world.config, env=env)
+    monkeypatch.setattr(jobs, "_RUNTIME", runtime)
+    with jobs.connected(pg_url):
+        jobs.defer_poll("orbita", "feed1")
+        jobs.tick(0)
+        jobs.tick(15)  # nothing more: every source has its poll waiting now
+    polls = sorted(str(lock) for task, _s, lock, _l in _jobs(pg_url) if task == "brand_monitor.poll")
+    assert polls == ["poll:orbita:feed0", "poll:orbita:feed1", "poll:orbita:feed2"]
+    assert [task for task, *_ in _jobs(pg_url)].count("brand_monitor.send") == 1
