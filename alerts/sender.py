@@ -3,7 +3,9 @@
 A sender claims a row, calls Slack, and records Slack's answer. A row claimed before (a
 crashed sender, a timeout that may have reached Slack) is first looked up in the channel's
 recent history by the idempotency key its message carries in Slack metadata, and recorded
-instead of posted again. A 429 pauses that channel until Slack's Retry-After.
+instead of posted again. A 429 pauses that channel until Slack's Retry-After, for every
+sender on the database, and each channel's messages go out at Slack's pace, counted across
+every sender (`alerts.channel_limits`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from typing import Protocol
 
 from alerts import blocks, messages
 from alerts.blocks_kit import Message
-from alerts.delivery import Delivery
+from alerts.channel_limits import ChannelLimits
+from alerts.delivery import ConsoleDelivery, Delivery
 from monitor import notices as n
 from monitor.case_view import ViewDeps, case_view
 from monitor.domain import CaseView
@@ -62,11 +65,11 @@ def flush(deps: SenderDeps, delivery: Delivery, batch: int = 50, max_batches: in
     """Send every due message, a batch at a time; return how many went out."""
     outbox = Outbox(deps.store)
     worker = worker_name()
-    paused: dict[str, datetime] = {}
+    channels = ChannelLimits(deps.store, paced=not isinstance(delivery, ConsoleDelivery))
     sent = 0
     for _ in range(max_batches):
         now = deps.clock()
-        skip = frozenset(ch for ch, until in paused.items() if until > now)
+        skip = frozenset(channels.paused(now))
         items = _latest_wave_edits(deps, outbox, outbox.claim_due(now, batch, worker, skip), now)
         progress = 0
         for item in items:
@@ -76,10 +79,11 @@ def flush(deps: SenderDeps, delivery: Delivery, batch: int = 50, max_batches: in
                 log.info("sender: the batch outlasted two thirds of its lease; the rest is left")
                 break
             channel = _channel(deps, item)
-            if channel in paused and paused[channel] > deps.clock():
-                outbox.release(item, paused[channel])
+            wait_until = channels.wait(channel, deps.clock())  # paused, or its tokens spent
+            if wait_until is not None:
+                outbox.release(item, wait_until)
                 continue
-            progress += _send_one(deps, outbox, delivery, item, channel, paused)
+            progress += _send_one(deps, outbox, delivery, item, channel, channels)
         sent += progress
         if not items or not progress:  # a short batch may only mean other senders took the rest
             break
@@ -127,7 +131,7 @@ def _channel(deps: SenderDeps, item: OutboxItem) -> str:
 
 
 def _send_one(deps: SenderDeps, outbox: Outbox, delivery: Delivery, item: OutboxItem,
-              channel: str, paused: dict[str, datetime]) -> bool:
+              channel: str, channels: ChannelLimits) -> bool:
     now = deps.clock()
     try:
         notice = item.notice
@@ -143,7 +147,7 @@ def _send_one(deps: SenderDeps, outbox: Outbox, delivery: Delivery, item: Outbox
         return False
     except RateLimited as exc:
         wait = backoff(item.attempts, exc.retry_after)
-        paused[channel] = now + wait
+        channels.pause(channel, now + wait)
         outbox.release(item, now + wait)
         log.warning("Slack rate limit on %s; its messages wait %s s", channel, wait.total_seconds())
         return False

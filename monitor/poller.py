@@ -17,6 +17,7 @@ from monitor.domain import Mention
 from monitor.errors import AuthError, PlatformError, RateLimited
 from monitor.notices import SourceNotice
 from monitor.pipeline import Outcome, PipelineError, process
+from monitor.poll_gate import Credential, HeldBack, credential_of, hold_back, rate_limited
 from monitor.settings import BrandConfig
 from monitor.source_health import poll_delay
 from monitor.wiring import Runtime
@@ -45,6 +46,9 @@ class PollResult:
     outcome: Outcome = field(default_factory=Outcome)
     error: str | None = None
     next_poll_in: timedelta = timedelta(0)
+    # Why the poll did not call the platform (its credential paused or out of tokens); None
+    # when it did.
+    held_back: str | None = None
 
 
 def poll_source(runtime: Runtime, brand_id: str, source: str,
@@ -55,11 +59,18 @@ def poll_source(runtime: Runtime, brand_id: str, source: str,
     states = runtime.sources
     state = states.get(brand_id, source)
     now = runtime.clock()
+    credential: Credential | None = None
+    held: HeldBack | None = None
     try:
         connector = runtime.connector(brand_id, source)
-        result = connector.fetch(state.cursor if state else None)
+        credential = credential_of(runtime, brand_id, source, connector)
+        held = hold_back(runtime, credential, cfg.poll_interval, now)
+        if held is None:
+            result = connector.fetch(state.cursor if state else None)
     except Exception as exc:  # one source's failure must never stop the others
         retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+        if credential is not None and isinstance(exc, RateLimited):
+            rate_limited(runtime, credential, retry_after, now)  # for every source of the token
         message = _plain(exc)
         failures = (state.consecutive_failures if state else 0) + 1
         delay = poll_delay(cfg.poll_interval, failures, retry_after, random.random())
@@ -71,6 +82,11 @@ def poll_source(runtime: Runtime, brand_id: str, source: str,
                 and not health.down_notified):
             _notify(runtime, brand_id, source, down=True, error=message)
         return PollResult(brand_id, source, False, error=message, next_poll_in=delay)
+    if held is not None:
+        states.held_back(brand_id, source, cfg.type, held.until)
+        log.info("%s/%s not polled, next try at %s: %s", brand_id, source, held.until.isoformat(),
+                 held.why)
+        return PollResult(brand_id, source, True, next_poll_in=held.until - now, held_back=held.why)
     try:
         outcome, in_transaction = handle(runtime, brand, source, result.mentions, now)
     except PipelineError as exc:

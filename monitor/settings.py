@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -41,6 +42,39 @@ def parse_duration(value: Any) -> timedelta:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)?\s*(s|sec|m|min|h|hr|d)\s*$", re.IGNORECASE)
+RATE_HINT = "write calls/period, such as 300/5m, 100/1m, 450/15m or 10000/1d"
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most `calls` polls in any `per` (a source's `rate_limit:`, e.g. `300/5m`)."""
+
+    calls: int
+    per: timedelta
+
+    def __str__(self) -> str:
+        seconds = self.per.total_seconds()
+        unit = next(u for u in ("d", "h", "m", "s") if seconds % _UNITS[u] == 0 or u == "s")
+        return f"{self.calls}/{seconds / _UNITS[unit]:g}{unit}"
+
+
+def parse_rate_limit(value: Any) -> RateLimit:
+    """Read `300/5m`, `100/1m`, `1/s`: calls, a slash, a duration."""
+    if isinstance(value, RateLimit):
+        return value
+    match = _RATE.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(f"{value!r} is not a rate; {RATE_HINT}")
+    calls, number, unit = match.groups()
+    per = timedelta(seconds=float(number or 1) * _UNITS[unit.lower()])
+    if int(calls) < 1 or per < timedelta(seconds=1):
+        raise ValueError(f"{value!r} must allow at least 1 call in at least 1 second; "
+                         f"{RATE_HINT}")
+    return RateLimit(int(calls), per)
+
+
+Rates = Annotated[RateLimit, BeforeValidator(parse_rate_limit)]
 AlertKind = Literal["complaint", "question"]
 SLACK_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 CHANNEL = re.compile(r"^(#[a-z0-9][a-z0-9._-]{0,79}|[CG][A-Z0-9]{2,})$")
@@ -62,6 +96,10 @@ class SourceConfig(Model):
     options: dict[str, Any] = Field(default_factory=dict)
     enabled: bool = True
     stream: bool = False
+    # Polls allowed per period with this source's credentials, counted across every source and
+    # process that uses the same credential values; None: the platform's default
+    # (`monitor.platform_limits.DEFAULTS`).
+    rate_limit: Rates | None = None
 
     @field_validator("credentials")
     @classmethod

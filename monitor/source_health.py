@@ -107,6 +107,12 @@ class SourceStates:
             row = self._row(s, brand_id, source, platform)
             row.pipeline_error, row.pipeline_error_at = error[:2000], now
 
+    def held_back(self, brand_id: str, source: str, platform: str, next_poll_at: datetime) -> None:
+        """A poll that did not call the platform (its credential paused or out of tokens):
+        only the next poll moves; health, cursor and counts stay as they were."""
+        with self.store.session() as s:
+            self._row(s, brand_id, source, platform).next_poll_at = next_poll_at
+
     def failed(self, brand_id: str, source: str, platform: str, error: str, now: datetime,
                next_poll_at: datetime) -> SourceHealth:
         with self.store.session() as s:

@@ -8,6 +8,9 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.pop("SLACK_BOT_TOKEN", None)
 os.environ.pop("SLACK_API_URL", None)
+# The fake Slack has no posting limit: tests do not pace messages to Slack's (the pacing's own
+# tests, tests/alerts/test_sender_pauses.py, set a rate of their own).
+os.environ["BRAND_MONITOR_SLACK_RATE"] = "100000/1s"
 
 import uuid
 from collections.abc import Iterator
