@@ -1,7 +1,8 @@
 """The HTTP endpoint Slack posts button clicks and slash commands to, served by waitress.
 
-Routes: `POST /slack/events` goes, through the replay guard, to Bolt; `GET /healthz` answers
-200 `ok`; anything else 404 with a one-line hint. Waitress reads requests on one event loop and
+Routes: `POST /slack/events` goes, through the replay guard, to Bolt; `GET /healthz` and
+`GET /metrics` go to the operator's view (monitor/operator_web.py) when given, else /healthz
+answers 200 `ok`; anything else 404 with a one-line hint. Waitress reads requests on one event loop and
 runs the app on worker threads, so an idle or half-sent connection costs a socket, never a
 worker; such a connection is closed after `Limits.channel_timeout` seconds of silence. Bodies
 over `Limits.max_body_bytes` get 413 from the headers alone.
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 DEFAULT_HOST = "127.0.0.1"
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 NOT_FOUND_HINT = f"brand-monitor: Slack posts to POST {EVENTS_PATH}; health check at GET {HEALTH_PATH}\n"
 _LOOP_SECONDS = 1.0
 
@@ -62,9 +64,11 @@ class Limits:
 def build_wsgi_app(bolt_app: App, signing_secret: str, seen: SeenRequests | None = None, *,
                    max_body_bytes: int = MAX_BODY_BYTES,
                    clock: Callable[[], float] = time.time,
-                   meta: WSGIApplication | None = None) -> WSGIApplication:
+                   meta: WSGIApplication | None = None,
+                   operator: WSGIApplication | None = None) -> WSGIApplication:
     """Route requests: Slack's to Bolt (signature checked, replays refused), Meta's webhook
-    (when configured; it checks its own signature), health, 404."""
+    (when configured; it checks its own signature), the operator's /healthz and /metrics
+    (monitor/operator_web.py; without it /healthz answers a plain `ok`), 404."""
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
     slack = ReplayGuard(SlackRequestHandler(bolt_app, path=EVENTS_PATH), signing_secret, seen,
@@ -86,6 +90,8 @@ def build_wsgi_app(bolt_app: App, signing_secret: str, seen: SeenRequests | None
                 return slack(environ, recording)
             if meta is not None and path == META_PATH:
                 return meta(environ, recording)
+            if operator is not None and path in (HEALTH_PATH, METRICS_PATH) and method in ("GET", "HEAD"):
+                return operator(environ, recording)
             if path == HEALTH_PATH and method in ("GET", "HEAD"):
                 return plain_text(recording, "200 OK", "ok")
             return plain_text(recording, "404 Not Found", NOT_FOUND_HINT)
@@ -185,11 +191,13 @@ class HttpServer:
 
 def serve_slack(bolt_app: App, signing_secret: str, host: str = DEFAULT_HOST, port: int = 0, *,
                 seen: SeenRequests | None = None, limits: Limits | None = None,
-                meta: WSGIApplication | None = None) -> HttpServer:
-    """Serve `bolt_app` at http://host:port/slack/events (and Meta's webhook) on a thread."""
+                meta: WSGIApplication | None = None,
+                operator: WSGIApplication | None = None) -> HttpServer:
+    """Serve `bolt_app` at http://host:port/slack/events (and Meta's webhook, and the operator's
+    /healthz and /metrics) on a thread."""
     limits = limits or Limits()
     app = build_wsgi_app(bolt_app, signing_secret, seen, max_body_bytes=limits.max_body_bytes,
-                         meta=meta)
+                         meta=meta, operator=operator)
     server = HttpServer(app, host, port, limits).start()
     log.info("Slack interactions over HTTP on %s%s (%d threads, bodies up to %d KiB, idle connections "
              "closed after %d s)", server.url, EVENTS_PATH, limits.threads, limits.max_body_bytes // 1024,

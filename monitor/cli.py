@@ -12,12 +12,19 @@ from typing import TYPE_CHECKING
 
 from monitor import __version__
 from monitor.errors import ConfigError
+from monitor.log_format import ENV as LOG_ENV
+from monitor.log_format import FORMATS, configure_logging
 
 if TYPE_CHECKING:
     from monitor.wiring import Runtime
 
 log = logging.getLogger("brand-monitor")
 CONFIG_ENV = "BRAND_MONITOR_CONFIG"
+
+
+def _log_format() -> str:
+    value = os.environ.get(LOG_ENV, "text").strip().lower() or "text"
+    return value if value in FORMATS else "text"
 
 
 def _config_path(value: str | None) -> Path:
@@ -131,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Find public complaints about your brand and answer them from Slack within the hour.")
     parser.add_argument("--version", action="version", version=f"brand-monitor {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    parser.add_argument("--log-format", choices=FORMATS, default=_log_format(),
+                        help=f"log lines as text (default) or one JSON object a line (or ${LOG_ENV})")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("run", help="poll sources and send alerts (forever, or --once)")
@@ -191,11 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     quiet = args.command in ("demo", "check-config", "status", "eval", "train")
     level = logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO
-    logging.basicConfig(level=level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    for noisy in ("apscheduler", "slack_bolt", "slack_sdk", "urllib3", "httpx", "alembic",
-                  "googleapiclient", "prawcore", "tweepy"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(level, args.log_format)
     try:
         return int(args.func(args))
     except ConfigError as exc:

@@ -37,8 +37,17 @@ def cmd_worker(args: argparse.Namespace) -> int:
                            f"{', '.join(QUEUES)}"])
     if runtime.env.slack_bot_token is None:
         log.warning("SLACK_BOT_TOKEN is not set: this worker prints alerts to its terminal.")
-    run_worker(runtime, make_delivery(runtime), concurrency=args.concurrency, queues=queues,
-               name=args.name)
+    server = None
+    if args.metrics_port is not None:
+        from monitor.operator_web import OperatorServer
+
+        server = OperatorServer(runtime.store, runtime.clock, args.metrics_host, args.metrics_port)
+    try:
+        run_worker(runtime, make_delivery(runtime), concurrency=args.concurrency, queues=queues,
+                   name=args.name)
+    finally:
+        if server is not None:
+            server.close()
     return 0
 
 
@@ -84,7 +93,11 @@ def register(sub: Any) -> None:
     p.add_argument("--queues", metavar="Q1,Q2",
                    help="work only these queues (polls, batches, send, timers; default all), e.g. "
                         "classification-only workers on bigger machines")
-    p.add_argument("--name", help="the worker's name in `status` (default: chosen by the engine)")
+    p.add_argument("--name", help="the worker's name in its log lines")
+    p.add_argument("--metrics-port", type=int, metavar="PORT",
+                   help="serve GET /healthz and /metrics (Prometheus) on this port")
+    p.add_argument("--metrics-host", default="127.0.0.1",
+                   help="address for --metrics-port (default 127.0.0.1; 0.0.0.0 inside a container)")
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("serve", help=SERVE_HELP, description=SERVE_HELP)

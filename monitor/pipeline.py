@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,7 @@ from monitor.classify.rating import apply_rating
 from monitor.domain import Classification, Mention
 from monitor.models import CaseRow, MentionRow
 from monitor.names import NameMatcher
+from monitor.operator_metrics import observe_classifier
 from monitor.ports import Ingest
 from monitor.sanitize import clean_mention
 from monitor.settings import BrandConfig
@@ -130,12 +132,14 @@ def process(deps: Ingest, brand: BrandConfig, source: str, mentions: Sequence[Me
     if not todo:
         return _outcome(tally, filtered)
     thresholds = [brand.thresholds, deps.config.classifier.thresholds]
+    started = time.perf_counter()
     try:
         verdicts = deps.classifier.classify([case_engine.mention_summary(m) for m in todo],
                                             [m.lang_hint for m in todo], thresholds,
                                             brands=[brand.context()] * len(todo))
     except Exception as exc:
         raise PipelineError(f"the classifier failed: {type(exc).__name__}: {exc}") from exc
+    observe_classifier(time.perf_counter() - started, len(todo))
     judged = [(m, apply_rating(v, m.rating)) for m, v in zip(todo, verdicts, strict=True)]
     opened: list[int] = []
     for at in range(0, len(judged), TX_BATCH):

@@ -8,6 +8,7 @@ from monitor.case_engine import is_overdue
 from monitor.classify.explain import reason_text
 from monitor.sla import describe_remaining
 from monitor.store import classification_from_row
+from monitor.store_operator import engine_figures
 from monitor.wiring import Runtime
 
 
@@ -18,6 +19,24 @@ def _ago(when: datetime | None, now: datetime) -> str:
     if minutes < 1:
         return "just now"
     return f"{minutes:.0f} min ago" if minutes < 120 else f"{minutes / 60:.1f} h ago"
+
+
+def _engine_lines(runtime: Runtime) -> list[str]:
+    """The job engine's workers and queues, where `brand-monitor worker` runs on this database."""
+    engine = engine_figures(runtime.store)
+    if engine is None:
+        return []
+    lines = ["", f"Workers: {len(engine.workers)}"]
+    lines += [f"  worker {wid}: last heartbeat {age:.0f} s ago" for wid, age in engine.workers]
+    queues: dict[str, dict[str, int]] = {}
+    for (queue, _task, status), n in engine.jobs.items():
+        queues.setdefault(queue, {}).setdefault(status, 0)
+        queues[queue][status] += n
+    lines.append("Queues:" if queues else "Queues: empty")
+    for queue, counts in sorted(queues.items()):
+        lines.append(f"  {queue}: {counts.get('todo', 0)} waiting, {counts.get('doing', 0)} running, "
+                     f"{counts.get('failed', 0)} failed for good")
+    return lines
 
 
 def render_status(runtime: Runtime, mentions: int = 0) -> str:
@@ -34,7 +53,8 @@ def render_status(runtime: Runtime, mentions: int = 0) -> str:
                 continue
             health = "healthy" if state.healthy else f"FAILING x{state.consecutive_failures}"
             lines.append(f"  {brand.id}/{name} ({source.type}): {health}; last success "
-                         f"{_ago(state.last_success_at, now)}; {state.items_fetched} fetched; "
+                         f"{_ago(state.last_success_at, now)}; {state.items_fetched} fetched in "
+                         f"{state.polls_total} poll(s), {state.errors_total} failed; "
                          f"cursor {state.cursor or '-'}")
             if state.last_error:
                 lines.append(f"      last error {_ago(state.last_error_at, now)}: {state.last_error}")
@@ -43,6 +63,7 @@ def render_status(runtime: Runtime, mentions: int = 0) -> str:
                              f"its posts are handled again on the next poll): {state.pipeline_error}")
             if state.blind_spot:
                 lines.append(f"      blind spot: {state.blind_spot}")
+    lines += _engine_lines(runtime)
     open_count, overdue_count = runtime.store.case_counts(now)
     lines += ["", f"Cases: {open_count} open, {overdue_count} overdue"]
     shown = runtime.store.cases(open_only=True, limit=50)  # the most urgent first
