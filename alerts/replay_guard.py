@@ -7,9 +7,10 @@ remembered and a second one is answered 409 without reaching Bolt.
 
 The signature is checked here, before the pair is remembered: an unsigned or forged request
 can neither mark a pair as seen nor reach Bolt (whose own check would log the body and the
-signature of a request it refuses). Where the pairs are kept is a `SeenRequests`; the one here
-lives in memory, a shared one (a database table with a unique key) can be plugged in for
-several processes.
+signature of a request it refuses). Where the pairs are kept is a `SeenRequests`: the one here
+lives in memory, for one process (and unit tests); HTTP mode uses `alerts.replay_store`, in the
+database, so that every replica behind a load balancer refuses a replay accepted by another.
+When the store cannot answer, the request gets 503 and reaches nothing.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ class ReplayGuard:
 
     The wrapped app gets the body again in `wsgi.input`. Answers: 401 for a missing or wrong
     signature or a timestamp out of the window, 409 for a request accepted before, 413 for a
-    body over `max_body_bytes`; none of them reaches the wrapped app.
+    body over `max_body_bytes`, 503 when `seen` fails; none of them reaches the wrapped app.
     """
 
     def __init__(self, app: WSGIApplication, signing_secret: str, seen: SeenRequests | None = None,
@@ -129,7 +130,14 @@ class ReplayGuard:
             return plain_text(start_response, "401 Unauthorized",
                               "brand-monitor: invalid request signature\n")
         assert timestamp is not None and signature is not None
-        if not self.seen.first_time(request_key(timestamp, signature), self.clock()):
+        try:
+            first = self.seen.first_time(request_key(timestamp, signature), self.clock())
+        except Exception as exc:  # the shared store (the database) is down: refuse, never risk a replay
+            log.error("could not check a Slack request for replay (%s); answered 503",
+                      type(exc).__name__)
+            return plain_text(start_response, "503 Service Unavailable",
+                              "brand-monitor: cannot check this request now; try again\n")
+        if not first:
             log.warning("refused a replayed Slack request (timestamp %s, already accepted once)", timestamp)
             return plain_text(start_response, "409 Conflict",
                            "brand-monitor: this request was already handled\n")

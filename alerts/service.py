@@ -75,11 +75,14 @@ def meta_webhook(runtime: Runtime) -> Any:
 
 
 def start_interactions(runtime: Runtime, mode: str = "socket", port: int = 3000,
-                       host: str = "127.0.0.1") -> Interactions:
+                       host: str = "127.0.0.1", connections: int | None = None) -> Interactions:
     """Serve button clicks: Socket Mode (no public URL) or HTTP at /slack/events.
 
     HTTP mode listens on `host` (keep 127.0.0.1 behind a TLS-terminating reverse proxy) with
-    alerts.http_server: worker threads, timeouts, a body limit and replay refusal.
+    alerts.http_server: worker threads, timeouts, a body limit and replay refusal, the requests
+    seen kept in the database so that replicas behind a load balancer share them. Socket Mode
+    opens `connections` WebSockets (default `$BRAND_MONITOR_SOCKET_CONNECTIONS`, else 1; at
+    most 10).
     """
     from alerts.slack_app import build_app
 
@@ -92,26 +95,30 @@ def start_interactions(runtime: Runtime, mode: str = "socket", port: int = 3000,
         from concurrent.futures import ThreadPoolExecutor
 
         from alerts.http_server import serve_slack
+        from alerts.replay_store import DatabaseSeenRequests
+        from monitor.operator_web import operator_app
 
         secret = env.slack_signing_secret.get_secret_value()
         # Bolt runs each listener, ack() included, on this pool: with Bolt's default of 5 threads,
         # clicks still flushing to Slack kept later clicks from acknowledging within 3 s.
         handlers = ThreadPoolExecutor(HANDLER_THREADS, thread_name_prefix="slack-handler")
+        seen = DatabaseSeenRequests(runtime.store)  # shared by every replica on the database
         server = serve_slack(build_app(runtime, client, secret, listener_executor=handlers), secret,
-                             host=host, port=port, meta=meta_webhook(runtime))
+                             host=host, port=port, seen=seen, meta=meta_webhook(runtime),
+                             operator=operator_app(runtime.store, runtime.clock))
 
         def close() -> None:
             server.close()
             handlers.shutdown(wait=True)  # clicks already acknowledged finish their work
+            seen.close()
 
         return Interactions(close, server.port)
     if env.slack_app_token is None:
         raise SystemExit("Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write); "
                          "or run with --mode http and SLACK_SIGNING_SECRET.")
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from alerts.socket_mode import SocketConnections, connections_wanted
 
+    count = connections_wanted() if connections is None else connections
     app = build_app(runtime, client, None, request_verification_enabled=False)
-    socket = SocketModeHandler(app, env.slack_app_token.get_secret_value())
-    socket.connect()
-    log.info("Slack interactions over Socket Mode")
-    return Interactions(socket.close)
+    sockets = SocketConnections(app, env.slack_app_token.get_secret_value(), count).connect()
+    return Interactions(sockets.close)
