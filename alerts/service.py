@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TextIO
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TextIO
 
 from slack_sdk import WebClient
 
@@ -13,6 +15,10 @@ from alerts.messages import outcome_text
 from alerts.sender import flush
 from monitor.ports import Services as Runtime
 from monitor.settings import Environment
+
+if TYPE_CHECKING:
+    from alerts.http_server import HttpServer
+    from monitor.store import Store
 
 __all__ = ["console_delivery", "flush", "make_client", "outcome_text", "slack_delivery", "start_interactions"]
 log = logging.getLogger(__name__)
@@ -122,3 +128,14 @@ def start_interactions(runtime: Runtime, mode: str = "socket", port: int = 3000,
     app = build_app(runtime, client, None, request_verification_enabled=False)
     sockets = SocketConnections(app, env.slack_app_token.get_secret_value(), count).connect()
     return Interactions(sockets.close)
+
+
+def serve_operator(store: Store, clock: Callable[[], datetime], host: str, port: int) -> HttpServer:
+    """Serve only the operator's GET /healthz and /metrics (a worker's `--metrics-port`), on
+    the same waitress server as the Slack endpoint."""
+    from alerts.http_server import HttpServer
+    from monitor.operator_web import operator_app
+
+    server = HttpServer(operator_app(store, clock), host, port).start()
+    log.info("health and metrics at %s/healthz and /metrics", server.url)
+    return server

@@ -39,9 +39,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
         log.warning("SLACK_BOT_TOKEN is not set: this worker prints alerts to its terminal.")
     server = None
     if args.metrics_port is not None:
-        from monitor.operator_web import OperatorServer
+        from monitor.wiring import slack_entry
 
-        server = OperatorServer(runtime.store, runtime.clock, args.metrics_host, args.metrics_port)
+        server = slack_entry().serve_operator(runtime.store, runtime.clock, args.metrics_host,
+                                              args.metrics_port)
     try:
         run_worker(runtime, make_delivery(runtime), concurrency=args.concurrency, queues=queues,
                    name=args.name)

@@ -3,14 +3,14 @@
 `/healthz` answers 200 with JSON when the database answers (and says whether the job engine's
 tables are there, and each source's lag and health), 503 with the reason when it does not.
 `/metrics` is Prometheus' text format (monitor/operator_metrics.py). The Slack HTTP endpoint
-mounts this app; workers and `run` serve it on `--metrics-port`.
+mounts this app; workers serve it on `--metrics-port` (alerts/service.py `serve_operator`,
+with the endpoint's waitress server).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -83,19 +83,3 @@ def operator_app(store: Store, clock: Callable[[], datetime]) -> WSGIApplication
 
     return app
 
-
-class OperatorServer:
-    """The operator app served by waitress on a daemon thread."""
-
-    def __init__(self, store: Store, clock: Callable[[], datetime], host: str, port: int) -> None:
-        from waitress.server import create_server
-
-        self._server: Any = create_server(operator_app(store, clock), host=host, port=port, threads=2,
-                                          ident="brand-monitor")
-        self.port = int(self._server.effective_port)
-        self._thread = threading.Thread(target=self._server.run, name="operator-http", daemon=True)
-        self._thread.start()
-        log.info("health and metrics at http://%s:%d/healthz and /metrics", host, self.port)
-
-    def close(self) -> None:
-        self._server.close()

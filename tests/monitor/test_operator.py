@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from alerts.http_server import HttpServer
+from alerts.service import serve_operator
 from monitor.log_format import configure_logging
-from monitor.operator_web import OperatorServer
 from monitor.poller import poll_all
 from monitor.status_report import render_status
 from monitor.store import Store
@@ -35,8 +36,8 @@ def world(tmp_path: Path, database_url: str) -> World:
     return world
 
 
-def _serve(world: World) -> OperatorServer:
-    return OperatorServer(world.runtime.store, world.runtime.clock, "127.0.0.1", 0)
+def _serve(world: World) -> HttpServer:
+    return serve_operator(world.runtime.store, world.runtime.clock, "127.0.0.1", 0)
 
 
 def test_metrics_carry_the_documented_names_and_the_databases_figures(world: World) -> None:
@@ -82,7 +83,7 @@ def test_healthz_reports_the_database_and_each_source(world: World) -> None:
 
 def test_healthz_is_503_with_the_reason_when_the_database_is_gone(tmp_path: Path) -> None:
     store = Store.from_url(f"sqlite:///{tmp_path / 'gone' / 'bm.db'}", migrate_schema=False)
-    server = OperatorServer(store, lambda: datetime.now(UTC), "127.0.0.1", 0)
+    server = serve_operator(store, lambda: datetime.now(UTC), "127.0.0.1", 0)
     try:
         health = _get(f"http://127.0.0.1:{server.port}/healthz")
         metrics = _get(f"http://127.0.0.1:{server.port}/metrics")
