@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 HEALTH_PATH, METRICS_PATH = "/healthz", "/metrics"
-PATHS = (HEALTH_PATH, METRICS_PATH)
 
 
 def health(store: Store, clock: Callable[[], datetime]) -> tuple[int, dict[str, Any]]:

@@ -60,3 +60,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # 
     finally:
         with psycopg.connect(raw, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def pg_url(database_url: str) -> str:
+    """`database_url` migrated, for tests that run on PostgreSQL only (the job engine's);
+    parametrize `database_url` with ["postgres"] (indirect) beside it."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    from monitor.store import Store
+
+    Store.from_url(database_url)
+    return database_url

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from monitor.store import Store
 from tests import worker_harness as wh
 from tests.fake_slack import FakeSlack
 from tests.kill_harness import _report
@@ -28,14 +27,6 @@ INTERVAL = 5
 POLLED = re.compile(r"^(\S+ \S+) INFO monitor\.jobs: orbita/(\w+) polled: (\d+) fetched")
 STARTED = re.compile(r"batch job (\d+) started")
 ENDED = re.compile(r"batch job (\d+) done")
-
-
-@pytest.fixture
-def pg_url(database_url: str) -> str:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("workers run on PostgreSQL only")
-    Store.from_url(database_url)
-    return database_url
 
 
 def _logs(world: wh.World) -> dict[str, str]:

@@ -20,14 +20,6 @@ from tests import worker_harness as wh
 pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("database_url", ["postgres"], indirect=True)]
 
 
-@pytest.fixture
-def pg_url(database_url: str) -> str:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("the job engine runs on PostgreSQL only")
-    Store.from_url(database_url)
-    return database_url
-
-
 def _jobs(url: str) -> list[tuple[object, ...]]:
     return wh.query(url, "SELECT task_name, status, queueing_lock, lock FROM procrastinate_jobs ORDER BY id")
 
