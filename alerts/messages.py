@@ -672,3 +672,12 @@ def dead_letter(what: str, reference: str | None, error: str) -> str:
             f"failures: {safe(single_line(error), 300)}. Check `brand-monitor status`; "
             "the case itself is safe in the database.")
 
+
+# Reports ----------------------------------------------------------------------------------
+# (report summaries in Slack and the terminal; the HTML report's headings)
+
+
+# Spikes and quiet sources -----------------------------------------------------------------
+
+
+# The Home tab -----------------------------------------------------------------------------
