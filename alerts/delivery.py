@@ -1,21 +1,27 @@
 """Where alerts end up: Slack through slack_sdk, or the terminal when no token is set.
 
-Both take the same calls; only this file touches slack_sdk's objects.
+Both take the same calls; only this file touches slack_sdk's objects. A report's charts go to
+Slack with the Web API's external upload (`upload_files`), or into a folder when printed.
 """
 
 from __future__ import annotations
 
 import sys
+import tempfile
+import urllib.error
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from alerts import blocks, console
+from alerts import messages as msg
 from monitor.domain import CaseView
 from monitor.errors import AuthError, PlatformError, RateLimited, TemporaryPlatformError
+from monitor.report_model import Chart
 
 SLACK_HINTS = {
     "channel_not_found": "the channel does not exist or the bot cannot see it; check slack.channel "
@@ -42,6 +48,8 @@ class Delivery(Protocol):
     def edit(self, channel: str, ts: str, text: str, extra_blocks: list[dict[str, Any]] | None) -> None: ...
     def ephemeral(self, channel: str, user: str, text: str) -> None: ...
     def find(self, channel: str, key: str, oldest: datetime, thread_ts: str | None = None) -> str | None: ...
+    def upload_files(self, channel: str, files: Sequence[Chart], comment: str,
+                     thread_ts: str | None = None) -> list[str]: ...
 
 
 METADATA_EVENT = "brand_monitor_message"
@@ -67,6 +75,14 @@ def slack_error(exc: SlackApiError) -> PlatformError:
     return cls("slack", f"{code}: {hint}")
 
 
+def _upload_error(exc: urllib.error.HTTPError) -> PlatformError:
+    """Turn a refused POST to an upload URL into ours: a 429 pauses like the Web API's."""
+    if exc.code == 429:
+        retry = exc.headers.get("Retry-After") if exc.headers else None
+        return RateLimited("slack", float(retry) if retry else None)
+    return TemporaryPlatformError("slack", f"the file upload answered {exc.code}; will retry")
+
+
 class SlackDelivery:
     """Post and update Block Kit messages with slack_sdk's WebClient."""
 
@@ -78,6 +94,8 @@ class SlackDelivery:
             return getattr(self.client, method)(**kwargs)
         except SlackApiError as exc:
             raise slack_error(exc) from None
+        except urllib.error.HTTPError as exc:  # a file's upload URL, which slack_sdk calls with urllib
+            raise _upload_error(exc) from None
         except (OSError, TimeoutError) as exc:
             raise TemporaryPlatformError("slack", f"cannot reach Slack ({exc}); will retry") from None
 
@@ -124,12 +142,36 @@ class SlackDelivery:
             params["cursor"] = cursor
         return None
 
+    def upload_files(self, channel: str, files: Sequence[Chart], comment: str,
+                     thread_ts: str | None = None) -> list[str]:
+        """Share `files` in `channel` (a channel id, e.g. the one `post` returns), with `comment`,
+        in the thread of `thread_ts` if given; return Slack's file ids.
+
+        files_upload_v2 asks files.getUploadURLExternal for each file, POSTs the bytes to the
+        URL Slack returned (files.slack.com, not the API base URL), then shares them all with
+        one files.completeUploadExternal. A 429 at any step raises RateLimited, as `post` does.
+        Upload again after a failure: the files of an upload never completed are not shared.
+        """
+        if not files:
+            return []
+        uploads = [{"file": f.png, "filename": f.filename, "title": f.title, "alt_txt": f.title}
+                   for f in files]
+        try:
+            response = self._call("files_upload_v2", channel=channel, file_uploads=uploads,
+                                  initial_comment=comment or None, thread_ts=thread_ts)
+        except SlackRequestError as exc:  # the upload URL answered, but not with 200
+            raise TemporaryPlatformError("slack", f"the file upload failed ({exc}); will retry") from None
+        return [str(f["id"]) for f in response.get("files") or []]
+
 
 class ConsoleDelivery:
     """Print alerts readably when no Slack token is configured."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, files_dir: Path | None = None) -> None:
+        """`files_dir` receives the charts of `upload_files`; by default a new folder in the
+        system's temporary directory, made at the first upload."""
         self.stream = stream or sys.stdout
+        self.files_dir = files_dir
         self._count = 0
 
     def _write(self, text: str) -> None:
@@ -159,3 +201,22 @@ class ConsoleDelivery:
 
     def find(self, channel: str, key: str, oldest: datetime, thread_ts: str | None = None) -> str | None:
         return None  # the terminal keeps no history: a message printed twice is harmless
+
+    def upload_files(self, channel: str, files: Sequence[Chart], comment: str,
+                     thread_ts: str | None = None) -> list[str]:
+        """Write `files` into `files_dir` and print the comment and where each one went."""
+        if not files:
+            return []
+        if self.files_dir is None:
+            self.files_dir = Path(tempfile.mkdtemp(prefix="brand-monitor-charts-"))
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for chart in files:
+            path = self.files_dir / (Path(chart.filename).name or "chart.png")
+            path.write_bytes(chart.png)
+            paths.append(str(path))
+        if comment:
+            self._write(console.render_event(comment if thread_ts else f"[{channel}] {comment}"))
+        # The paths go out whole, never wrapped, so they can be copied from the terminal.
+        self._write("\n".join([msg.report_files_saved(str(self.files_dir)), *(f"  {p}" for p in paths)]))
+        return paths

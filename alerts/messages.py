@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from alerts.text import (
     date_token,
@@ -23,6 +23,7 @@ from alerts.text import (
 )
 from monitor.case_engine import Outcome, Result
 from monitor.domain import CaseEvent, CaseStatus, Category, CustomerHistory, Kind, Severity
+from monitor.report_model import Report
 
 LANGUAGE_NAMES = {"en": "English", "ar": "Arabic", "fa": "Persian", "pl": "Polish"}
 
@@ -676,8 +677,408 @@ def dead_letter(what: str, reference: str | None, error: str) -> str:
 # Reports ----------------------------------------------------------------------------------
 # (report summaries in Slack and the terminal; the HTML report's headings)
 
+def report_summary(report: Report, *, mrkdwn: bool = False) -> str:
+    """The report as text: the Slack summary above its charts (`mrkdwn`), or the terminal's."""
+    bold = (lambda s: f"*{s}*") if mrkdwn else (lambda s: s)
+    own = (lambda s: escape_mrkdwn(single_line(s))) if mrkdwn else single_line
+    first, last = report.days[0].day, report.days[-1].day
+    period = report_period(first, last, report.period.zone)
+    lines = [bold(f"{report_page_title(report.brand_name)}, {period}"),
+             f"{report.mentions} mentions, {report.complaints} complaints; {report.open_now} open now, "
+             f"{report.overdue_now} overdue.",
+             report_response_times(report.response_times.answered, report.response_times.median,
+                                   report.response_times.p90)]
+    platforms = report.table("platform")
+    if platforms and platforms.rows:
+        due = sum(r.due for r in platforms.rows)
+        within = sum(r.within for r in platforms.rows)
+        shares = ", ".join(f"{report_key('platform', r.key)} {report_share(r.share_within)}"
+                           for r in platforms.rows if r.due)
+        lines.append(f"Answered within the deadline: {report_bar_label(within, due)}"
+                     + (f" — {shares}." if shares else "."))
+    lines += ["", bold(REPORT_HEADINGS["days"])]
+    lines += [f"  {report_weekday(d.day)}: {_count(d.mentions, 'mention')}, "
+              f"{_count(d.complaints, 'complaint')}" for d in report.days]
+    if report.backlog:
+        lines += ["", bold(REPORT_HEADINGS["backlog"])]
+        lines += [f"  {report_weekday(b.day)}: {b.open} open, {b.overdue} overdue" for b in report.backlog]
+    for table in report.compliance:
+        if not table.rows:
+            continue
+        by = REPORT_DIMENSIONS[table.dimension].lower()
+        lines += ["", bold(f"{REPORT_HEADINGS['compliance']}, by {by}")]
+        lines += [f"  {_report_who(table.dimension, r.key, mrkdwn)}: "
+                  f"{report_bar_label(r.within, r.due)}, {r.answered} answered, {r.complaints} new"
+                  for r in table.rows]
+    lines += ["", bold(REPORT_HEADINGS["causes"])]
+    if not report.causes:
+        lines.append(report_no_causes())
+    for cause in report.causes:
+        lines.append(f"  {bold(own(report_cause_title(cause.words)))}: "
+                     f"{report_cause_count(cause.count, cause.previous)}; "
+                     f"{report_cause_category(cause.category).lower()}")
+        lines += [f"    “{safe(single_line(s.text), 200) if mrkdwn else truncate(single_line(s.text), 200)}”"
+                  f" ({s.reference})" for s in cause.samples]
+    if report.causes_from and report.causes_from < report.complaints:
+        lines.append("  " + report_causes_from(report.causes_from, report.complaints))
+    lines += ["", bold(REPORT_HEADINGS["followups"]),
+              report_followups(report.followups.asked, report.followups.satisfied,
+                               report.followups.unsatisfied),
+              "", bold(REPORT_HEADINGS["feedback"]),
+              report_feedback(report.feedback.alerted, report.feedback.not_complaint,
+                              report.feedback.flagged, report.feedback.precision)]
+    return "\n".join(lines)
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
+
+
+def _report_who(dimension: str, key: str, mrkdwn: bool) -> str:
+    """A group's name in a summary; a responder is a Slack mention there."""
+    if dimension == "responder" and key and mrkdwn:
+        return mention(key)
+    name = report_key(dimension, key) or NO_VALUE
+    return escape_mrkdwn(single_line(name)) if mrkdwn else single_line(name)
+
+
+def report_charts_comment(brand_name: str) -> str:
+    return f"Charts of the report for {single_line(brand_name)}"
+
+
+def report_bad_date(value: str) -> str:
+    return f"{value!r} is not a date; write it as 2026-11-30"
+
+
+def report_bad_since(value: str) -> str:
+    return f"--since {value!r} is not a length of time; write it as 7d, 30d or 12h"
+
+
+def report_since_and_dates() -> str:
+    return "give either --since or --from/--to, not both"
+
+
+def report_to_without_from() -> str:
+    return "--to needs --from: write --from 2026-11-01 --to 2026-11-30"
+
+
+def report_dates_reversed() -> str:
+    return "--from must be on or before --to"
+
+
+def report_unknown_brand(brand_id: str, known: Sequence[str]) -> str:
+    return f"no brand {brand_id!r} in the brands file; its brands are: {', '.join(known)}"
+
+
+def report_html_written(path: str, charts: int) -> str:
+    return f"Report written to {path} ({charts} chart(s) inside)."
+
+
+# Reports: the page -----------------------------------------------------------------------
+# (the HTML report and its charts: plain text, escaped by alerts.report_html; no mrkdwn)
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+NO_VALUE = "–"
+
+REPORT_HEADINGS = {
+    "summary": "At a glance",
+    "charts": "Charts",
+    "days": "Mentions and complaints per day",
+    "compliance": "Answered within the deadline",
+    "response": "Time to first reply",
+    "backlog": "Open and overdue cases at the end of each day",
+    "categories": "Complaints per category",
+    "causes": "Recurring causes",
+    "followups": "Follow-ups",
+    "feedback": "How well the bot did",
+}
+REPORT_FIGURES = {
+    "mentions": "Mentions",
+    "complaints": "Complaints",
+    "open_now": "Open now",
+    "overdue_now": "Overdue now",
+    "median": "Median first reply",
+    "p90": "9 in 10 answered within",
+}
+REPORT_DIMENSIONS = {"platform": "Platform", "language": "Language", "category": "Category",
+                     "severity": "Severity", "responder": "Responder"}
+REPORT_COLUMNS = {
+    "day": "Day", "mentions": "Mentions", "complaints": "Complaints", "due": "Due",
+    "answered": "Answered", "within": "Within deadline", "share": "Share within",
+    "open": "Open", "overdue": "Overdue", "total": "Total",
+}
+CHART_TITLES = {
+    "volume": "Mentions and complaints per day",
+    "within-platform": "Answered within the deadline, by platform",
+    "within-category": "Answered within the deadline, by category",
+    "backlog": "Open and overdue cases, end of each day",
+    "categories": "Complaints per category per day",
+}
+CHART_SERIES = {
+    "mentions": "Mentions", "complaints": "Complaints", "within": "In time", "late": "Late",
+    "unanswered": "No reply", "open": "Open", "overdue": "Overdue",
+}
+CHART_AXES = {"cases": "Cases"}
+
+
+def report_day(day: date) -> str:
+    """Name a day briefly for a chart's axis: "2 Dec"."""
+    return f"{day.day} {_MONTHS[day.month - 1]}"
+
+
+def report_weekday(day: date) -> str:
+    """Name a day for a table row: "Wed 2 Dec"."""
+    return f"{_WEEKDAYS[day.weekday()]} {report_day(day)}"
+
+
+def report_page_title(brand_name: str) -> str:
+    return f"{single_line(brand_name)}: complaints report"
+
+
+def report_heading() -> str:
+    return "Complaints report"
+
+
+def report_period(first: date, last: date, zone: str) -> str:
+    """Say the days a report covers, both included, and whose calendar counts them."""
+    if first == last:
+        return f"{report_weekday(first)} {first.year} ({zone})"
+    return f"{report_weekday(first)} {first.year} to {report_weekday(last)} {last.year} ({zone})"
+
+
+def report_generated(at: datetime, zone: str) -> str:
+    return f"Made on {report_day(at.date())} {at.year} at {at:%H:%M} ({zone}) by brand-monitor."
+
+
+def report_share(share: float | None) -> str:
+    """A share as a whole percentage, or a dash when nothing was due."""
+    return NO_VALUE if share is None else f"{round(share * 100)}%"
+
+
+def report_duration(span: timedelta | None) -> str:
+    return NO_VALUE if span is None else duration(span)
+
+
+def report_bar_label(within: int, due: int) -> str:
+    """Label one compliance bar: "87% (13 of 15)"."""
+    return f"{report_share(within / due if due else None)} ({within} of {due})"
+
+
+def report_key(dimension: str, key: str) -> str:
+    """Name a platform, language, category or severity as the team reads it."""
+    if dimension == "category":
+        label = Category(key).label if key in set(Category) else key or "uncategorised"
+        return label[:1].upper() + label[1:]
+    if dimension == "language":
+        return LANGUAGE_NAMES.get(key, key or "unknown")
+    if dimension == "severity":
+        by_name = {s.name.lower(): s for s in Severity} | {s.label: s for s in Severity}
+        found = Severity(int(key)) if key.isdigit() and int(key) in set(Severity) else by_name.get(key)
+        return found.label.capitalize() if found is not None else key
+    if dimension == "platform" and key.islower():
+        return key.replace("_", " ").title()
+    return key
+
+
+def report_response_times(answered: int, median: timedelta | None, p90: timedelta | None) -> str:
+    if not answered:
+        return "No complaint was answered in this period."
+    replies = "1 answered complaint" if answered == 1 else f"{answered} answered complaints"
+    return (f"Over {replies}: half were answered within {report_duration(median)}, "
+            f"9 in 10 within {report_duration(p90)}.")
+
+
+def report_no_days() -> str:
+    return "No mentions in this period."
+
+
+def report_no_rows() -> str:
+    return "Nothing was due in this period."
+
+
+def report_no_complaints() -> str:
+    return "No complaints in this period."
+
+
+def report_no_causes() -> str:
+    return "Too few complaints in this period to group them by cause."
+
+
+def report_no_charts() -> str:
+    return "No charts: there is nothing to draw for this period."
+
+
+def report_causes_from(used: int, total: int) -> str:
+    return f"Grouped from the {used} most recent of the period's {total} complaints."
+
+
+def report_cause_title(words: Sequence[str]) -> str:
+    return ", ".join(words) or NO_VALUE
+
+
+def report_cause_count(count: int, previous: int) -> str:
+    """Say a cause's size and its trend against the period just before."""
+    now = "1 complaint" if count == 1 else f"{count} complaints"
+    if previous == 0:
+        return f"{now}, new in this period"
+    if count == previous:
+        return f"{now}, as many as in the period before"
+    way = "up" if count > previous else "down"
+    return f"{now}, {way} {abs(count - previous)} from {previous} in the period before"
+
+
+def report_cause_category(category: str) -> str:
+    return f"Mostly {report_key('category', category)}"
+
+
+def report_open_post() -> str:
+    return "Open the post"
+
+
+def report_followups(asked: int, satisfied: int, unsatisfied: int) -> str:
+    if not asked:
+        return "No follow-up question was asked in this period."
+    silent = max(asked - satisfied - unsatisfied, 0)
+    customers = "1 customer" if asked == 1 else f"{asked} customers"
+    return (f"Asked {customers} after a reply whether they were satisfied: {satisfied} said yes, "
+            f"{unsatisfied} said no, {silent} did not answer.")
+
+
+def report_feedback(alerted: int, not_complaint: int, flagged: int, precision: float | None) -> str:
+    if not alerted and not flagged:
+        return "The bot opened no case and the team flagged no post in this period."
+    missed = ("no post it had missed" if not flagged
+              else "1 post it had missed" if flagged == 1 else f"{flagged} posts it had missed")
+    return (f"The bot opened {alerted} cases; the team closed {not_complaint} of them as not a "
+            f"complaint (right {report_share(precision)} of the time) and flagged {missed}.")
+
+
+def report_files_saved(directory: str) -> str:
+    """Tell the terminal where a report's charts went, when there is no Slack to upload to."""
+    return f"Charts saved in {directory}:"
+
 
 # Spikes and quiet sources -----------------------------------------------------------------
 
+SPIKE_KINDS = {"volume": "complaints", "share": "share of complaints"}
+
+
+def _spike_figure(kind: str, value: float) -> str:
+    return f"{100 * value:.0f}%" if kind == "share" else f"{value:.0f}"
+
+
+def spike_header(brand_name: str, kind: str, ended: bool) -> str:
+    what = "Complaint share" if kind == "share" else "Complaints"
+    about = single_line(brand_name)
+    return f"📉 {what} about {about} back to usual" if ended else f"📈 {what} about {about} spiking"
+
+
+def spike_summary(kind: str, value: float, usual: float, hours: int, complaints: int,
+                  mentions: int, method: str) -> str:
+    """How many against how many usually, for the window the spike is counted over."""
+    span = "the last hour" if hours == 1 else f"the last {hours} hours"
+    basis = ("the same hour of the week in past weeks" if method == "seasonal"
+             else "the brand's recent hours (too few weeks yet for a weekly baseline)")
+    if kind == "share":
+        return (f"*{_spike_figure(kind, value)}* of mentions in {span} are complaints "
+                f"({complaints} of {mentions}), against *{_spike_figure(kind, usual)}* usually ({basis}).")
+    return (f"*{complaints}* complaints in {span}, against *{usual:.1f}* usually ({basis}). "
+            "The cases are in the channel as usual: answer them there, or fix the cause and "
+            "post one update for everyone.")
+
+
+def spike_facts(category: str | None, category_n: int, platform: str | None, platform_n: int,
+                words: Sequence[str]) -> list[str]:
+    """The fields of a spike alert: what most of it is about, where, and in which words."""
+    out = []
+    if category:
+        out.append(f"*Mostly*\n{escape_mrkdwn(category)} ({category_n})")
+    if platform:
+        out.append(f"*Mostly on*\n{escape_mrkdwn(platform)} ({platform_n})")
+    if words:
+        out.append(f"*Telling words*\n{safe(', '.join(words), 300)}")
+    return out
+
+
+def spike_wave(topic: str, cases: int, url: str | None) -> str:
+    where = link(url, "see the wave's alert") if url else "see the wave's alert in this channel"
+    return f"🌊 A wave formed: {cases} similar complaints ({safe(single_line(topic), 200)}); {where}."
+
+
+def spike_ended(started: datetime, ended: datetime, peak: float, kind: str) -> str:
+    return (f"Ended {date_token(ended)} after {duration(ended - started)}; "
+            f"at its peak {_spike_figure(kind, peak)} {SPIKE_KINDS.get(kind, kind)}.")
+
+
+def spike_since(started: datetime, now: datetime) -> str:
+    return f"Since {date_token(started)} ({duration(now - started)}); this alert updates while it lasts."
+
+
+def source_quiet(source_name: str, since: datetime, hours: int, observed: int,
+                 expected: float) -> str:
+    return (f"🔇 Source *{safe(single_line(source_name), 200)}* has been quieter than usual since "
+            f"{date_token(since)}: {observed} post(s) in {hours} h, usually {expected:.0f}. It "
+            "answers without errors, so check its query, its account's access and the platform's "
+            "blind spots, then run `brand-monitor status`.")
+
+
+def source_quiet_over(source_name: str, since: datetime) -> str:
+    return (f"🔊 Source *{safe(single_line(source_name), 200)}* is fetching posts as usual again "
+            f"(quiet since {date_token(since)}).")
+
 
 # The Home tab -----------------------------------------------------------------------------
+
+HOME_TITLE = "Your complaint queue"
+HOME_COUNTS = ("*Open*", "*Overdue*", "*Yours*")
+HOME_LISTS = {"overdue": "⏰ *Overdue*", "mine": "🙋 *Yours*", "next": "📥 *Due next*"}
+
+
+def home_updated(at: datetime) -> str:
+    return f"Updated {date_token(at)}. Each alert's buttons work in its channel."
+
+
+def home_not_on_team() -> str:
+    """What a stranger's Home tab says: no brand's data, and how to get some."""
+    return ("You are not on any brand's team, so there is no queue to show you. Ask whoever runs "
+            "brand-monitor to add your Slack user (or a user group you are in) to a brand's "
+            "`responders` or `team` in the brands file.")
+
+
+def home_count(label: str, count: int) -> str:
+    return f"{label}\n{count}"
+
+
+def home_case_line(reference: str, url: str | None, handle: str, platform: str, deadline: datetime,
+                   now: datetime, overdue: bool) -> str:
+    """One case in a Home list: its reference (linked to the alert), who, where, and when due."""
+    ref = link(url, reference) if url else f"*{escape_mrkdwn(reference)}*"
+    who = escape_mrkdwn("@" + single_line(handle).lstrip("@")) if handle.strip() else "someone"
+    icon = "⏰ " if overdue else ""
+    return f"{icon}{ref} · {who} on {escape_mrkdwn(platform)} · {due(deadline, now)}"
+
+
+def home_more_cases(count: int) -> str:
+    return f"…and {count} more."
+
+
+def home_nothing(kind: str) -> str:
+    return {"overdue": "Nothing is overdue. 🎉", "mine": "Nobody has assigned you a case here.",
+            "next": "No open cases. 🎉"}.get(kind, "Nothing to show.")
+
+
+def home_week(start: datetime, opened: int, answered: int, share: float | None,
+              median: timedelta | None) -> list[str]:
+    """This week's figures as Home fields: since Monday in the brand's timezone."""
+    return [f"*Complaints this week*\n{opened} (since {date_token(start, '{date_short}')})",
+            f"*Answered this week*\n{answered}",
+            f"*Answered within deadline*\n{report_share(share)}",
+            f"*Median first reply*\n{report_duration(median)}"]
+
+
+def home_more_brands(names: Sequence[str]) -> str:
+    """The brands the Home tab had no room for."""
+    shown = ", ".join(escape_mrkdwn(n) for n in names)
+    return (f"…and {len(names)} more brands: {shown}. Use /brand-monitor open in a brand's "
+            "channel to see its queue.")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from alerts import blocks, messages
+from alerts import blocks, blocks_spike, home_tab, messages
 from alerts.blocks_kit import Message
 from alerts.channel_limits import ChannelLimits
 from alerts.delivery import ConsoleDelivery, Delivery
@@ -29,7 +29,9 @@ from monitor.domain import CaseView
 from monitor.errors import AuthError, PlatformError, RateLimited, TemporaryPlatformError
 from monitor.outbox import LEASE, Outbox, OutboxItem, backoff
 from monitor.ports import Brands
+from monitor.settings import Config
 from monitor.store import Store
+from monitor.store_spikes import SpikeStore
 
 log = logging.getLogger(__name__)
 # How far before a message was queued its post is looked for: Slack stamps posts with its own
@@ -38,7 +40,11 @@ LOOKBACK = timedelta(minutes=10)
 
 
 class SenderDeps(ViewDeps, Brands, Protocol):
-    """What the sender needs: the store, the time, brands and connectors (for the views)."""
+    """What the sender needs: the store, the time, brands and connectors (for the views),
+    and the config (the Home tabs it refreshes show each reader's brands)."""
+
+    @property
+    def config(self) -> Config: ...
 
 
 class NotReady(Exception):
@@ -67,6 +73,7 @@ def flush(deps: SenderDeps, delivery: Delivery, batch: int = 50, max_batches: in
     worker = worker_name()
     channels = ChannelLimits(deps.store, paced=not isinstance(delivery, ConsoleDelivery))
     sent = 0
+    changed: set[str] = set()  # brands whose case messages went out: their Home tabs are stale
     for _ in range(max_batches):
         now = deps.clock()
         skip = frozenset(channels.paused(now))
@@ -83,10 +90,14 @@ def flush(deps: SenderDeps, delivery: Delivery, batch: int = 50, max_batches: in
             if wait_until is not None:
                 outbox.release(item, wait_until)
                 continue
-            progress += _send_one(deps, outbox, delivery, item, channel, channels)
+            if _send_one(deps, outbox, delivery, item, channel, channels):
+                progress += 1
+                if item.brand_id and (item.case_id is not None or item.kind == n.WaveAlert.kind):
+                    changed.add(item.brand_id)
         sent += progress
         if not items or not progress:  # a short batch may only mean other senders took the rest
             break
+    home_tab.refresh(deps, delivery, sorted(changed))  # never raises
     return sent
 
 
@@ -200,8 +211,22 @@ def _dispatch(deps: SenderDeps, delivery: Delivery, item: OutboxItem, notice: n.
         ts, where = _post(delivery, item, channel, {"text": messages.dead_letter(
             notice.what, notice.reference, notice.error)})
         return Answer(where, ts)
+    if isinstance(notice, n.ScheduledReport):
+        from alerts.report_post import post_report
+
+        ts, where = post_report(store, deps, delivery, notice, channel, now,
+                                lambda ch, message: _post(delivery, item, ch, message))
+        return Answer(where, ts)
     if isinstance(notice, n.WaveAlert):
         return _send_wave(deps, delivery, item, notice.wave, now)
+    if isinstance(notice, n.SpikeAlert):
+        return _send_spike(deps, delivery, item, notice, now)
+    if isinstance(notice, n.QuietSource):
+        message = blocks_spike.build_quiet_notice(
+            notice.source, datetime.fromisoformat(notice.since), notice.hours, notice.observed,
+            notice.expected, notice.recovered)
+        ts, where = _post(delivery, item, channel, message)
+        return Answer(where, ts)
     assert isinstance(notice, n.CaseNotice)
     case = store.case(notice.case)
     view = case_view(deps, case.id)
@@ -248,6 +273,28 @@ def _send_wave(deps: SenderDeps, delivery: Delivery, item: OutboxItem, wave_id: 
         return Answer(where, ts, wave_of=wave_id)
     delivery.edit(channel, wave.slack_ts, message["text"], message.get("blocks"))
     return Answer(channel, wave.slack_ts)
+
+
+def _send_spike(deps: SenderDeps, delivery: Delivery, item: OutboxItem, notice: n.SpikeAlert,
+                now: datetime) -> Answer:
+    """Post a spike's alert once (revision 0), then redraw it from the spike's current state."""
+    spikes = SpikeStore(deps.store)
+    spike = spikes.spike(notice.spike)
+    brand = deps.brand(spike.brand_id)
+    message = blocks_spike.build_spike_alert(
+        brand.name, spike, spikes.samples(spike.facts.get("samples") or []),
+        spikes.wave_link(spike.facts.get("wave")), now)
+    channel = spike.slack_channel or brand.slack.channel
+    if spike.slack_ts is None:
+        if notice.revision > 0:
+            raise NotReady  # the first post may still be on its way
+        ts, where = _post(delivery, item, channel, message)
+        spikes.set_message(spike.id, where, ts)
+        return Answer(where, ts)
+    if notice.revision == 0:
+        return Answer(channel, spike.slack_ts)  # posted and recorded already
+    delivery.edit(channel, spike.slack_ts, message["text"], message.get("blocks"))
+    return Answer(channel, spike.slack_ts)
 
 
 def _in_thread(deps: SenderDeps, view: CaseView, notice: n.Notice, now: datetime) -> Message:

@@ -121,7 +121,7 @@ class Desk:
 
     def member(self, brand: BrandConfig, user: str, action: Action) -> bool:
         """May `user` do `action` for `brand`: publish (responders), act (responders or team)?"""
-        allowed = brand.responders if action == "publish" else [*brand.responders, *brand.team]
+        allowed = brand.responders if action == "publish" else brand.acting
         return bool(user) and self.responders.allowed(user, allowed)
 
     def refusal(self, where: Origin, brand: BrandConfig, action: Action,
@@ -197,7 +197,7 @@ class Desk:
 def build_app(runtime: Runtime, client: WebClient, signing_secret: str | None = None,
               **app_options: Any) -> App:
     """Create the Bolt app wired to the runtime's cases."""
-    from alerts import handlers_case, handlers_command, handlers_reply
+    from alerts import handlers_case, handlers_command, handlers_reply, home_tab
 
     app = App(client=client, signing_secret=signing_secret, token_verification_enabled=False,
               **app_options)
@@ -205,4 +205,5 @@ def build_app(runtime: Runtime, client: WebClient, signing_secret: str | None = 
     handlers_reply.register(app, desk)
     handlers_case.register(app, desk)
     handlers_command.register(app, desk)
+    home_tab.register(app, desk)
     return app

@@ -187,9 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
         log.debug("classifier commands unavailable: %s", exc)
     else:
         classify_commands.register(sub)
-    from monitor import cli_privacy, cli_worker
+    from monitor import cli_privacy, cli_report, cli_worker
 
     cli_privacy.register(sub)
+    cli_report.register(sub)
     cli_worker.register(sub)
     return parser
 
@@ -198,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, run the command, and turn known errors into plain messages."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    quiet = args.command in ("demo", "check-config", "status", "eval", "train")
+    quiet = args.command in ("demo", "check-config", "status", "eval", "train", "report")
     level = logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO
     configure_logging(level, args.log_format)
     try:

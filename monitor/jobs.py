@@ -235,6 +235,28 @@ def sweep(timestamp: int) -> None:
         _defer(send, queueing_lock="send")
 
 
+@app.periodic(cron="*/5 * * * *", periodic_id="spikes")
+@app.task(name="brand_monitor.spikes", queue="timers", queueing_lock="spikes", lock="spikes")
+def spikes(timestamp: int) -> None:
+    """Open, update and close spike alerts, and tell of quiet sources (once each, whoever
+    runs it: each brand's check takes the brand's turn)."""
+    from monitor.spike_watch import check
+
+    if check(_runtime()):
+        _defer(send, queueing_lock="send")
+
+
+@app.periodic(cron="* * * * *", periodic_id="reports")
+@app.task(name="brand_monitor.reports", queue="timers", queueing_lock="reports")
+def reports(timestamp: int) -> None:
+    """Queue each brand's scheduled report when it is due (its outbox key makes it once)."""
+    from monitor.report_schedule import queue_due_reports
+
+    runtime = _runtime()
+    if queue_due_reports(runtime, runtime.clock()):
+        _defer(send, queueing_lock="send")
+
+
 @app.periodic(cron="17 * * * *", periodic_id="retention")
 @app.task(name="brand_monitor.retention", queue="timers", queueing_lock="retention", lock="retention")
 def retention(timestamp: int) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -48,7 +49,13 @@ class Base(DeclarativeBase):
 
 class MentionRow(Base):
     __tablename__ = "mentions"
-    __table_args__ = (UniqueConstraint("brand_id", "platform", "external_id", name="uq_mention"),)
+    __table_args__ = (
+        UniqueConstraint("brand_id", "platform", "external_id", name="uq_mention"),
+        # Hourly counts per brand and per source over the weeks a baseline reads
+        # (monitor.store_spikes), without reading the rows themselves.
+        Index("ix_mentions_brand_published", "brand_id", "published_at", "is_complaint"),
+        Index("ix_mentions_source_published", "brand_id", "source", "published_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     brand_id: Mapped[str] = mapped_column(String(40), index=True)
@@ -318,3 +325,48 @@ class PauseRow(Base):
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     until: Mapped[datetime]
     reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class SpikeRow(Base):
+    """Complaints (or their share of mentions) well above what the hour of the week usually
+    brings: one alert per brand and kind, kept current while it lasts (`monitor.spikes`)."""
+
+    __tablename__ = "spikes"
+    __table_args__ = (
+        # At most one open spike per brand and kind, whichever process finds it.
+        Index("uq_spikes_open", "brand_id", "kind", unique=True,
+              sqlite_where=sql_text("ended_at IS NULL"), postgresql_where=sql_text("ended_at IS NULL")),
+        Index("ix_spikes_ended", "brand_id", "kind", "ended_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    # Bumped at each change shown in Slack: the key of the message that shows it.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    peak: Mapped[float] = mapped_column(Float, default=0.0)
+    # What the alert shows: counts, baseline, main category, platform, words, sample mention ids.
+    facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    slack_channel: Mapped[str | None] = mapped_column(String(40))
+    slack_ts: Mapped[str | None] = mapped_column(String(40))
+
+
+class QuietSourceRow(Base):
+    """A source fetching far fewer mentions than its baseline, for longer than it ever did."""
+
+    __tablename__ = "quiet_sources"
+
+    brand_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source: Mapped[str] = mapped_column(String(80), primary_key=True)
+    quiet_since: Mapped[datetime]
+    notified_at: Mapped[datetime]
+
+
+# A report reads one brand's cases of one period (monitor/store_reports.py); its mentions
+# through ix_mentions_brand_published.
+Index("ix_cases_brand_opened", CaseRow.brand_id, CaseRow.opened_at)
+Index("ix_cases_brand_deadline", CaseRow.brand_id, CaseRow.deadline_at)
+Index("ix_cases_brand_replied", CaseRow.brand_id, CaseRow.replied_at)

@@ -185,6 +185,56 @@ class SourceNotice(Notice):
 
 
 @dataclass(frozen=True)
+class SpikeAlert(Notice):
+    """To the brand's channel: a spike's alert, posted at revision 0 and then kept current
+    (its count, and at the end that it ended) by editing it."""
+
+    kind: ClassVar[str] = "spike"
+    spike: int
+    revision: int
+
+    @property
+    def key(self) -> str:
+        return f"spike:{self.spike}:{self.revision}"
+
+
+@dataclass(frozen=True)
+class QuietSource(Notice):
+    """To the brand's channel: a source fetches far fewer posts than usual, or is back."""
+
+    kind: ClassVar[str] = "quiet_source"
+    brand_id: str
+    source: str
+    since: str
+    recovered: bool
+    hours: int
+    observed: int
+    expected: float
+
+    @property
+    def key(self) -> str:
+        return f"quiet:{self.brand_id}:{self.source}:{'back' if self.recovered else 'quiet'}:{self.since}"
+
+
+@dataclass(frozen=True)
+class ScheduledReport(Notice):
+    """To the brand's channel: the daily or weekly report of the local days [first, last],
+    over [start, end) in UTC; the sender builds it from the database when it posts."""
+
+    kind: ClassVar[str] = "report"
+    brand_id: str
+    schedule: str  # "daily" or "weekly"
+    first: str  # ISO dates of the brand's first and last day
+    last: str
+    start: str  # ISO times in UTC
+    end: str
+
+    @property
+    def key(self) -> str:
+        return f"report:{self.brand_id}:{self.schedule}:{self.first}"
+
+
+@dataclass(frozen=True)
 class DeadLetter(Notice):
     """To the brand's channel: a message could not be delivered and was given up."""
 
@@ -215,7 +265,8 @@ class LegacyNote(CaseNotice):
 
 KINDS: dict[str, type[Notice]] = {cls.kind: cls for cls in (
     Alert, WaveAlert, Refresh, StatusNote, AssignedNote, ReplyNote, CustomerPosted, Reminder,
-    Escalation, FollowUpAsk, SourceNotice, DeadLetter, LegacyNote)}
+    Escalation, FollowUpAsk, SourceNotice, DeadLetter, LegacyNote, SpikeAlert, QuietSource,
+    ScheduledReport)}
 
 
 class UnknownNotice(ValueError):

@@ -51,6 +51,19 @@ def retention_job() -> None:
     run_retention(_runtime())
 
 
+def spikes_job() -> None:
+    from monitor.spike_watch import check
+
+    check(_runtime())
+
+
+def reports_job() -> None:
+    from monitor.report_schedule import queue_due_reports
+
+    runtime = _runtime()
+    queue_due_reports(runtime, runtime.clock())
+
+
 def build_scheduler(runtime: Runtime, flush: object | None = None) -> BackgroundScheduler:
     """Create the scheduler; deadline jobs go to a job store in the database."""
     global _RUNTIME  # noqa: PLW0603 - persisted jobs can only name module-level functions
@@ -72,6 +85,8 @@ def build_scheduler(runtime: Runtime, flush: object | None = None) -> Background
                               next_run_time=runtime.clock(), replace_existing=True)
     scheduler.add_job(sweep_job, "interval", seconds=60, id="sweep", replace_existing=True)
     scheduler.add_job(retention_job, "interval", hours=1, id="retention", replace_existing=True)
+    scheduler.add_job(reports_job, "interval", seconds=60, id="reports", replace_existing=True)
+    scheduler.add_job(spikes_job, "interval", minutes=5, id="spikes", replace_existing=True)
     if callable(flush):
         scheduler.add_job(flush, "interval", seconds=2, id="outbox", replace_existing=True)
 

@@ -229,6 +229,86 @@ class Waves(Model):
     similarity: float = Field(default=0.5, gt=0.0, le=1.0)
 
 
+class Spikes(Model):
+    """Alert when complaints, or their share of mentions, rise well above what the same hour
+    of the week usually brings (`monitor.spikes`)."""
+
+    enabled: bool = True
+    window: Duration = timedelta(hours=1)
+    weeks: int = Field(default=4, ge=1, le=12)
+    min_weeks: int = Field(default=2, ge=1, le=12)
+    min_history: Duration = timedelta(hours=24)
+    threshold: float = Field(default=4.0, gt=0.0)
+    ratio: float = Field(default=2.0, ge=1.0)
+    min_count: int = Field(default=10, ge=1)
+    share_rise: float = Field(default=0.2, gt=0.0, le=1.0)
+    min_mentions: int = Field(default=30, ge=1)
+    update_every: Duration = timedelta(minutes=15)
+    cooldown: Duration = timedelta(hours=2)
+
+    @field_validator("window")
+    @classmethod
+    def _whole_hours(cls, value: timedelta) -> timedelta:
+        hours = value.total_seconds() / 3600
+        if hours != int(hours) or not 1 <= hours <= 24:
+            raise ValueError("window counts whole hours from 1h to 24h; write e.g. 1h or 3h")
+        return value
+
+    @field_validator("update_every")
+    @classmethod
+    def _not_too_often(cls, value: timedelta) -> timedelta:
+        if value < timedelta(minutes=1):
+            raise ValueError("update_every below 1m would edit the alert at every check; "
+                             "write 5m or more")
+        return value
+
+    @model_validator(mode="after")
+    def _weeks_cover_min_weeks(self) -> Spikes:
+        if self.min_weeks > self.weeks:
+            raise ValueError(f"min_weeks ({self.min_weeks}) cannot exceed weeks ({self.weeks}); "
+                             "lower min_weeks or raise weeks")
+        return self
+
+
+class QuietSources(Model):
+    """Tell the channel when a source fetches far fewer posts than usual, for longer than its
+    own history has ever been that quiet (`monitor.quiet_sources`)."""
+
+    enabled: bool = True
+    weeks: int = Field(default=4, ge=1, le=12)
+    ratio: float = Field(default=0.2, gt=0.0, lt=1.0)
+    min_expected: int = Field(default=20, ge=1)
+
+
+_REPORT_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class Reports(Model):
+    """When the brand's channel gets its report, in the brand's timezone: `daily` covers the
+    day before, `weekly` the seven days before the day it is posted (`monitor.report_schedule`)."""
+
+    daily: str | None = None  # "09:00"
+    weekly: str | None = None  # "mon 09:00"
+
+    @field_validator("daily")
+    @classmethod
+    def _daily(cls, value: str | None) -> str | None:
+        if value is not None and not _REPORT_TIME.match(value.strip()):
+            raise ValueError(f"{value!r} is not a time of day; write it as 09:00 (24-hour clock)")
+        return value.strip() if value else value
+
+    @field_validator("weekly")
+    @classmethod
+    def _weekly(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        day, _, at = value.strip().lower().partition(" ")
+        if day not in _DAYS or not _REPORT_TIME.match(at.strip()):
+            raise ValueError(f"{value!r} is not a day and a time; write it as mon 09:00 "
+                             "(mon, tue, wed, thu, fri, sat or sun, then a 24-hour time)")
+        return f"{day} {at.strip()}"
+
+
 class BrandConfig(Model):
     """Everything brand-monitor knows about one brand."""
 
@@ -262,7 +342,10 @@ class BrandConfig(Model):
     escalation: Escalation = Field(default_factory=Escalation)
     followup: FollowUp = Field(default_factory=FollowUp)
     waves: Waves = Field(default_factory=Waves)
+    spikes: Spikes = Field(default_factory=Spikes)
+    quiet_sources: QuietSources = Field(default_factory=QuietSources)
     linked_customers: list[list[str]] = Field(default_factory=list)
+    reports: Reports = Field(default_factory=Reports)
 
     @field_validator("handles", mode="before")
     @classmethod
@@ -337,6 +420,12 @@ class BrandConfig(Model):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def acting(self) -> list[str]:
+        """Who may act on the brand's cases and see them: responders, then the team (Slack
+        user or user-group ids). Only responders publish."""
+        return [*self.responders, *self.team]
 
     def source_name(self, index: int) -> str:
         source = self.sources[index]

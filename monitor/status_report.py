@@ -6,9 +6,12 @@ from datetime import datetime
 
 from monitor.case_engine import is_overdue
 from monitor.classify.explain import reason_text
+from monitor.quiet_sources import Volume
 from monitor.sla import describe_remaining
+from monitor.spike_watch import source_volumes
 from monitor.store import classification_from_row
 from monitor.store_operator import engine_figures
+from monitor.store_spikes import SpikeStore
 from monitor.wiring import Runtime
 
 
@@ -19,6 +22,15 @@ def _ago(when: datetime | None, now: datetime) -> str:
     if minutes < 1:
         return "just now"
     return f"{minutes:.0f} min ago" if minutes < 120 else f"{minutes / 60:.1f} h ago"
+
+
+def _volume(volume: Volume | None) -> str:
+    """The source's last 24 hours against the same hours of past weeks."""
+    if volume is None:
+        return "no posts yet"
+    usual = (f"usually {volume.usual_day:.0f}" if volume.usual_day is not None
+             else "too little history for a usual figure")
+    return f"{volume.last_day} in the last 24 h, {usual}"
 
 
 def _engine_lines(runtime: Runtime) -> list[str]:
@@ -43,6 +55,7 @@ def render_status(runtime: Runtime, mentions: int = 0) -> str:
     """Return a plain-text report a person can read in a terminal."""
     now = runtime.clock()
     known = {(s.brand_id, s.source): s for s in runtime.sources.all()}
+    volumes, quiet = source_volumes(runtime), SpikeStore(runtime.store).quiet()
     lines = ["Sources"]
     for brand in runtime.config.brands:
         for index, source in enumerate(brand.sources):
@@ -63,6 +76,10 @@ def render_status(runtime: Runtime, mentions: int = 0) -> str:
                              f"its posts are handled again on the next poll): {state.pipeline_error}")
             if state.blind_spot:
                 lines.append(f"      blind spot: {state.blind_spot}")
+            lines.append(f"      volume: {_volume(volumes.get((brand.id, name)))}"
+                         + (" (QUIETER THAN USUAL since "
+                            f"{_ago(quiet[(brand.id, name)].quiet_since, now)})"
+                            if (brand.id, name) in quiet else ""))
     lines += _engine_lines(runtime)
     open_count, overdue_count = runtime.store.case_counts(now)
     lines += ["", f"Cases: {open_count} open, {overdue_count} overdue"]

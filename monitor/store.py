@@ -99,7 +99,7 @@ def _mention(row: MentionRow) -> StoredMention:
     return record
 
 
-def _case(row: CaseRow) -> Case:
+def case_record(row: CaseRow) -> Case:
     record: Case = copy_row(Case, row, mention=_mention(row.mention))
     return record
 
@@ -245,19 +245,19 @@ class Store:
                               channel=channel)
             tx.add_event(row.id, "brand-monitor", "opened", opened_at, reference)
             tx.session.refresh(row)
-            return _case(row)
+            return case_record(row)
 
     def case(self, case_id: int) -> Case:
         with self.session() as s:
             row = s.get(CaseRow, case_id)
             if row is None:
                 raise KeyError(case_id)
-            return _case(row)
+            return case_record(row)
 
     def case_for_mention(self, mention_id: int) -> Case | None:
         with self.session() as s:
             row = s.scalar(select(CaseRow).where(CaseRow.mention_id == mention_id))
-            return _case(row) if row else None
+            return case_record(row) if row else None
 
     def add_event(self, case_id: int, actor: str, kind: str, now: datetime, detail: str = "") -> None:
         with self.transaction() as tx:
@@ -288,7 +288,7 @@ class Store:
         with self.session() as s:
             q = select(CaseRow).where(*_case_filters(brand_id, brand_ids, open_only, overdue_at,
                                                       assignee, since))
-            return [_case(r) for r in s.scalars(q.order_by(CaseRow.deadline_at).limit(limit))]
+            return [case_record(r) for r in s.scalars(q.order_by(CaseRow.deadline_at).limit(limit))]
 
     def count_cases(self, *, brand_id: str | None = None, open_only: bool = True,
                     overdue_at: datetime | None = None, assignee: str | None = None,
@@ -521,7 +521,7 @@ class Store:
 
     def wave_cases(self, wave_id: int) -> list[Case]:
         with self.session() as s:
-            return [_case(r) for r in s.scalars(select(CaseRow).where(CaseRow.wave_id == wave_id)
+            return [case_record(r) for r in s.scalars(select(CaseRow).where(CaseRow.wave_id == wave_id)
                                                 .order_by(CaseRow.id))]
 
     def wave_count(self, wave_id: int) -> int:
@@ -535,7 +535,7 @@ class Store:
         with self.session() as s:
             rows = s.scalars(select(CaseRow).where(CaseRow.wave_id == wave_id)
                              .order_by(CaseRow.id.desc()).limit(limit))
-            return [_case(r) for r in reversed(list(rows))]
+            return [case_record(r) for r in reversed(list(rows))]
 
     def set_wave_message(self, wave_id: int, channel: str, ts: str) -> None:
         with self.session() as s:

@@ -249,3 +249,13 @@ def slack_entry() -> Any:
     import alerts.service
 
     return alerts.service
+
+
+def report_renderers() -> tuple[Callable[..., Any], Callable[..., str], Any]:
+    """The alert layer's report renderers: charts(report), render_html(report, charts), and
+    the module of its words (report_summary and the command's messages)."""
+    import alerts.messages
+    from alerts.report_charts import charts
+    from alerts.report_html import render_html
+
+    return charts, render_html, alerts.messages

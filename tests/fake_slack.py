@@ -14,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+UPLOAD_PATH = "/upload/v1/"  # where files.getUploadURLExternal's upload URLs point on the fake
+
 
 @dataclass
 class Call:
@@ -39,6 +41,8 @@ class FakeSlack:
         self.failures: dict[str, list[Failure]] = {}
         self.usergroups = usergroups or {}
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> posted messages
+        self.uploads: dict[str, dict[str, Any]] = {}  # file id -> its getUploadURLExternal, bytes
+        self.files: list[dict[str, Any]] = []  # files shared by files.completeUploadExternal
         self._ts = int(start_ts)  # message timestamps count up from here, one second apart
         self._lock = threading.Condition()
         fake = self
@@ -49,7 +53,9 @@ class FakeSlack:
 
             def do_POST(self) -> None:
                 method = self.path.rsplit("/", 1)[-1]
-                raw = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                data_in = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                uploading = self.path.startswith(UPLOAD_PATH)  # a file's bytes, not a Web API call
+                raw = "" if uploading else data_in.decode()
                 if "json" in (self.headers.get("Content-Type") or ""):
                     params = json.loads(raw or "{}")
                 else:
@@ -57,7 +63,8 @@ class FakeSlack:
                     for key in ("blocks", "view", "attachments"):
                         if isinstance(params.get(key), str):
                             params[key] = json.loads(params[key])
-                status, body, headers = fake._answer(method, params, dict(self.headers))
+                status, body, headers = (fake._receive(method, data_in, dict(self.headers)) if uploading
+                                         else fake._answer(method, params, dict(self.headers)))
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -123,7 +130,58 @@ class FakeSlack:
         if method == "auth.test":
             return 200, {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "bot",
                          "team_id": "T0FAKE", "user_id": "U0BOT", "bot_id": "B0BOT"}, {}
+        if method == "files.getUploadURLExternal":
+            return 200, self._upload_url(params), {}
+        if method == "files.completeUploadExternal":
+            return 200, self._complete_upload(params), {}
         return 200, {"ok": True}, {}
+
+    def _upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Hand out an upload URL on this server, as Slack hands out one on files.slack.com."""
+        if not params.get("filename") or not str(params.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._lock:
+            file_id = f"F{len(self.uploads) + 1:08d}"
+            self.uploads[file_id] = {"filename": params["filename"], "length": int(params["length"]),
+                                     "alt_txt": params.get("alt_txt"), "data": None}
+        return {"ok": True, "file_id": file_id,
+                "upload_url": f"http://127.0.0.1:{self.server.server_port}{UPLOAD_PATH}{file_id}"}
+
+    def _receive(self, file_id: str, data: bytes,
+                 headers: dict[str, str]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Take a file's bytes at its upload URL (recorded as the call "upload")."""
+        with self._lock:
+            self.calls.append(Call("upload", {"file_id": file_id, "length": len(data)}, headers))
+            self._lock.notify_all()
+            queued = self.failures.get("upload")
+            if queued:
+                failure = queued.pop(0)
+                return failure.status, failure.body, failure.headers
+            upload = self.uploads.get(file_id)
+            if upload is None:
+                return 404, {"ok": False, "error": "unknown upload URL"}, {}
+            upload["data"] = data
+        return 200, {"ok": True}, {}
+
+    def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Share the uploaded files in `channel_id`; a file never uploaded fails the call."""
+        files = json.loads(params.get("files") or "[]")
+        with self._lock:
+            if not files or any((self.uploads.get(f.get("id")) or {}).get("data") is None for f in files):
+                return {"ok": False, "error": "file_not_found"}
+            shared = [{"id": f["id"], "title": f.get("title") or self.uploads[f["id"]]["filename"],
+                       "name": self.uploads[f["id"]]["filename"], "channel": params.get("channel_id"),
+                       "thread_ts": params.get("thread_ts"), "alt_txt": self.uploads[f["id"]]["alt_txt"],
+                       "initial_comment": params.get("initial_comment"),
+                       "data": self.uploads[f["id"]]["data"]} for f in files]
+            self.files.extend(shared)
+        return {"ok": True, "files": [{"id": f["id"], "title": f["title"], "name": f["name"]}
+                                      for f in shared]}
+
+    def files_in(self, channel: str) -> list[dict[str, Any]]:
+        """The files shared in `channel`, each with its bytes under "data"."""
+        with self._lock:
+            return [f for f in self.files if f["channel"] == channel]
 
     def _history(self, method: str, channel: str, params: dict[str, Any]) -> dict[str, Any]:
         """Messages newest first, as Slack documents; metadata only with include_all_metadata."""
