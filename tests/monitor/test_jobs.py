@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import procrastinate
@@ -126,4 +126,24 @@ def test_the_tick_queues_only_sources_without_a_waiting_poll(pg_url: str, tmp_pa
         jobs.tick(15)  # nothing more: every source has its poll waiting now
     polls = sorted(str(lock) for task, _s, lock, _l in _jobs(pg_url) if task == "brand_monitor.poll")
     assert polls == ["poll:orbita:feed0", "poll:orbita:feed1", "poll:orbita:feed2"]
+    assert [task for task, *_ in _jobs(pg_url)].count("brand_monitor.send") == 1
+
+
+def test_the_reports_task_queues_a_due_report_once_and_a_send(pg_url: str, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    jobs.ensure_schema(pg_url)
+    world = wh.make_world(tmp_path, pg_url, sources=1, posts_per_source=1)
+    at = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%H:%M")
+    brands = world.config.read_text(encoding="utf-8")
+    daily = f'    waves: {{enabled: false}}\n    reports: {{daily: "{at}"}}\n'
+    world.config.write_text(brands.replace("    waves: {enabled: false}\n", daily), encoding="utf-8")
+    env = Environment.from_env().model_copy(update={"database_url": pg_url})
+    runtime = build_runtime(load_config(world.config), world.config, env=env)
+    monkeypatch.setattr(jobs, "_RUNTIME", runtime)
+    with jobs.connected(pg_url):
+        jobs.reports(0)
+        jobs.reports(60)  # the same period again: already queued, nothing more
+        jobs.spikes(0)  # no history: no spike, nothing to send
+    keys = [k for (k,) in wh.query(pg_url, "SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE 'report:%'")]
+    assert len(keys) == 1 and keys[0].startswith("report:orbita:daily:")
     assert [task for task, *_ in _jobs(pg_url)].count("brand_monitor.send") == 1
