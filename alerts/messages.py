@@ -746,6 +746,10 @@ def report_charts_comment(brand_name: str) -> str:
     return f"Charts of the report for {single_line(brand_name)}"
 
 
+def report_grouping_progress() -> str:
+    return "grouping complaints by cause"
+
+
 def report_bad_date(value: str) -> str:
     return f"{value!r} is not a date; write it as 2026-11-30"
 

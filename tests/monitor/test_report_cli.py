@@ -87,3 +87,15 @@ def test_report__errors(config: str, capsys: pytest.CaptureFixture[str], argv: l
                         says: str) -> None:
     assert cli.main(["report", "--config", config, *argv]) == 2
     assert says in capsys.readouterr().err
+
+
+def test_grouping_many_complaints_shows_progress_and_keeps_every_vector(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    texts = [f"my {topic} post {i}" for i in range(150) for topic in ("parcel", "refund")][:150]
+    shown = cli_report._Shown(TopicEncoder(), "grouping complaints by cause")
+    vectors = shown.encode(texts)
+    assert (vectors == TopicEncoder().encode(texts)).all()
+    err = capsys.readouterr().err
+    assert "grouping complaints by cause" in err and "100%" in err
+    shown.encode(texts[:3])  # a handful: no progress line
+    assert capsys.readouterr().err == ""
