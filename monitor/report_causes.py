@@ -4,7 +4,9 @@ The complaints are embedded with the sentence encoder (`monitor.classify.encoder
 multilingual model the classifier reads, so an Arabic and an English post about a late
 parcel land close together), then grouped by average-linkage agglomerative clustering with a
 cosine-similarity threshold: no number of clusters to guess, and a group only forms where
-its posts are alike on average. Each group is named by its most telling words (class-based
+its posts are alike on average. Posts of different main categories never share a group: the
+encoder finds two complaints in one language alike more readily than two about one thing.
+Each group is named by its most telling words (class-based
 TF-IDF: frequent in the group, rare in the others, stop words of its language left out) and
 counted in the period before, by giving each of that period's complaints to the group whose
 centre it is close enough to.
@@ -45,6 +47,7 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 class _Group:
     members: tuple[int, ...]
     centre: np.ndarray
+    category: str
 
 
 def embed(encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
@@ -57,14 +60,19 @@ def embed(encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
     return vectors / np.where(norms == 0, 1.0, norms)
 
 
-def cluster(vectors: np.ndarray, threshold: float) -> list[list[int]]:
+def cluster(vectors: np.ndarray, threshold: float,
+            labels: Sequence[str] | None = None) -> list[list[int]]:
     """Average-linkage agglomerative clustering: merge the two most similar groups until no
-    two are, on average, at least `threshold` alike. O(n²) memory, n merges of O(n²) each:
-    about a second for 1,000 posts."""
+    two are, on average, at least `threshold` alike; posts of different `labels` (their main
+    category) never share a group. O(n²) memory, n merges of O(n²) each: about a second for
+    1,000 posts."""
     n = len(vectors)
     if n == 0:
         return []
     sim = vectors @ vectors.T
+    if labels is not None:
+        tags = np.asarray(labels, dtype=object)
+        sim[tags[:, None] != tags[None, :]] = -np.inf
     np.fill_diagonal(sim, -np.inf)
     sizes = np.ones(n)
     members: list[list[int]] = [[i] for i in range(n)]
@@ -101,28 +109,35 @@ def telling_words(groups: Sequence[Sequence[Sequence[str]]], top: int = WORDS) -
     average = sum(sizes) / len(sizes) if sizes else 0.0
     named = []
     for group, c, size in zip(groups, counts, sizes, strict=True):
-        need = 2 if len(group) > 1 else 1
+        # A word must recur in a group of several posts, unless none does (a group of posts
+        # in several languages): then its single words, the rarest elsewhere first.
+        need = 2 if len(group) > 1 and max(c.values(), default=0) >= 2 else 1
         scored = sorted(((n / size) * math.log(1 + average / total[w]), w)
                         for w, n in c.items() if n >= need) if size else []
         named.append(tuple(w for _, w in sorted(scored, key=lambda x: (-x[0], x[1]))[:top]))
     return named
 
 
-def _groups(vectors: np.ndarray, threshold: float) -> list[_Group]:
+def _groups(vectors: np.ndarray, threshold: float, labels: Sequence[str]) -> list[_Group]:
     out = []
-    for members in cluster(vectors, threshold):
+    for members in cluster(vectors, threshold, labels):
         centre = vectors[members].mean(axis=0)
         norm = np.linalg.norm(centre)
-        out.append(_Group(tuple(members), centre / norm if norm else centre))
+        out.append(_Group(tuple(members), centre / norm if norm else centre, labels[members[0]]))
     return out
 
 
-def _previous_counts(groups: Sequence[_Group], previous: np.ndarray, threshold: float) -> list[int]:
-    """How many of the period before's complaints are close enough to each group's centre."""
+def _previous_counts(groups: Sequence[_Group], previous: np.ndarray, labels: Sequence[str],
+                     threshold: float) -> list[int]:
+    """How many of the period before's complaints, of the group's category, are close enough
+    to each group's centre."""
     counts = [0] * len(groups)
     if not groups or not len(previous):
         return counts
     sims = previous @ np.stack([g.centre for g in groups]).T
+    apart = np.asarray(labels, dtype=object)[:, None] != np.asarray([g.category for g in groups],
+                                                                     dtype=object)[None, :]
+    sims[apart] = -np.inf
     best = np.argmax(sims, axis=1)
     for i, g in enumerate(best):
         if sims[i, g] >= threshold:
@@ -146,7 +161,8 @@ def recurring_causes(current: Sequence[ComplaintText], previous: Sequence[Compla
         return ()
     vectors = embed(encoder, [p.text for p in current])
     before = embed(encoder, [p.text for p in previous])
-    every = sorted(_groups(vectors, threshold), key=lambda g: (-len(g.members), g.members[0]))
+    every = sorted(_groups(vectors, threshold, [p.category for p in current]),
+                   key=lambda g: (-len(g.members), g.members[0]))
     kept = [i for i, g in enumerate(every) if len(g.members) >= MIN_COUNT][:MAX_CAUSES]
     if not kept:
         return ()
@@ -155,13 +171,11 @@ def recurring_causes(current: Sequence[ComplaintText], previous: Sequence[Compla
     every_name = telling_words([[words_of(current[i].text, current[i].lang, banned)
                                  for i in g.members] for g in every])
     groups, names = [every[i] for i in kept], [every_name[i] for i in kept]
-    counts = _previous_counts(groups, before, threshold)
+    counts = _previous_counts(groups, before, [p.category for p in previous], threshold)
     causes = []
     for group, words, was in zip(groups, names, counts, strict=True):
-        categories = Counter(current[i].category for i in group.members)
-        category = min(categories, key=lambda c: (-categories[c], c))
         causes.append(Cause(words=words, count=len(group.members), previous=was,
-                            category=category, samples=_samples(group, vectors, current)))
+                            category=group.category, samples=_samples(group, vectors, current)))
     return tuple(causes)
 
 

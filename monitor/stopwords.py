@@ -27,17 +27,19 @@ a aby ale bez bo by być był była było były chce co czy dla do dziś gdy gdz
 ile im jak jakie jaki jest jestem jeszcze jego jej już ja ją każdy kiedy kto która które
 który ma mam mi mnie mój moja moje mu na nad nawet nic nie nigdy nim niż no o od oraz po pod
 przez przy się są ta tak tam te tego tej ten też to tu tylko tym u w we wszystko z za że
-żeby znowu już dzień dni dzisiaj proszę http user
+żeby znowu już dzień dni dzisiaj proszę http user temu bardzo został została zostało
+nikt nadal wciąż jeszcze więc bo mój moim moją moich państwa wasz wasza
 """
 _AR = """
 في من على إلى الى عن مع هذا هذه ذلك تلك هو هي هم انا أنا نحن انت أنت كان كانت يكون لا لم لن
 ما ماذا متى كيف أين اين هل و او أو ثم قد كل بعد قبل عند حتى لقد إن ان أن التي الذي الذين
-يا اي أي شي شيء جدا اليوم منذ بس http user
+يا اي أي شي شيء جدا اليوم منذ بس http user لي عندي ليش والله مره مرة صار حد
 """
 _FA = """
 و در به از که این آن را با برای تا هم یا اما اگر چه چرا کجا کی من ما تو شما او آنها ایشان
 است هست نیست بود شد شده می نمی هیچ همه یک دو خیلی هنوز باید دیگر روز امروز دیروز هر ولی
-کرد کنم کند کردم اینکه چون پس بعد قبل http user
+کرد کنم کند کردم اینکه چون پس بعد قبل http user دهد دهند کنید کنند شود نشد ندارد دارد
+دارم واقعا کاملا اصلا هیچکس
 """
 
 STOP_WORDS: dict[str, frozenset[str]] = {

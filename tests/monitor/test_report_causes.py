@@ -68,3 +68,25 @@ def test_recurring_causes__real_encoder_groups_across_languages() -> None:
     assert {c.count for c in causes} <= {3, 4}
     assert any("refund" in c.words for c in causes) and any("parcel" in c.words for c in causes)
     assert all(c.previous == 0 for c in causes)
+
+
+def test_recurring_causes__posts_alike_but_of_two_categories_are_two_causes() -> None:
+    # The stand-in encoder reads both "parcel" posts as one thing; their categories differ.
+    current = [*_posts("parcel late", "parcel late again"),
+               *_posts("parcel charged twice", "parcel paid twice", category="payment")]
+    previous = _posts("parcel charged twice", category="payment")
+    causes = recurring_causes(current, previous, TopicEncoder())
+    assert sorted((c.category, c.count, c.previous) for c in causes) == [
+        ("delivery", 2, 0), ("payment", 2, 1)]
+
+
+def test_cluster__labels_keep_groups_apart() -> None:
+    vectors = np.stack([np.array([1.0, 0.0])] * 3)
+    assert sorted(cluster(vectors, 0.9, ["a", "b", "a"])) == [[0, 2], [1]]
+
+
+def test_telling_words__a_group_with_no_recurring_word_is_named_by_its_single_words() -> None:
+    groups = [[["charged", "twice"], ["pobrał", "opłatę"]], [["late"], ["late", "cold"]]]
+    named = telling_words(groups, top=2)
+    assert len(named[0]) == 2 and set(named[0]) <= {"charged", "twice", "pobrał", "opłatę"}
+    assert named[1] == ("late",)  # a recurring word is still required where there is one
