@@ -697,11 +697,15 @@ def report_summary(report: Report, *, mrkdwn: bool = False) -> str:
         lines.append(f"Answered within the deadline: {report_bar_label(within, due)}"
                      + (f" — {shares}." if shares else "."))
     lines += ["", bold(REPORT_HEADINGS["days"])]
+    busy = [d for d in report.days if d.mentions or d.complaints]
     lines += [f"  {report_weekday(d.day)}: {_count(d.mentions, 'mention')}, "
-              f"{_count(d.complaints, 'complaint')}" for d in report.days]
+              f"{_count(d.complaints, 'complaint')}" for d in busy]
+    lines += report_days_left_out(len(report.days) - len(busy), "with no mention")
     if report.backlog:
         lines += ["", bold(REPORT_HEADINGS["backlog"])]
-        lines += [f"  {report_weekday(b.day)}: {b.open} open, {b.overdue} overdue" for b in report.backlog]
+        held = [b for b in report.backlog if b.open or b.overdue]
+        lines += [f"  {report_weekday(b.day)}: {b.open} open, {b.overdue} overdue" for b in held]
+        lines += report_days_left_out(len(report.backlog) - len(held), "with no case open")
     for table in report.compliance:
         if not table.rows:
             continue
@@ -744,6 +748,11 @@ def _report_who(dimension: str, key: str, mrkdwn: bool) -> str:
 
 def report_charts_comment(brand_name: str) -> str:
     return f"Charts of the report for {single_line(brand_name)}"
+
+
+def report_days_left_out(count: int, why: str) -> list[str]:
+    """The summary lists only the days with something to say; the others are counted."""
+    return [f"  ({_count(count, 'other day')} {why})"] if count else []
 
 
 def report_grouping_progress() -> str:

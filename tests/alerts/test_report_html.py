@@ -146,3 +146,11 @@ def test_render_html__empty_report_says_there_is_nothing() -> None:
                      msg.report_no_causes(), msg.report_response_times(0, None, None),
                      msg.report_followups(0, 0, 0), msg.report_feedback(0, 0, 0, None)):
         assert sentence in text, sentence
+
+
+def test_summary_lists_busy_days_and_counts_the_quiet_ones() -> None:
+    report = week()
+    quiet = replace(report, days=(*report.days, replace(report.days[-1], mentions=0, complaints=0)))
+    text = msg.report_summary(quiet, mrkdwn=False)
+    assert "(1 other day with no mention)" in text
+    assert "other day" not in msg.report_summary(report, mrkdwn=False).split("Open and overdue")[0]
