@@ -50,6 +50,7 @@ class Delivery(Protocol):
     def find(self, channel: str, key: str, oldest: datetime, thread_ts: str | None = None) -> str | None: ...
     def upload_files(self, channel: str, files: Sequence[Chart], comment: str,
                      thread_ts: str | None = None) -> list[str]: ...
+    def thread_has_files(self, channel: str, thread_ts: str) -> bool: ...
 
 
 METADATA_EVENT = "brand_monitor_message"
@@ -142,6 +143,22 @@ class SlackDelivery:
             params["cursor"] = cursor
         return None
 
+    def thread_has_files(self, channel: str, thread_ts: str) -> bool:
+        """Whether files were shared in the thread of `thread_ts` already: a sender taking over
+        after a crash between the upload and its record uploads nothing again (an upload
+        carries no metadata key to be found by)."""
+        params: dict[str, Any] = {"channel": channel, "ts": thread_ts, "limit": 200}
+        for _ in range(FIND_PAGES):
+            response = self._call("conversations_replies", **params)
+            if any(m.get("files") for m in response.get("messages") or []
+                   if str(m.get("ts")) != thread_ts):
+                return True
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return False
+            params["cursor"] = cursor
+        return False
+
     def upload_files(self, channel: str, files: Sequence[Chart], comment: str,
                      thread_ts: str | None = None) -> list[str]:
         """Share `files` in `channel` (a channel id, e.g. the one `post` returns), with `comment`,
@@ -198,6 +215,9 @@ class ConsoleDelivery:
 
     def ephemeral(self, channel: str, user: str, text: str) -> None:
         self._write(console.render_event(f"(only {user} sees this) {text}"))
+
+    def thread_has_files(self, channel: str, thread_ts: str) -> bool:
+        return False  # the terminal keeps no history: charts saved twice are harmless
 
     def find(self, channel: str, key: str, oldest: datetime, thread_ts: str | None = None) -> str | None:
         return None  # the terminal keeps no history: a message printed twice is harmless

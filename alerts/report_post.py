@@ -1,7 +1,9 @@
 """Post a scheduled report: its text summary in the brand's channel, its charts in the thread.
 
 The summary carries the report's key in its metadata like every message, so a sender taking
-over after a crash finds it instead of posting it again; the charts are uploaded after it.
+over after a crash finds it instead of posting it again; the charts are uploaded after it,
+into its thread, unless that thread holds files already (the same sender after a crash
+between the upload and its record).
 """
 
 from __future__ import annotations
@@ -33,6 +35,6 @@ def post_report(store: Store, brands: Brands, delivery: Delivery, notice: Schedu
     report = build_report(store, [brand], period, now, default_encoder())
     ts, where = post(channel, {"text": messages.report_summary(report, mrkdwn=True)})
     drawn = charts(report)
-    if drawn:
+    if drawn and not delivery.thread_has_files(where, ts):
         delivery.upload_files(where, drawn, messages.report_charts_comment(brand.name), thread_ts=ts)
     return ts, where

@@ -175,6 +175,12 @@ class FakeSlack:
                        "initial_comment": params.get("initial_comment"),
                        "data": self.uploads[f["id"]]["data"]} for f in files]
             self.files.extend(shared)
+            # Slack shares the files as one message (in the thread, if given) with the comment.
+            self._ts += 1
+            self.messages.setdefault(str(params.get("channel_id")), []).append(
+                {"type": "message", "text": params.get("initial_comment") or "", "ts": f"{self._ts}.000100",
+                 "thread_ts": params.get("thread_ts"), "metadata": None,
+                 "files": [{"id": f["id"], "name": f["name"], "title": f["title"]} for f in shared]})
         return {"ok": True, "files": [{"id": f["id"], "title": f["title"], "name": f["name"]}
                                       for f in shared]}
 

@@ -9,6 +9,7 @@ import pytest
 from slack_sdk import WebClient
 
 from alerts.delivery import SlackDelivery
+from alerts.report_post import post_report
 from alerts.sender import flush
 from monitor.config_loader import load_config
 from monitor.errors import ConfigError
@@ -95,3 +96,23 @@ def test_scheduled_report__reaches_slack_once_with_its_charts(tmp_path: Path) ->
         files = slack.files_in("C0ACME")
         assert files and all(f["data"].startswith(b"\x89PNG") for f in files)
         assert len(slack.of("files.completeUploadExternal")) == 1
+
+
+def test_scheduled_report__a_sender_after_a_crash_finds_the_charts_and_uploads_none(tmp_path: Path) -> None:
+    world = make_world(tmp_path, extra='    reports:\n      daily: "09:00"\n')
+    _world(world.runtime.store)
+    now = datetime(2026, 11, 5, 8, 30, tzinfo=UTC)
+    [notice] = due_reports(world.runtime.brand("acme"), now)
+    with FakeSlack() as slack:
+        delivery = SlackDelivery(WebClient(token="xoxb-test", base_url=slack.url, timeout=5))
+        summary = delivery.post("C0ACME", "the summary", key=notice.key)
+
+        def found(channel: str, message: dict[str, object]) -> tuple[str, str]:
+            return summary  # the sender's post-once finds the summary by its key
+
+        post_report(world.runtime.store, world.runtime, delivery, notice, "C0ACME", now, found)
+        assert len(slack.of("files.completeUploadExternal")) == 1
+        # The record of that upload was lost in a crash: the next sender tries again.
+        post_report(world.runtime.store, world.runtime, delivery, notice, "C0ACME", now, found)
+        assert len(slack.of("files.completeUploadExternal")) == 1
+        assert slack.files_in("C0ACME")
