@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -99,3 +100,15 @@ def test_grouping_many_complaints_shows_progress_and_keeps_every_vector(
     assert "grouping complaints by cause" in err and "100%" in err
     shown.encode(texts[:3])  # a handful: no progress line
     assert capsys.readouterr().err == ""
+
+
+def test_report__reader_gone_stops_quietly(config: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # `brand-monitor report | head` after head has exited
+    gone = open(write_end, "w", buffering=1, encoding="utf-8")  # noqa: SIM115 - closed below
+    monkeypatch.setattr("sys.stdout", gone)
+    try:
+        assert cli.main(["report", "--config", config, "--brand", "acme", *DAYS]) == 141
+        print("after", file=gone)  # stdout now leads nowhere, without an error
+    finally:
+        gone.close()
