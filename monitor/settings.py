@@ -334,7 +334,9 @@ class BrandConfig(Model):
     # How long post texts and author details are kept; None keeps them. Figures stay.
     retention: Duration | None = None
     sources: list[SourceConfig] = Field(min_length=1)
-    signature: str = ""
+    # One line for every language, or one per language ({en: "— Ola", pl: "— Ola z Acme"},
+    # optionally with `default`); a language with none gets no signature rather than another's.
+    signature: str | dict[str, str] = ""
     templates: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     business_hours: BusinessHours | None = None
@@ -426,6 +428,23 @@ class BrandConfig(Model):
         """Who may act on the brand's cases and see them: responders, then the team (Slack
         user or user-group ids). Only responders publish."""
         return [*self.responders, *self.team]
+
+    @field_validator("signature")
+    @classmethod
+    def _signature(cls, value: str | dict[str, str]) -> str | dict[str, str]:
+        if isinstance(value, dict):
+            bad = [k for k in value if k != "default" and not re.fullmatch(r"[a-z]{2,3}", k)]
+            if bad:
+                raise ValueError(f"signature languages are codes such as en, ar, fa, pl or "
+                                 f"default, not {', '.join(map(repr, bad))}")
+        return value
+
+    def signature_for(self, lang: str) -> str:
+        """The signature of replies in `lang` ("fa-IR" reads as "fa")."""
+        if isinstance(self.signature, str):
+            return self.signature
+        base = re.split(r"[-_]", lang.strip().lower(), maxsplit=1)[0]
+        return self.signature.get(base, self.signature.get("default", ""))
 
     def source_name(self, index: int) -> str:
         source = self.sources[index]

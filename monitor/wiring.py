@@ -166,7 +166,7 @@ class Runtime:
 
         connector = self.connector(brand.id, source)
         return suggest(brand.templates, lang, categories, name=name, reference=reference,
-                       brand_name=brand.name, signature=brand.signature,
+                       brand_name=brand.name, signature=brand.signature_for(lang),
                        limit=connector.reply_limit, count_length=connector.count_length)
 
     def draft_acknowledgement(self, brand: BrandConfig, source: str, *, lang: str, reference: str,
@@ -177,7 +177,7 @@ class Runtime:
         connector = self.connector(brand.id, source)
         local = opening.astimezone(brand.zone) if opening else None
         return acknowledgement(brand.templates, lang, name=name, reference=reference,
-                               brand_name=brand.name, signature=brand.signature, opening=local,
+                               brand_name=brand.name, signature=brand.signature_for(lang), opening=local,
                                limit=connector.reply_limit, count_length=connector.count_length,
                                now=self.clock())
 
