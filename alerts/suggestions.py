@@ -51,6 +51,8 @@ class LanguagePack:
     when: Mapping[str, str] = field(default_factory=dict)
     days: tuple[str, ...] = ()
     digits: str = "0123456789"
+    # Phrases never said to a post that accuses or blames, each with the calmer words said instead.
+    not_when_angry: Mapping[str, str] = field(default_factory=dict)
 
 
 def templates_dir() -> Path:
@@ -86,6 +88,7 @@ def shipped(lang: str) -> LanguagePack | None:
         when={str(k): str(v) for k, v in (data.get("when") or {}).items()},
         days=tuple(str(d) for d in data.get("days") or ()),
         digits=str(data.get("digits") or "0123456789"),
+        not_when_angry={str(k): str(v) for k, v in (data.get("not_when_angry") or {}).items()},
     )
 
 
@@ -215,13 +218,16 @@ def suggest(
     signature: str,
     limit: int | None,
     count_length: Counter,
+    angry: bool = False,
 ) -> list[str]:
     """Write up to three distinct replies in the post's language, each within `limit`.
 
     Brand overrides come first, then the shipped templates, for the category and then for
     `default`; English is used only when the language has no templates at all. Given
     several categories, the replies follow the first and add the language's `also`
-    sentence for the second, so they answer both problems.
+    sentence for the second, so they answer both problems. To an `angry` post (one that
+    accuses or blames the brand) the language's `not_when_angry` phrases ("thank you for
+    your patience") are said in their calmer words ("we understand how frustrating this is").
     """
     topics = [category] if isinstance(category, str) else list(category)
     lang = reply_language(brand_templates, lang)
@@ -229,7 +235,8 @@ def suggest(
     pack = shipped(lang)
     also = pack.also.get(topics[1], "") if pack and len(topics) > 1 else ""
     out: list[str] = []
-    for template in _candidates(brand_templates, lang, str(topics[0]) if topics else DEFAULT):
+    for candidate in _candidates(brand_templates, lang, str(topics[0]) if topics else DEFAULT):
+        template = calmed(candidate, pack.not_when_angry) if angry and pack else candidate
         text = fit(with_also(template, also) if also else template, values, limit,
                    count_length, keep=also)
         if text and not any(_same(text, seen) for seen in out):
@@ -237,6 +244,18 @@ def suggest(
         if len(out) == MAX_VARIANTS:
             break
     return out
+
+
+def calmed(template: str, phrases: Mapping[str, str]) -> str:
+    """`template` with each phrase (in any case) said in its calmer words, its capital kept."""
+    for phrase, instead in phrases.items():
+        capital = instead[:1].upper() + instead[1:]
+
+        def say(match: re.Match[str], plain: str = instead, first: str = capital) -> str:
+            return first if match.group()[:1].isupper() else plain
+
+        template = re.sub(re.escape(phrase), say, template, flags=re.IGNORECASE)
+    return template
 
 
 def opens_phrase(pack: LanguagePack, opening: datetime | None, now: datetime | None) -> str:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from monitor import case_engine
 from monitor.acknowledge import acknowledge_out_of_hours
 from monitor.classify.rating import apply_rating
-from monitor.domain import Classification, Mention
+from monitor.domain import Classification, Mention, Severity
 from monitor.models import CaseRow, MentionRow
 from monitor.names import NameMatcher
 from monitor.operator_metrics import observe_classifier
@@ -249,7 +249,8 @@ def open_case_for(deps: Ingest, tx: Tx, brand: BrandConfig, source: str, row: Me
 
     def draft(lang: str, topics: Sequence[str], reference: str) -> list[tuple[str, str]]:
         texts = deps.draft_replies(brand, source, lang=lang, categories=topics, name=name,
-                                   reference=reference)
+                                   reference=reference,
+                                   angry=verdict.severity >= Severity.ACCUSATION)
         return [(lang, t) for t in texts]
 
     return case_engine.open_case(

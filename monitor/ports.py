@@ -30,7 +30,8 @@ class ConnectorLookup(Protocol):
 
 class ReplyDrafting(Protocol):
     def draft_replies(self, brand: BrandConfig, source: str, *, lang: str,
-                      categories: Sequence[str], name: str, reference: str) -> list[str]: ...
+                      categories: Sequence[str], name: str, reference: str,
+                      angry: bool = False) -> list[str]: ...
 
 
 class CaseDesk(Brands, ConnectorLookup, Protocol):

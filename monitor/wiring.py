@@ -159,15 +159,18 @@ class Runtime:
         return taken
 
     def draft_replies(self, brand: BrandConfig, source: str, *, lang: str,
-                      categories: Sequence[str], name: str, reference: str) -> list[str]:
+                      categories: Sequence[str], name: str, reference: str,
+                      angry: bool = False) -> list[str]:
         """Ask the alert layer for 2-3 replies in `lang` that answer every one of `categories`
-        (the main one first), within the platform's limit."""
+        (the main one first), within the platform's limit; `angry`: the post accuses or
+        blames the brand, so no "thank you for your patience"."""
         from alerts.suggestions import suggest
 
         connector = self.connector(brand.id, source)
         return suggest(brand.templates, lang, categories, name=name, reference=reference,
                        brand_name=brand.name, signature=brand.signature_for(lang),
-                       limit=connector.reply_limit, count_length=connector.count_length)
+                       limit=connector.reply_limit, count_length=connector.count_length,
+                       angry=angry)
 
     def draft_acknowledgement(self, brand: BrandConfig, source: str, *, lang: str, reference: str,
                               opening: datetime | None, name: str) -> str | None:

@@ -279,3 +279,28 @@ def test_acknowledgement__without_now_names_the_day(lang: str, phrase: str) -> N
 def test_acknowledgement__unknown_opening(lang: str, phrase: str) -> None:
     text = acknowledgement({}, lang, "Sara", "R-1", "Acme", "", None, None, len)
     assert text is not None and phrase in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("key", KEYS)
+def test_suggest__no_thanks_for_patience_to_a_post_that_accuses(lang: str, key: str) -> None:
+    pack = shipped(lang)
+    assert pack is not None and pack.not_when_angry
+    unfit = [p.casefold() for p in pack.not_when_angry]
+    calm = suggest({}, lang, key, "Sara", "ACME-0042", "Acme", "", 280, x_count)
+    angry = suggest({}, lang, key, "Sara", "ACME-0042", "Acme", "", 280, x_count, angry=True)
+    assert len(angry) == len(calm)  # the same variants, said more calmly
+    assert not [r for r in angry if any(p in r.casefold() for p in unfit)]
+    for was, now in zip(calm, angry, strict=True):
+        if was != now:
+            assert any(new in now for new in pack.not_when_angry.values())
+
+
+def test_suggest__patience_thanked_to_a_calm_post_and_a_brands_own_variant_calmed_too() -> None:
+    assert any("thank you for your patience" in r.casefold() for r in _suggest(category="refund"))
+    own = {"en": {"refund": ["Thank you for your patience, {name}: DM us {reference}."]}}
+    calm = suggest(own, "en", "refund", "Sara", "ACME-0042", "Acme", "", 280, x_count)
+    angry = suggest(own, "en", "refund", "Sara", "ACME-0042", "Acme", "", 280, x_count, angry=True)
+    assert calm[0] == "Thank you for your patience, Sara: DM us ACME-0042."
+    assert angry[0] == "We understand how frustrating this is, Sara: DM us ACME-0042."
+    assert not any("patience" in r for r in angry)

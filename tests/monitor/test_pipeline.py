@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from monitor import case_engine, casework, deadlines
-from monitor.domain import CaseStatus, Mention
+from monitor.domain import CaseStatus, Classification, Mention, Severity
 from monitor.models import OutboxRow
 from monitor.pipeline import apply_rating, process
 from monitor.poller import poll_all, poll_source
@@ -237,3 +239,27 @@ def test_is_filtered__excluded_terms_match_declined_forms(tmp_path: Path, databa
                       author_id="1", author_handle="jan", published_at=T0)
     assert is_filtered(brand, mention)
     assert not is_filtered(brand, Mention(**{**mention.__dict__, "text": "acme anvilx is late"}))
+
+
+class _Calm(KeywordClassifier):
+    """The keyword classifier, but every complaint only disapproves."""
+
+    def classify(self, *args: Any, **kwargs: Any) -> list[Classification]:
+        return [dataclasses.replace(c, severity=Severity.DISAPPROVAL) if c.is_complaint else c
+                for c in super().classify(*args, **kwargs)]
+
+
+def test_poll__no_thanks_for_patience_to_a_post_that_accuses(tmp_path: Path, database_url: str) -> None:
+    world = make_world(tmp_path, database_url, classifier=_Calm())
+
+    def drafts(pid: str) -> list[str]:
+        world.add_posts(post(pid, "acme parcel is late again"))
+        poll_all(world.runtime)
+        case = max(world.runtime.store.cases(), key=lambda c: c.id)
+        return [s.text.casefold() for s in world.runtime.store.suggestions(case.id)]
+
+    assert any("thank you for your patience" in t for t in drafts("1"))
+    world.runtime._classifier = KeywordClassifier()  # severity: accusation
+    accusing = drafts("2")
+    assert len(accusing) >= 2 and not any("patience" in t for t in accusing)
+    assert any("we understand how frustrating this is" in t for t in accusing)
