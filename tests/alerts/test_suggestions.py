@@ -71,7 +71,9 @@ def test_shipped__three_distinct_variants_with_a_next_step(lang: str, key: str) 
     assert len({v.casefold() for v in variants}) == len(variants)
     for variant in variants:
         assert template_problems(variant) == []
-        assert "{reference}" in variant and "{name}" in variant and "{signature}" in variant
+        assert "{reference}" in variant and "{signature}" in variant
+        # Polish greets without the name: addressing by name takes the vocative.
+        assert ("{name}" in variant) is (lang != "pl")
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -108,6 +110,13 @@ def test_shipped__polish_is_neutral() -> None:
     assert pack is not None
     text = " ".join(itertools.chain(*pack.replies.values(), pack.acknowledgement))
     assert not re.search(r"\b(Pan|Pani|Pana|Panu|Panią|Panem)\b", text)
+    assert "{name}" not in text  # no "Dzień dobry Kasia Nowak": the vocative is not known
+
+
+def test_suggest__polish_greets_neutrally_whatever_the_display_name() -> None:
+    replies = _suggest(lang="pl", category="delivery", name="Kasia Nowak")
+    assert replies and not any("Kasia" in r for r in replies)
+    assert any(r.startswith("Dzień dobry, ") for r in replies)
 
 
 def test_template_problems__names_unknown_placeholders() -> None:
