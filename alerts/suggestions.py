@@ -53,6 +53,7 @@ class LanguagePack:
     digits: str = "0123456789"
     # Phrases never said to a post that accuses or blames, each with the calmer words said instead.
     not_when_angry: Mapping[str, str] = field(default_factory=dict)
+    again: str = ""  # the sentence for a problem that happened before
 
 
 def templates_dir() -> Path:
@@ -89,6 +90,7 @@ def shipped(lang: str) -> LanguagePack | None:
         days=tuple(str(d) for d in data.get("days") or ()),
         digits=str(data.get("digits") or "0123456789"),
         not_when_angry={str(k): str(v) for k, v in (data.get("not_when_angry") or {}).items()},
+        again=str(data.get("again") or ""),
     )
 
 
@@ -154,18 +156,20 @@ def _cut_words(text: str, limit: int, count: Counter) -> str | None:
     return None
 
 
-def with_also(template: str, also: str) -> str:
-    """Add the sentence about a second problem just before the next step (the sentence
-    that quotes the reference), or at the end."""
+def with_also(template: str, *also: str) -> str:
+    """Add the sentences about a repeat or a second problem just before the next step (the
+    sentence that quotes the reference), or at the end."""
+    if not also:
+        return template
     sentences = [s for s in _SENTENCE_END.split(template) if s.strip()]
     at = next((i for i, s in enumerate(sentences) if "{reference}" in s), len(sentences))
-    return " ".join([*sentences[:at], also, *sentences[at:]])
+    return " ".join([*sentences[:at], *also, *sentences[at:]])
 
 
 def fit(template: str, values: Mapping[str, str], limit: int | None,
-        count: Counter, keep: str = "") -> str | None:
+        count: Counter, keep: Sequence[str] = ()) -> str | None:
     """Fill `template` and fit it within `limit`; None when its next step cannot fit.
-    The sentence `keep` (the one about a second problem) is dropped only with the next step."""
+    The sentences in `keep` (a repeat, a second problem) are dropped only with the next step."""
     full = _tidy(_fill(template, values))
     if limit is None or count(full) <= limit:
         return full
@@ -175,7 +179,7 @@ def fit(template: str, values: Mapping[str, str], limit: int | None,
         return None
     # The next step (it quotes the reference) and the time the team is back are kept last.
     essential = {i for i, s in enumerate(sentences)
-                 if "{reference}" in s or "{opens}" in s or (keep and s == keep)}
+                 if "{reference}" in s or "{opens}" in s or s in keep}
     if not essential:
         essential = {len(sentences) - 1}
     drop_order = [i for i in range(len(sentences) - 1, 0, -1) if i not in essential]
@@ -219,6 +223,7 @@ def suggest(
     limit: int | None,
     count_length: Counter,
     angry: bool = False,
+    repeat: bool = False,
 ) -> list[str]:
     """Write up to three distinct replies in the post's language, each within `limit`.
 
@@ -228,17 +233,19 @@ def suggest(
     sentence for the second, so they answer both problems. To an `angry` post (one that
     accuses or blames the brand) the language's `not_when_angry` phrases ("thank you for
     your patience") are said in their calmer words ("we understand how frustrating this is").
+    To a `repeat` (the post says it happened before) each reply says sorry it happened again.
     """
     topics = [category] if isinstance(category, str) else list(category)
     lang = reply_language(brand_templates, lang)
     values = _values(name, reference, brand_name, signature)
     pack = shipped(lang)
     also = pack.also.get(topics[1], "") if pack and len(topics) > 1 else ""
+    again = pack.again if pack and repeat else ""
+    added = tuple(s for s in (again, also) if s)
     out: list[str] = []
     for candidate in _candidates(brand_templates, lang, str(topics[0]) if topics else DEFAULT):
         template = calmed(candidate, pack.not_when_angry) if angry and pack else candidate
-        text = fit(with_also(template, also) if also else template, values, limit,
-                   count_length, keep=also)
+        text = fit(with_also(template, *added), values, limit, count_length, keep=added)
         if text and not any(_same(text, seen) for seen in out):
             out.append(text)
         if len(out) == MAX_VARIANTS:

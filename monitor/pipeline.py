@@ -28,6 +28,7 @@ from monitor.models import CaseRow, MentionRow
 from monitor.names import NameMatcher
 from monitor.operator_metrics import observe_classifier
 from monitor.ports import Ingest
+from monitor.repeats import says_repeat
 from monitor.sanitize import clean_mention
 from monitor.settings import BrandConfig
 from monitor.sla import deadline_for, is_question_case, priority_for
@@ -250,7 +251,8 @@ def open_case_for(deps: Ingest, tx: Tx, brand: BrandConfig, source: str, row: Me
     def draft(lang: str, topics: Sequence[str], reference: str) -> list[tuple[str, str]]:
         texts = deps.draft_replies(brand, source, lang=lang, categories=topics, name=name,
                                    reference=reference,
-                                   angry=verdict.severity >= Severity.ACCUSATION)
+                                   angry=verdict.severity >= Severity.ACCUSATION,
+                                   repeat=says_repeat(mention.text))
         return [(lang, t) for t in texts]
 
     return case_engine.open_case(

@@ -31,7 +31,7 @@ class ConnectorLookup(Protocol):
 class ReplyDrafting(Protocol):
     def draft_replies(self, brand: BrandConfig, source: str, *, lang: str,
                       categories: Sequence[str], name: str, reference: str,
-                      angry: bool = False) -> list[str]: ...
+                      angry: bool = False, repeat: bool = False) -> list[str]: ...
 
 
 class CaseDesk(Brands, ConnectorLookup, Protocol):

@@ -160,17 +160,17 @@ class Runtime:
 
     def draft_replies(self, brand: BrandConfig, source: str, *, lang: str,
                       categories: Sequence[str], name: str, reference: str,
-                      angry: bool = False) -> list[str]:
+                      angry: bool = False, repeat: bool = False) -> list[str]:
         """Ask the alert layer for 2-3 replies in `lang` that answer every one of `categories`
         (the main one first), within the platform's limit; `angry`: the post accuses or
-        blames the brand, so no "thank you for your patience"."""
+        blames the brand, so no "thank you for your patience"; `repeat`: it happened before."""
         from alerts.suggestions import suggest
 
         connector = self.connector(brand.id, source)
         return suggest(brand.templates, lang, categories, name=name, reference=reference,
                        brand_name=brand.name, signature=brand.signature_for(lang),
                        limit=connector.reply_limit, count_length=connector.count_length,
-                       angry=angry)
+                       angry=angry, repeat=repeat)
 
     def draft_acknowledgement(self, brand: BrandConfig, source: str, *, lang: str, reference: str,
                               opening: datetime | None, name: str) -> str | None:

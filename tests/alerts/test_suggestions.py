@@ -313,3 +313,23 @@ def test_suggest__patience_thanked_to_a_calm_post_and_a_brands_own_variant_calme
     assert calm[0] == "Thank you for your patience, Sara: DM us ACME-0042."
     assert angry[0] == "We understand how frustrating this is, Sara: DM us ACME-0042."
     assert not any("patience" in r for r in angry)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_suggest__a_repeat_is_sorry_it_happened_again_before_the_next_step(lang: str) -> None:
+    pack = shipped(lang)
+    assert pack is not None and pack.again
+    first = suggest({}, lang, ["delivery", "service"], "Sara", "ACME-0042", "Acme", "", None, x_count)
+    again = suggest({}, lang, ["delivery", "service"], "Sara", "ACME-0042", "Acme", "", None, x_count,
+                    repeat=True)
+    assert len(again) == len(first) and not any(pack.again in r for r in first)
+    for reply in again:
+        assert pack.again in reply and pack.also["service"] in reply  # both added sentences
+        assert reply.index(pack.again) < reply.index("ACME-0042")
+
+
+def test_suggest__a_repeat_sentence_goes_only_with_the_next_step_when_space_is_short() -> None:
+    full = suggest({}, "en", "delivery", "Sara", "ACME-0042", "Acme", "", None, x_count, repeat=True)[0]
+    short = suggest({}, "en", "delivery", "Sara", "ACME-0042", "Acme", "", 200, x_count, repeat=True)
+    assert x_count(full) > 200
+    assert short and all("happened again" in r and "ACME-0042" in r and x_count(r) <= 200 for r in short)

@@ -263,3 +263,14 @@ def test_poll__no_thanks_for_patience_to_a_post_that_accuses(tmp_path: Path, dat
     accusing = drafts("2")
     assert len(accusing) >= 2 and not any("patience" in t for t in accusing)
     assert any("we understand how frustrating this is" in t for t in accusing)
+
+
+def test_poll__a_repeat_complaint_gets_replies_sorry_it_happened_again(tmp_path: Path,
+                                                                        database_url: str) -> None:
+    world = make_world(tmp_path, database_url)
+    world.add_posts(post("1", "acme parcel is late"), post("2", "acme parcel is late AGAIN", author="ola"))
+    poll_all(world.runtime)
+    first, again = sorted(world.runtime.store.cases(), key=lambda c: c.id)
+    assert not any("happened again" in s.text for s in world.runtime.store.suggestions(first.id))
+    texts = [s.text for s in world.runtime.store.suggestions(again.id)]
+    assert len(texts) >= 2 and all("We're sorry this has happened again." in t for t in texts)
