@@ -21,5 +21,6 @@ def test_demo__alerts_exactly_the_complaints(capsys: pytest.CaptureFixture[str])
     for lang_name in ("(English)", "(Arabic)", "(Persian)", "(Polish)"):
         assert f"Suggested replies {lang_name}" in out
     assert "Reply log holds 1 reply" in out
+    assert "— علا من Northwind Coffee" in out and "— Ola z Northwind Coffee" in out  # per language
     assert "nothing was sent again" in out
     assert "Escalation level 1" in out and "is due in" in out
