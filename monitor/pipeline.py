@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -41,6 +41,9 @@ QUARANTINE_ATTEMPTS = 3
 # (benchmarks/pipeline.py: 141 -> 211 posts/s); a chunk holds SQLite's write lock for well
 # under a second.
 TX_BATCH = 50
+# A complaint about what the same customer complained about this recently is a repeat: its
+# replies say sorry it happened again.
+REPEAT_WITHIN = timedelta(days=90)
 
 
 class PipelineError(Exception):
@@ -247,16 +250,20 @@ def open_case_for(deps: Ingest, tx: Tx, brand: BrandConfig, source: str, row: Me
     """Open the case of a stored mention inside `tx`: its deadline, priority and the replies
     drafted for its customer, through the case engine."""
     name = mention.author_name or f"@{mention.author_handle}"
+    key = customer_key(mention)
+    # A repeat: the post says so, or the customer complained about the same thing lately.
+    repeat = says_repeat(mention.text) or tx.had_case_about(
+        brand.id, key, verdict.category.value, now - REPEAT_WITHIN)
 
     def draft(lang: str, topics: Sequence[str], reference: str) -> list[tuple[str, str]]:
         texts = deps.draft_replies(brand, source, lang=lang, categories=topics, name=name,
                                    reference=reference,
                                    angry=verdict.severity >= Severity.ACCUSATION,
-                                   repeat=says_repeat(mention.text))
+                                   repeat=repeat)
         return [(lang, t) for t in texts]
 
     return case_engine.open_case(
-        tx, brand=brand, mention_row=row, customer_key=customer_key(mention),
+        tx, brand=brand, mention_row=row, customer_key=key,
         deadline_at=deadline_for(brand, mention, verdict), priority=priority_for(mention, verdict),
         lang=verdict.lang, topics=reply_topics(verdict), draft=draft, now=now)
 

@@ -155,6 +155,15 @@ class Tx:
                    CaseRow.status.in_(list(open_statuses)))
             .order_by(CaseRow.id.desc()).limit(1))
 
+    def had_case_about(self, brand_id: str, customer_key: str, category: str,
+                       since: datetime) -> bool:
+        """Whether this customer had a case of the brand about `category` opened since `since`
+        (their complaint is then a repeat)."""
+        return self.session.scalar(
+            select(CaseRow.id).join(MentionRow, MentionRow.id == CaseRow.mention_id)
+            .where(CaseRow.brand_id == brand_id, CaseRow.customer_key == customer_key,
+                   CaseRow.opened_at >= since, MentionRow.category == category).limit(1)) is not None
+
     def next_reference(self, brand_id: str) -> str:
         """The brand's next reference, e.g. ACME-0042, allocated inside this transaction."""
         name = f"case:{brand_id}"

@@ -274,3 +274,20 @@ def test_poll__a_repeat_complaint_gets_replies_sorry_it_happened_again(tmp_path:
     assert not any("happened again" in s.text for s in world.runtime.store.suggestions(first.id))
     texts = [s.text for s in world.runtime.store.suggestions(again.id)]
     assert len(texts) >= 2 and all("We're sorry this has happened again." in t for t in texts)
+
+
+def test_poll__the_customers_earlier_case_about_the_same_thing_makes_a_repeat(tmp_path: Path,
+                                                                              database_url: str) -> None:
+    world = make_world(tmp_path, database_url)
+    world.add_posts(post("1", "acme parcel is late"))
+    poll_all(world.runtime)
+    world.clock.now += timedelta(days=3)
+    world.add_posts(post("2", "acme parcel is late, where is it"),  # the same customer, jan
+                    post("3", "acme grinder arrived broken"),  # jan, but about something else
+                    post("4", "acme parcel is late", author="ola"))  # someone else
+    poll_all(world.runtime)
+    drafts = {c.reference: " ".join(s.text for s in world.runtime.store.suggestions(c.id))
+              for c in world.runtime.store.cases()}
+    assert len(drafts) == 4
+    said = {ref for ref, text in drafts.items() if "happened again" in text}
+    assert said == {"ACME-0002"}
