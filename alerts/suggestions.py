@@ -22,6 +22,7 @@ import yaml
 
 import alerts
 from alerts.text import ELLIPSIS, single_line, truncate
+from monitor.domain import base_language
 
 FALLBACK_LANG = "en"
 MAX_VARIANTS = 3
@@ -65,11 +66,6 @@ def templates_dir() -> Path:
     except (ModuleNotFoundError, TypeError):
         pass
     return Path(alerts.__file__).resolve().parent.parent / "config" / "templates"
-
-
-def base_language(lang: str) -> str:
-    """Reduce "fa-IR" or "pt_BR" to "fa" or "pt"."""
-    return re.split(r"[-_]", lang.strip().lower(), maxsplit=1)[0]
 
 
 @functools.cache

@@ -143,7 +143,7 @@ def report_json(report: Report) -> dict[str, Any]:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from monitor.cli import runtime_for
-    from monitor.report_figures import report_for
+    from monitor.report_figures import report_for, zone_of
     from monitor.wiring import report_renderers
 
     charts, render_html, words = report_renderers()
@@ -154,8 +154,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         if args.brand not in {b.id for b in brands}:
             raise ConfigError([words.report_unknown_brand(args.brand, [b.id for b in brands])])
         brands = [runtime.brand(args.brand)]
-    zones = {b.timezone for b in brands}
-    zone = zones.pop() if len(zones) == 1 else "UTC"
+    zone = zone_of(brands)
     now = runtime.clock()
     period, length = _period(args, zone, now, words)
     try:

@@ -7,10 +7,16 @@ crosses this module.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+
+def base_language(lang: str) -> str:
+    """Reduce "fa-IR" or "pt_BR" to "fa" or "pt"."""
+    return re.split(r"[-_]", lang.strip().lower(), maxsplit=1)[0]
 
 
 class Severity(enum.IntEnum):

@@ -77,7 +77,8 @@ def reply_percentile(queries: ReportQueries, period: Period, answered: int, q: f
     return spans[0] + (high - spans[0]) * (rank - low)
 
 
-def _zone_of(brands: Sequence[BrandConfig]) -> str:
+def zone_of(brands: Sequence[BrandConfig]) -> str:
+    """The timezone whose days a report of `brands` counts: theirs if they share one, else UTC."""
     zones = {b.timezone for b in brands}
     return zones.pop() if len(zones) == 1 else "UTC"
 
@@ -146,5 +147,5 @@ def report_for(store: Store, brands: Sequence[BrandConfig], period: Period | Non
                encoder: Encoder | None, *, length: timedelta = timedelta(days=7),
                combined: bool = False) -> Report:
     """`build_report` over `period`, or over the `length` that ends now in the brands' zone."""
-    period = period or last_days(now, length, _zone_of(brands))
+    period = period or last_days(now, length, zone_of(brands))
     return build_report(store, brands, period, now, encoder, combined=combined)

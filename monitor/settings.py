@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from monitor.domain import BrandContext
+from monitor.domain import BrandContext, base_language
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d)?\s*$", re.IGNORECASE)
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
@@ -443,8 +443,7 @@ class BrandConfig(Model):
         """The signature of replies in `lang` ("fa-IR" reads as "fa")."""
         if isinstance(self.signature, str):
             return self.signature
-        base = re.split(r"[-_]", lang.strip().lower(), maxsplit=1)[0]
-        return self.signature.get(base, self.signature.get("default", ""))
+        return self.signature.get(base_language(lang), self.signature.get("default", ""))
 
     def source_name(self, index: int) -> str:
         source = self.sources[index]
