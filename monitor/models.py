@@ -120,6 +120,12 @@ class CaseRow(Base):
     followup_sent_at: Mapped[datetime | None]
     followup_outcome: Mapped[str | None] = mapped_column(String(40))
     wave_id: Mapped[int | None] = mapped_column(ForeignKey("waves.id"), index=True)
+    # The post in the team's language, machine-made (only with a model backend).
+    gloss: Mapped[str | None] = mapped_column(Text)
+    # Who wrote the suggestions ("template", "model:<name>") and, for template drafts
+    # offered instead of a model's, why ("timed out", "wrong language").
+    drafts_origin: Mapped[str | None] = mapped_column(String(80))
+    drafts_note: Mapped[str | None] = mapped_column(Text)
 
     mention: Mapped[MentionRow] = relationship(lazy="joined")
 
@@ -185,6 +191,10 @@ class SuggestionRow(Base):
     position: Mapped[int] = mapped_column(Integer)
     lang: Mapped[str] = mapped_column(String(10))
     text: Mapped[str] = mapped_column(Text)
+    # "template" (the offline drafts) or "model" (the configured chat endpoint, checked).
+    origin: Mapped[str] = mapped_column(String(20), default="template", server_default="template")
+    # The reply in the team's language, machine-made (only with a model backend).
+    gloss: Mapped[str | None] = mapped_column(Text)
 
 
 class CaseEventRow(Base):
@@ -363,6 +373,43 @@ class QuietSourceRow(Base):
     source: Mapped[str] = mapped_column(String(80), primary_key=True)
     quiet_since: Mapped[datetime]
     notified_at: Mapped[datetime]
+
+
+class ProposalRow(Base):
+    """A reply a proposer drafted for a responder to approve (`approval:` in YAML)."""
+
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    proposer: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    # "pending", "approved" (published), "rejected" or "replaced" (a newer proposal came).
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    created_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(40))
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")  # a rejection's reason
+    slack_channel: Mapped[str | None] = mapped_column(String(40))
+    slack_ts: Mapped[str | None] = mapped_column(String(40))
+
+
+class TicketRow(Base):
+    """The helpdesk ticket a case was handed to: one per case."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (UniqueConstraint("system", "external_id", name="uq_tickets_external"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
+    system: Mapped[str] = mapped_column(String(20))  # zendesk, freshdesk, webhook
+    external_id: Mapped[str | None] = mapped_column(String(200))  # None while being created
+    url: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(40), default="creating")
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 # A report reads one brand's cases of one period (monitor/store_reports.py); its mentions
