@@ -80,22 +80,24 @@ class BlameReader:
         kinds = heads.kinds(x, ngram)
         cues = np.stack([target.category_cues(texts[i], scored[i][0]) for i in rows])
         cats = heads.categories(target.category_inputs(x, cues), grams)
+        sevs = heads.severities(x, grams)
         low, high = heads.band
         unsure = [j for j in range(len(rows)) if low <= kinds[j, 0] <= high]
         if unsure:
             deep_x = self._inputs(texts, scored, [rows[j] for j in unsure], marked,
                                   self.deep.encode([clip_words(plain[j]) for j in unsure]))
             kinds[unsure] = heads.kinds(deep_x, ngram[unsure], deep=True)
+            unsure_grams = [grams[j] for j in unsure]
             cats[unsure] = heads.categories(target.category_inputs(deep_x, cues[unsure]),
-                                            [grams[j] for j in unsure], deep=True)
+                                            unsure_grams, deep=True)
+            sevs[unsure] = heads.severities(deep_x, unsure_grams, deep=True)
         self.stats["read"] += len(rows)
         self.stats["deep"] += len(unsure)
-        sevs = heads.severities(x)
         for j, i in enumerate(rows):
             chosen = tuple(CATEGORIES[k]
                            for k in target.top_categories(cats[j], heads.second_category))
             out[i] = Blame(probs=tuple(float(p) for p in kinds[j]), categories=chosen,
-                           severity=_SEVERITIES[int(np.argmax(sevs[j]))], marked=marked[i],
+                           severity=_SEVERITIES[heads.severity_level(sevs[j])], marked=marked[i],
                            brand_name=brands[i].name)  # type: ignore[union-attr]
         return out
 

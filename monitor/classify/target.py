@@ -14,14 +14,18 @@ probability is averaged with a hashed n-gram model of the marked post (`ngram_w`
 catches the words that tell who is blamed ("switched to Brandco", "my own fault").
 Category (one or two problems) averages a logistic regression per category over the
 inputs the post was read with (fast or deep, plus its category cue words) with one over the
-marked post's n-grams folded into `CAT_BUCKETS` buckets; severity reads the fast inputs.
+marked post's n-grams folded into `CAT_BUCKETS` buckets; severity the same way, a softmax
+over the inputs the post was read with averaged with a softmax over its folded n-grams, the
+likeliest level chosen after the rare "blame" is given `blame_boost` more log-odds.
 
 Layout of `target.npz` (next to `heads.npz`): `fast_w1`, `fast_b1`, `fast_w2`, `fast_b2`
 and `deep_*` (one-hidden-layer softmax networks over `CLASSES`), `ngram_w` (DIM,),
 `ngram_b` (), `cat_w` (C×F), `cat_b` (C,) (one logistic regression per category),
 `cat_deep_w`, `cat_deep_b` (the same over the deep inputs), `cat_ngram_w` (C×CAT_BUCKETS),
 `cat_ngram_b` (C,) (the same over n-grams; heads without these three read `cat_w` alone),
-`sev_w` (S×F), `sev_b` (S,) (softmax over the severities). `target.json` holds the deep
+`sev_w` (S×F), `sev_b` (S,) (softmax over the severities), `sev_deep_w`, `sev_deep_b`,
+`sev_ngram_w` (S×CAT_BUCKETS), `sev_ngram_b` (the same over the deep inputs and the n-grams;
+heads without them read `sev_w` alone). `target.json` holds the deep
 network's encoder depth, the band, the n-gram share, thresholds per language, the
 second-category threshold and the figures measured on brands left out.
 """
@@ -51,6 +55,8 @@ NETS = ("fast", "deep")
 ARRAYS = (*(f"{net}_{part}" for net in NETS for part in ("w1", "b1", "w2", "b2")),
           "ngram_w", "ngram_b", "cat_w", "cat_b", "sev_w", "sev_b")
 CATEGORY_ARRAYS = ("cat_deep_w", "cat_deep_b", "cat_ngram_w", "cat_ngram_b")
+SEVERITY_ARRAYS = ("sev_deep_w", "sev_deep_b", "sev_ngram_w", "sev_ngram_b")
+OPTIONAL_ARRAYS = (*CATEGORY_ARRAYS, *SEVERITY_ARRAYS)
 Ngrams = tuple[np.ndarray, np.ndarray]  # one post's bucket indices and values (featurize)
 SoftmaxNet = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
@@ -124,6 +130,10 @@ class TargetHeads:
     cat_deep_b: np.ndarray | None = None
     cat_ngram_w: np.ndarray | None = None
     cat_ngram_b: np.ndarray | None = None
+    sev_deep_w: np.ndarray | None = None
+    sev_deep_b: np.ndarray | None = None
+    sev_ngram_w: np.ndarray | None = None
+    sev_ngram_b: np.ndarray | None = None
 
     @property
     def version(self) -> str:
@@ -172,9 +182,25 @@ class TargetHeads:
         z = np.stack([self.cat_ngram_w[:, idx % CAT_BUCKETS] @ vals for idx, vals in grams])
         return (p + sigmoid(z + self.cat_ngram_b)) / 2
 
-    def severities(self, x: np.ndarray) -> np.ndarray:
-        """Probabilities of the four severities, one row per post."""
-        return softmax(x @ self.sev_w.T + self.sev_b)
+    def severities(self, x: np.ndarray, grams: list[Ngrams] | None = None,
+                   deep: bool = False) -> np.ndarray:
+        """Probabilities of the four severities, one row per post: the softmax over `x` (the
+        inputs at the depth the posts were read), averaged with the one over their `grams`
+        where the heads have it."""
+        w, b = ((self.sev_deep_w, self.sev_deep_b) if deep and self.sev_deep_w is not None
+                else (self.sev_w, self.sev_b))
+        p = softmax(x @ w.T + b)
+        if grams is None or self.sev_ngram_w is None or self.sev_ngram_b is None:
+            return p
+        z = np.stack([self.sev_ngram_w[:, idx % CAT_BUCKETS] @ vals for idx, vals in grams])
+        return (p + softmax(z + self.sev_ngram_b)) / 2
+
+    def severity_level(self, probs: np.ndarray) -> int:
+        """Index of the severity named for one post's probabilities: the likeliest once the
+        last level ("blame") has `blame_boost` more log-odds (0 in older heads)."""
+        odds = np.log(np.maximum(probs, 1e-9))
+        odds[-1] += float(self.meta.get("blame_boost", 0.0))
+        return int(np.argmax(odds))
 
     @property
     def second_category(self) -> float:
@@ -193,7 +219,7 @@ class TargetHeads:
                       ngram_b=np.array(self.ngram_b, dtype=np.float32),
                       cat_w=self.cat_w.astype(np.float16), cat_b=self.cat_b,
                       sev_w=self.sev_w.astype(np.float16), sev_b=self.sev_b)
-        for name in CATEGORY_ARRAYS:
+        for name in OPTIONAL_ARRAYS:
             value = getattr(self, name)
             if value is not None:
                 arrays[name] = value.astype(np.float16 if name.endswith("_w") else np.float32)
@@ -208,7 +234,7 @@ def load_target(folder: Path = HEADS_DIR) -> TargetHeads | None:
         return None
     with np.load(folder / "target.npz", allow_pickle=False) as data:
         a = {name: data[name].astype(np.float32) for name in ARRAYS}
-        extra = {name: data[name].astype(np.float32) for name in CATEGORY_ARRAYS
+        extra = {name: data[name].astype(np.float32) for name in OPTIONAL_ARRAYS
                  if name in data.files}
     meta = json.loads((folder / "target.json").read_text(encoding="utf-8"))
 
@@ -220,4 +246,6 @@ def load_target(folder: Path = HEADS_DIR) -> TargetHeads | None:
                        sev_w=a["sev_w"], sev_b=a["sev_b"], meta=meta,
                        cat_deep_w=extra.get("cat_deep_w"), cat_deep_b=extra.get("cat_deep_b"),
                        cat_ngram_w=extra.get("cat_ngram_w"),
-                       cat_ngram_b=extra.get("cat_ngram_b"))
+                       cat_ngram_b=extra.get("cat_ngram_b"),
+                       sev_deep_w=extra.get("sev_deep_w"), sev_deep_b=extra.get("sev_deep_b"),
+                       sev_ngram_w=extra.get("sev_ngram_w"), sev_ngram_b=extra.get("sev_ngram_b"))
