@@ -25,11 +25,23 @@ OPEN_THREAD = "bm_open_thread"  # link button; Slack still sends an action to ac
 OPEN_POST = "bm_open_post"  # link button in samples and queues
 FOLLOWUP_SATISFIED = "bm_followup_satisfied"  # value: case_id
 FOLLOWUP_NOT_SATISFIED = "bm_followup_not_satisfied"  # value: case_id
+CREATE_TICKET = "bm_create_ticket"  # value: case_id; hands the case to the brand's helpdesk
 
 # The edit modal.
 EDIT_MODAL = "bm_edit_modal"  # callback_id; private_metadata: case_id@channel_id
 EDIT_INPUT_BLOCK = "bm_edit_text"  # block_id of the input, where errors are shown
 EDIT_INPUT = "bm_edit_text_input"  # action_id of the plain_text_input
+
+# A proposal in the alert's thread (approval:), and its modals.
+APPROVE = "bm_approve"  # value: case_id:proposal_id; publishes the proposal
+PROPOSAL_EDIT = "bm_proposal_edit"  # value: case_id:proposal_id; opens PROPOSAL_MODAL
+REJECT = "bm_reject"  # value: case_id:proposal_id; opens REJECT_MODAL
+PROPOSE_MODAL = "bm_propose_modal"  # a proposer's edit modal; private_metadata: case_id@channel
+PROPOSAL_MODAL = "bm_proposal_modal"  # a responder's edit of a proposal; proposal_id@channel
+REJECT_MODAL = "bm_reject_modal"  # private_metadata: proposal_id@channel
+REJECT_INPUT_BLOCK = "bm_reject_reason"
+REJECT_INPUT = "bm_reject_reason_input"
+APPROVAL_ACTIONS = (APPROVE, PROPOSAL_EDIT, REJECT)
 
 # Shortcuts and commands.
 FLAG_SHORTCUT = "bm_flag_complaint_shortcut"  # message shortcut callback_id
@@ -38,6 +50,7 @@ SLASH_COMMAND = "/brand-monitor"
 ALL_ACTIONS = (
     PUBLISH, EDIT, NOT_COMPLAINT, FLAG_COMPLAINT, ACKNOWLEDGE, ASSIGN_ME, ASSIGN_TO,
     RESOLVE, REOPEN, OPEN_THREAD, OPEN_POST, FOLLOWUP_SATISFIED, FOLLOWUP_NOT_SATISFIED,
+    CREATE_TICKET,
 )
 
 _VALUE = re.compile(r"^(\d{1,18})(?::(\d{1,18}))?$")
@@ -83,6 +96,15 @@ def modal_text(view: Mapping[str, Any]) -> str:
     """Read the edited reply from a submitted edit modal's state ("" when absent)."""
     try:
         value = view["state"]["values"][EDIT_INPUT_BLOCK][EDIT_INPUT]["value"]
+    except (KeyError, TypeError):
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+def reject_reason(view: Mapping[str, Any]) -> str:
+    """Read the reason from a submitted reject modal's state ("" when left empty)."""
+    try:
+        value = view["state"]["values"][REJECT_INPUT_BLOCK][REJECT_INPUT]["value"]
     except (KeyError, TypeError):
         return ""
     return value if isinstance(value, str) else ""

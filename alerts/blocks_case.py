@@ -7,6 +7,7 @@ from datetime import datetime
 
 from alerts import action_ids as ids
 from alerts import messages as msg
+from alerts.blocks_approval import waiting_line
 from alerts.blocks_kit import (
     Block,
     Message,
@@ -33,6 +34,7 @@ SUGGESTION_LIMIT = 700
 EVENTS_SHOWN = 6
 EVENTS_LIMIT = 1200
 SAMPLE_LIMIT = 300
+GLOSS_LIMIT = 600
 CLOSED = (CaseStatus.RESOLVED, CaseStatus.NOT_A_COMPLAINT)
 
 
@@ -61,7 +63,10 @@ def _post(view: CaseView) -> list[Block]:
              f"posted {date_token(m.published_at)}"]
     if m.rating is not None:
         where.append(f"rated {m.rating}/5")
-    return [section(title + quote(m.text, POST_LIMIT)), context([" · ".join(where)])]
+    blocks = [section(title + quote(m.text, POST_LIMIT))]
+    if view.gloss:
+        blocks.append(context([msg.gloss_line(view.gloss, view.gloss_lang, GLOSS_LIMIT)]))
+    return [*blocks, context([" · ".join(where)])]
 
 
 def _facts(view: CaseView, now: datetime) -> Block:
@@ -112,16 +117,28 @@ def _state(view: CaseView) -> list[Block]:
     return blocks
 
 
+def _model_failed(view: CaseView) -> bool:
+    """Whether the model itself failed (timed out, errored), rather than its drafts the checks."""
+    last = _last_event(view, msg.EventKind.MODEL_FAILED, msg.EventKind.MODEL_DRAFTS_REFUSED,
+                       msg.EventKind.MODEL_DRAFTED)
+    return last is not None and last.kind == msg.EventKind.MODEL_FAILED
+
+
 def _suggestions(view: CaseView, responders: Sequence[str]) -> list[Block]:
     # Open means unanswered: new, acknowledged, or reopened after an earlier reply.
     if not view.status.is_open:
         return []
     lang = view.suggestions[0].lang if view.suggestions else view.classification.lang
-    blocks: list[Block] = [divider()]
+    blocks: list[Block] = [divider(), *waiting_line(view)]  # a proposal waiting for approval
     if view.suggestions:
         blocks.append(section(msg.suggestions_heading(lang, view.can_reply)))
+        drafted = msg.drafts_line(view.drafts_origin, view.drafts_note, _model_failed(view))
+        if drafted:
+            blocks.append(context([drafted]))
     for number, suggestion in enumerate(view.suggestions[:MAX_SUGGESTIONS], start=1):
         blocks.append(section(msg.suggestion_text(number, suggestion.text, SUGGESTION_LIMIT)))
+        if suggestion.gloss:
+            blocks.append(context([msg.gloss_line(suggestion.gloss, view.gloss_lang, GLOSS_LIMIT)]))
         if view.can_reply:
             value = ids.encode(view.case_id, suggestion.id)
             blocks.append(actions(
@@ -136,6 +153,13 @@ def _suggestions(view: CaseView, responders: Sequence[str]) -> list[Block]:
     elif responders:
         blocks.append(context([msg.who_can_reply(responders)]))
     return blocks
+
+
+def can_create_ticket(view: CaseView) -> bool:
+    """The brand has a helpdesk, and the case no ticket yet, nor one being opened."""
+    ticket = view.ticket
+    return bool(view.helpdesk_title) and (
+        ticket is None or (ticket.external_id is None and ticket.status != "creating"))
 
 
 def _controls(view: CaseView) -> Block:
@@ -158,6 +182,8 @@ def _controls(view: CaseView) -> Block:
     elements.append(users_select(ids.ASSIGN_TO, Label.ASSIGN_TO, view.assignee))
     if view.status.is_open:
         elements.append(button(Label.NOT_A_COMPLAINT, ids.NOT_COMPLAINT, case))
+    if can_create_ticket(view):
+        elements.append(button(Label.CREATE_TICKET, ids.CREATE_TICKET, case))
     elements.append(button(Label.RESOLVE, ids.RESOLVE, case))
     return actions(elements, block_id=block_id)
 
@@ -179,6 +205,8 @@ def build_alert(view: CaseView, now: datetime, responders: Sequence[str]) -> lis
         blocks.append(build_ack_notice(view.acknowledgement, ack.at if ack else None))
     blocks += _events(view)
     blocks += _state(view)
+    if view.ticket is not None:
+        blocks.append(context([msg.ticket_line(view.ticket)]))
     blocks += _suggestions(view, responders)
     blocks.append(_controls(view))
     return blocks

@@ -27,9 +27,13 @@ POST_IN_MODAL = 600
 
 def build_edit_modal(
     view: CaseView, suggestion_text: str, limit: int | None, platform_title: str,
-    channel: str | None = None,
+    channel: str | None = None, *, callback_id: str = ids.EDIT_MODAL, metadata: str | None = None,
+    heading: str = Label.MODAL_TITLE, submit: str = Label.MODAL_SUBMIT,
 ) -> dict[str, Any]:
     """Build the modal that lets a responder edit a reply before it is published.
+
+    The approval flow reuses it (`alerts.blocks_approval`) under its own `callback_id`,
+    `metadata`, `heading` and `submit` label: a proposer's modal says "Propose".
 
     The input is prefilled and capped at the platform's limit (Slack's own cap is 3,000);
     the submit handler still counts as the platform does, since Slack counts plainly.
@@ -53,10 +57,10 @@ def build_edit_modal(
         element["initial_value"] = initial
     return {
         "type": "modal",
-        "callback_id": ids.EDIT_MODAL,
-        "private_metadata": ids.encode_metadata(view.case_id, channel),
-        "title": plain(Label.MODAL_TITLE, MODAL_TITLE),
-        "submit": plain(Label.MODAL_SUBMIT, MODAL_BUTTON),
+        "callback_id": callback_id,
+        "private_metadata": metadata or ids.encode_metadata(view.case_id, channel),
+        "title": plain(heading, MODAL_TITLE),
+        "submit": plain(submit, MODAL_BUTTON),
         "close": plain(Label.MODAL_CLOSE, MODAL_BUTTON),
         "blocks": [
             context([about]),

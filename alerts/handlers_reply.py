@@ -11,7 +11,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from alerts import action_ids as ids
-from alerts import blocks, messages
+from alerts import blocks, handlers_approval, messages
 from alerts.slack_app import Desk, Refusal, origin
 from monitor import casework
 from monitor.case_view import case_view
@@ -34,7 +34,8 @@ def register(app: App, desk: Desk) -> None:
     @app.action(ids.PUBLISH)
     def publish(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        found = ids_of(body, action)
+        # A proposer's Send files a proposal instead (approval:), and is done there.
+        found = None if handlers_approval.proposer_send(desk, body, action) else ids_of(body, action)
         if found is None:
             return
         case_id, suggestion_id = found
@@ -47,7 +48,9 @@ def register(app: App, desk: Desk) -> None:
     @app.action(ids.EDIT)
     def edit(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        found = ids_of(body, action)
+        # A proposer's modal proposes instead of sending (approval:).
+        found = (None if handlers_approval.proposer_edit(desk, body, action, client)
+                 else ids_of(body, action))
         if found is None:
             return
         case_id, suggestion_id = found

@@ -41,6 +41,7 @@ DEFAULT_HOST = "127.0.0.1"
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
+HELPDESK_PREFIX = "/helpdesk/"
 NOT_FOUND_HINT = f"brand-monitor: Slack posts to POST {EVENTS_PATH}; health check at GET {HEALTH_PATH}\n"
 _LOOP_SECONDS = 1.0
 
@@ -65,7 +66,8 @@ def build_wsgi_app(bolt_app: App, signing_secret: str, seen: SeenRequests | None
                    max_body_bytes: int = MAX_BODY_BYTES,
                    clock: Callable[[], float] = time.time,
                    meta: WSGIApplication | None = None,
-                   operator: WSGIApplication | None = None) -> WSGIApplication:
+                   operator: WSGIApplication | None = None,
+                   helpdesk: WSGIApplication | None = None) -> WSGIApplication:
     """Route requests: Slack's to Bolt (signature checked, replays refused), Meta's webhook
     (when configured; it checks its own signature), the operator's /healthz and /metrics
     (monitor/operator_web.py; without it /healthz answers a plain `ok`), 404."""
@@ -90,6 +92,8 @@ def build_wsgi_app(bolt_app: App, signing_secret: str, seen: SeenRequests | None
                 return slack(environ, recording)
             if meta is not None and path == META_PATH:
                 return meta(environ, recording)
+            if helpdesk is not None and path.startswith(HELPDESK_PREFIX):  # alerts.helpdesk_webhook
+                return helpdesk(environ, recording)
             if operator is not None and path in (HEALTH_PATH, METRICS_PATH) and method in ("GET", "HEAD"):
                 return operator(environ, recording)
             if path == HEALTH_PATH and method in ("GET", "HEAD"):
@@ -192,12 +196,13 @@ class HttpServer:
 def serve_slack(bolt_app: App, signing_secret: str, host: str = DEFAULT_HOST, port: int = 0, *,
                 seen: SeenRequests | None = None, limits: Limits | None = None,
                 meta: WSGIApplication | None = None,
-                operator: WSGIApplication | None = None) -> HttpServer:
+                operator: WSGIApplication | None = None,
+                helpdesk: WSGIApplication | None = None) -> HttpServer:
     """Serve `bolt_app` at http://host:port/slack/events (and Meta's webhook, and the operator's
     /healthz and /metrics) on a thread."""
     limits = limits or Limits()
     app = build_wsgi_app(bolt_app, signing_secret, seen, max_body_bytes=limits.max_body_bytes,
-                         meta=meta, operator=operator)
+                         meta=meta, operator=operator, helpdesk=helpdesk)
     server = HttpServer(app, host, port, limits).start()
     log.info("Slack interactions over HTTP on %s%s (%d threads, bodies up to %d KiB, idle connections "
              "closed after %d s)", server.url, EVENTS_PATH, limits.threads, limits.max_body_bytes // 1024,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from alerts.text import (
     date_token,
@@ -22,8 +22,18 @@ from alerts.text import (
     truncate,
 )
 from monitor.case_engine import Outcome, Result
-from monitor.domain import CaseEvent, CaseStatus, Category, CustomerHistory, Kind, Severity
-from monitor.report_model import Report
+from monitor.domain import (
+    CaseEvent,
+    CaseStatus,
+    CaseView,
+    Category,
+    CustomerHistory,
+    Kind,
+    Severity,
+    TicketLink,
+)
+from monitor.report_model import Approvals, Report
+from monitor.tickets import TicketOutcome, TicketResult
 
 LANGUAGE_NAMES = {"en": "English", "ar": "Arabic", "fa": "Persian", "pl": "Polish"}
 
@@ -63,6 +73,7 @@ class Label:
     MODAL_CLOSE = "Cancel"
     MODAL_INPUT = "Reply"
     WRITE = "Write a reply"
+    CREATE_TICKET = "Create ticket"
 
     @staticmethod
     def send_reply(number: int) -> str:
@@ -228,6 +239,26 @@ def suggestions_heading(lang: str, can_reply: bool) -> str:
     return f"*Suggested replies{tail}* ({language_name(lang)})"
 
 
+def drafts_line(origin: str | None, note: str | None, model_failed: bool) -> str | None:
+    """Say who drafted the suggested replies, when a chat model is in play (None: templates
+    only, nothing to say)."""
+    detail = safe(single_line(note or ""), 300)
+    if origin and origin.startswith("model:"):
+        name = safe(single_line(origin.removeprefix("model:")), 80)
+        return f"Drafted by {name}, checked" + (f" ({detail})" if detail else "")
+    if not detail:
+        return None
+    if model_failed:
+        return f"Template replies: the model gave no drafts: {detail}"
+    return f"Template replies: the model's drafts failed the check: {detail}"
+
+
+def gloss_line(gloss: str, lang: str | None, limit: int) -> str:
+    """Show a machine translation of the post or of a reply, marked as one."""
+    into = f" into {language_name(lang)}" if lang else ""
+    return f"_Machine translation{into}:_ {safe(single_line(gloss), limit)}"
+
+
 def suggestion_text(number: int, text: str, limit: int) -> str:
     """Show a suggested reply, numbered, quoted, cut to `limit`."""
     head = f"*{number}.*\n"
@@ -290,6 +321,17 @@ class EventKind:
     FOLLOWUP_ASKED = "followup_asked"
     FOLLOWUP_SATISFIED = "followup_satisfied"
     FOLLOWUP_NOT_SATISFIED = "followup_not_satisfied"
+    PROPOSED = "proposed"
+    PROPOSAL_REPLACED = "proposal_replaced"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    MODEL_DRAFTED = "model_drafted"
+    MODEL_DRAFTS_REFUSED = "model_drafts_refused"
+    MODEL_FAILED = "model_failed"
+    GLOSSED = "glossed"
+    TICKET = "ticket"
+    TICKET_FAILED = "ticket_failed"
+    TICKET_SOLVED = "ticket_solved"
 
 
 # {detail}: the event's detail, escaped; {note}: " (detail)" when there is one;
@@ -313,6 +355,18 @@ _EVENTS = {
     EventKind.FOLLOWUP_ASKED: "asked whether the customer is satisfied",
     EventKind.FOLLOWUP_SATISFIED: "recorded the customer as satisfied",
     EventKind.FOLLOWUP_NOT_SATISFIED: "recorded the customer as not satisfied",
+    EventKind.PROPOSED: "proposed a reply for a responder to approve",
+    EventKind.PROPOSAL_REPLACED: "replaced the waiting proposal with a newer one",
+    EventKind.APPROVED: "approved the proposed reply{note}",
+    EventKind.REJECTED: "rejected the proposed reply{note}",
+    EventKind.MODEL_DRAFTED: "replaced the suggested replies with drafts by {detail}, checked",
+    EventKind.MODEL_DRAFTS_REFUSED: "kept the template replies: the model's drafts failed the "
+                                    "check ({detail})",
+    EventKind.MODEL_FAILED: "kept the template replies: the model gave none ({detail})",
+    EventKind.GLOSSED: "added machine translations for the team",
+    EventKind.TICKET: "handed the case to the helpdesk: {detail}",
+    EventKind.TICKET_FAILED: "tried to open a helpdesk ticket: {detail}",
+    EventKind.TICKET_SOLVED: "reported the ticket {detail}",
 }
 _USER_ID = re.compile(r"(?<![A-Za-z0-9])[UW][A-Z0-9]{2,}(?![A-Za-z0-9])")
 
@@ -580,6 +634,90 @@ def reply_published(by: str, platform_title: str, url: str | None, text: str) ->
     return f"✅ {mention(by)} replied on {escape_mrkdwn(platform_title)}{where}:\n{quote(text, 2000)}"
 
 
+# Approval: proposals waiting for a responder (monitor.approvals) -----------------------------
+
+class ProposalLabel:
+    """Labels of the proposal's buttons and modals (plain text; modal titles at most 24)."""
+
+    APPROVE = "Approve & send"
+    EDIT = "Edit & send"
+    REJECT = "Reject"
+    PROPOSE = "Propose"
+    PROPOSE_TITLE = "Propose a reply"
+    EDIT_TITLE = "Edit & approve"
+    REJECT_TITLE = "Reject the proposal"
+    REASON = "Why (the proposer sees it)"
+
+
+def proposal_heading(proposer: str, reference: str) -> str:
+    return (f"📝 {mention(proposer)} proposes this reply to {escape_mrkdwn(reference)}; "
+            "a responder approves, edits or rejects it:")
+
+
+def proposal_text(text: str) -> str:
+    return quote(text, 2000)
+
+
+def proposal_who_decides(responders: Sequence[str]) -> str:
+    return f"Only {people(responders)} can approve, edit or reject it."
+
+
+def proposal_approved(by: str | None, edited: bool) -> str:
+    if edited:
+        return f"✅ Approved with edits by {actor(by or '')}; the published reply is in the thread."
+    return f"✅ Approved by {actor(by or '')} and published."
+
+
+def proposal_rejected(by: str | None, reason: str) -> str:
+    why = f": “{safe(single_line(reason), 500)}”" if reason.strip() else "."
+    return f"❌ Rejected by {actor(by or '')}{why}"
+
+
+def proposal_replaced() -> str:
+    return "↩️ Replaced by a newer proposal (further down this thread); only that one can be approved."
+
+
+def proposal_rejected_note(proposer: str, by: str, reference: str, reason: str) -> str:
+    """Tell the proposer, in the thread, that their reply will not go out, and what to do next."""
+    why = f": “{safe(single_line(reason), 500)}”" if reason.strip() else "."
+    return (f"{mention(proposer)}, {mention(by)} rejected your reply to {escape_mrkdwn(reference)}"
+            f"{why} Nothing was published. Propose another from the alert, or leave it to a responder.")
+
+
+def proposal_filed(reference: str, responders: Sequence[str]) -> str:
+    """Tell a proposer, privately, that their reply waits for a responder and nothing went out."""
+    return (f"Your reply to {escape_mrkdwn(reference)} is proposed, not published: it waits in the "
+            f"alert's thread for {people(responders)} to approve, edit or reject it.")
+
+
+def proposals_waiting(count: int) -> str:
+    what = "1 proposal" if count == 1 else f"{count} proposals"
+    return f"📝 {what} waiting for a responder: Approve, Edit or Reject it in the thread."
+
+
+_APPROVAL_RESULTS = frozenset({Result.PROPOSED, Result.APPROVED, Result.REJECTED,
+                               Result.PROPOSAL_DECIDED})
+_DECIDED = {
+    "approved": "was already approved by {who}; nothing was sent again",
+    "rejected": "was already rejected by {who}, so nothing was sent",
+    "replaced": "was replaced by a newer one, so nothing was sent; use the newest proposal in the thread",
+}
+
+
+def approval_outcome(outcome: Outcome) -> str:
+    """Say what an approval step did (or why it did nothing), to the person who clicked."""
+    ref = escape_mrkdwn(outcome.reference)
+    who = mention(outcome.who) if outcome.who else "someone"
+    if outcome.result is Result.PROPOSED:
+        return f"Your reply to {ref} is proposed; it waits for a responder in the alert's thread."
+    if outcome.result is Result.APPROVED:
+        return f"Proposal approved: the reply to {ref} is published."
+    if outcome.result is Result.REJECTED:
+        return f"Proposal for {ref} rejected; its proposer is told in the thread."
+    said = _DECIDED.get(outcome.detail, "was already decided, so nothing was sent")
+    return f"This proposal for {ref} {said.format(who=who)}."
+
+
 # What a case action came to (the engine's outcomes, worded) ----------------------------------
 
 def _state(status: CaseStatus | None) -> str:
@@ -594,6 +732,8 @@ _MOVE_VERBS = {"acknowledge": "acknowledged", "reply": "answered", "resolve": "r
 def outcome_text(outcome: Outcome) -> str:
     """Say, to the person who acted, what their action did (or why it did nothing)."""
     r, ref = outcome.result, escape_mrkdwn(outcome.reference)
+    if r in _APPROVAL_RESULTS:
+        return approval_outcome(outcome)
     who = mention(outcome.who) if outcome.who else "Someone"
     if r is Result.MOVED:
         return f"{ref} is now {_state(outcome.status)}."
@@ -731,6 +871,8 @@ def report_summary(report: Report, *, mrkdwn: bool = False) -> str:
               "", bold(REPORT_HEADINGS["feedback"]),
               report_feedback(report.feedback.alerted, report.feedback.not_complaint,
                               report.feedback.flagged, report.feedback.precision)]
+    if report.approvals is not None:
+        lines += ["", bold(REPORT_APPROVALS_HEADING), report_approvals(report.approvals)]
     return "\n".join(lines)
 
 
@@ -967,6 +1109,26 @@ def report_feedback(alerted: int, not_complaint: int, flagged: int, precision: f
             f"complaint (right {report_share(precision)} of the time) and flagged {missed}.")
 
 
+def report_approvals(a: Approvals) -> str:
+    """What became of the period's proposed replies (the report shows it only when there were any)."""
+    waiting = f", {a.pending} still waiting" if a.pending else ""
+    replaced = f", {a.replaced} replaced by a newer proposal" if a.replaced else ""
+    decided = (f" A responder decided in {report_duration(a.median_decision)} (median)."
+               if a.median_decision is not None else "")
+    replies = "1 reply" if a.proposed == 1 else f"{a.proposed} replies"
+    return (f"{replies} proposed for approval: {a.approved} approved "
+            f"({a.edited} with edits), {a.rejected} rejected{replaced}{waiting}.{decided}")
+
+
+# Not among REPORT_HEADINGS: a report shows it only when replies were proposed for approval.
+REPORT_APPROVALS_HEADING = "Approval of proposed replies"
+REPORT_APPROVALS_COLUMN = "Proposals"
+REPORT_APPROVAL_ROWS = {"proposed": "Proposed", "approved": "Approved as written",
+                        "edited": "Approved with edits", "rejected": "Rejected",
+                        "replaced": "Replaced by a newer proposal", "pending": "Still waiting",
+                        "median_decision": "Median time to a decision"}
+
+
 def report_files_saved(directory: str) -> str:
     """Tell the terminal where a report's charts went, when there is no Slack to upload to."""
     return f"Charts saved in {directory}:"
@@ -1095,3 +1257,88 @@ def home_more_brands(names: Sequence[str]) -> str:
     shown = ", ".join(escape_mrkdwn(n) for n in names)
     return (f"…and {len(names)} more brands: {shown}. Use /brand-monitor open in a brand's "
             "channel to see its queue.")
+
+
+# The helpdesk hand-off (monitor.tickets) ----------------------------------------------------
+
+
+def ticket_subject(view: CaseView) -> str:
+    """A ticket's subject: the brand first, then the reference, what it is about and where."""
+    c, m = view.classification, view.mention
+    who = "@" + single_line(m.author_handle).lstrip("@") if m.author_handle.strip() else "a customer"
+    platform = view.platform_title or m.platform
+    return single_line(f"[{view.brand_name}] {view.reference}: {c.category.label} complaint from "
+                       f"{who} on {platform}")[:250]
+
+
+def ticket_body(view: CaseView, alert_link: str) -> str:
+    """A ticket's text, for the helpdesk's agent: the post, the customer, the case, the way back."""
+    c, m = view.classification, view.mention
+    name = single_line(m.author_name)
+    handle = "@" + single_line(m.author_handle).lstrip("@") if m.author_handle.strip() else ""
+    author = f"{name} ({handle})" if name and handle else (name or handle or "someone")
+    platform = view.platform_title or m.platform
+    posted = m.published_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    deadline = view.deadline_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    post = "\n".join(f"> {line}" for line in (m.text or "").splitlines() or [""])
+    lines = [f"{platform} post by {author}, {posted}:", post, f"Post: {m.url}", "",
+             f"Case: {view.reference} ({view.brand_name})",
+             f"About: {', '.join(x.label for x in c.all_categories)}",
+             f"Severity: {c.severity.label}",
+             f"Public reply due: {deadline}",
+             f"Customer history: {_ticket_history(view.history)}",
+             f"Slack alert: {alert_link}", "",
+             f"The social team answers the public post from the Slack alert. Solving this ticket "
+             f"resolves {view.reference} there."]
+    return "\n".join(lines)
+
+
+def _ticket_history(history: CustomerHistory) -> str:
+    if history.earlier_cases <= 0:
+        return "first case from this customer"
+    parts = [f"{history.earlier_cases} earlier case{'s' if history.earlier_cases != 1 else ''}"]
+    if history.last_category is not None:
+        parts.append(f"last about {history.last_category.label}"
+                     + (f" ({history.last_reference})" if history.last_reference else ""))
+    if history.last_outcome:
+        parts.append(f"outcome: {single_line(history.last_outcome)}")
+    return ", ".join(parts)
+
+
+def ticket_line(ticket: TicketLink) -> str:
+    """What the alert says of its ticket: a link once it exists, else where its creation stands."""
+    title = escape_mrkdwn(ticket.system_title)
+    if ticket.external_id is not None:
+        label = f"Ticket #{single_line(ticket.external_id)} ({ticket.system_title})"
+        shown = link(ticket.url, label) if ticket.url else escape_mrkdwn(label)
+        status = f" · {escape_mrkdwn(single_line(ticket.status))}" if ticket.status else ""
+        return f"🎫 {shown}{status}"
+    if ticket.status == "creating":
+        return f"🎫 Opening the {title} ticket…"
+    error = safe(single_line(ticket.last_error or "no answer"), 300)
+    return f"🎫 No {title} ticket yet: {error}. Click {Label.CREATE_TICKET} to try again."
+
+
+def ticket_outcome(outcome: TicketOutcome) -> str:
+    """Say, to whoever clicked "Create ticket", what came of it and what to do next."""
+    ref, title = escape_mrkdwn(outcome.reference), escape_mrkdwn(outcome.system_title)
+    number = f"#{single_line(outcome.external_id or '')}"
+    where = f": {link(outcome.url, outcome.url or '')}" if outcome.url else "."
+    r = outcome.result
+    if r is TicketResult.CREATED:
+        return f"Ticket {number} opened in {title} for {ref}{where}"
+    if r is TicketResult.EXISTS:
+        who = f" by {mention(outcome.who)}" if outcome.who else ""
+        return (f"{ref} already has {title} ticket {number}, opened{who}; nothing was opened twice"
+                f"{where}")
+    if r is TicketResult.IN_PROGRESS:
+        who = mention(outcome.who) if outcome.who else "Someone"
+        return f"{who} is opening the {title} ticket of {ref} right now; nothing was opened twice."
+    if r is TicketResult.FAILED:
+        return (f"{title} opened no ticket for {ref}: {safe(single_line(outcome.detail), 300)}. "
+                f"Click {Label.CREATE_TICKET} again in a minute; if it keeps failing, ask whoever "
+                "runs brand-monitor to check helpdesk: in brands.yaml and its environment variables.")
+    if r is TicketResult.NO_HELPDESK:
+        return (f"{ref} cannot be handed to a helpdesk: its brand has none. Whoever runs "
+                "brand-monitor adds one under helpdesk: in brands.yaml.")
+    return f"{ref}: nothing to do ({escape_mrkdwn(r.value)})."

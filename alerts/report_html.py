@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from alerts import messages as msg
 from alerts.text import clean, is_rtl, safe_url, truncate
-from monitor.report_model import Cause, Chart, ComplianceTable, Report, Sample
+from monitor.report_model import Approvals, Cause, Chart, ComplianceTable, Report, Sample
 
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ckb", "sd", "ug", "yi", "dv"})
 SAMPLE_LIMIT = 1200  # characters of a post shown as a sample
@@ -77,6 +77,7 @@ def render_html(report: Report, charts: Sequence[Chart]) -> str:
         _section("feedback", _p(msg.report_feedback(
             report.feedback.alerted, report.feedback.not_complaint, report.feedback.flagged,
             report.feedback.precision))),
+        *([_approvals(report.approvals)] if report.approvals else []),
     )
     return "".join((
         '<!DOCTYPE html>\n<html lang="en" dir="ltr">\n<head>\n<meta charset="utf-8">\n',
@@ -183,6 +184,16 @@ def _compliance(table: ComplianceTable) -> str:
              str(r.answered), str(r.within), _e(msg.report_share(r.share_within)))
             for r in table.rows)
     return heading + _table(title, headers, rows)
+
+
+def _approvals(approvals: Approvals) -> str:
+    """What became of the period's proposed replies: one row per outcome, then the median."""
+    rows = [(_e(label), _e(msg.report_duration(getattr(approvals, key))) if key == "median_decision"
+             else str(getattr(approvals, key))) for key, label in msg.REPORT_APPROVAL_ROWS.items()]
+    title = msg.REPORT_APPROVALS_HEADING
+    return (f'<section id="approvals" aria-labelledby="h-approvals">\n'
+            f'<h2 id="h-approvals">{_e(title)}</h2>\n{_p(msg.report_approvals(approvals))}'
+            f'{_table(title, (msg.REPORT_APPROVALS_COLUMN, msg.REPORT_COLUMNS["total"]), rows)}</section>\n')
 
 
 def _backlog(report: Report) -> str:

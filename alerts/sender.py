@@ -248,6 +248,8 @@ def _dispatch(deps: SenderDeps, delivery: Delivery, item: OutboxItem, notice: n.
     if case.slack_ts is None:
         raise NotReady
     channel = case.slack_channel or channel
+    if isinstance(notice, n.ProposalNote):
+        return _send_proposal(deps, delivery, item, notice, view, channel, case.slack_ts)
     if isinstance(notice, n.Refresh):
         delivery.update(channel, case.slack_ts, view, now, responders)
         return Answer(channel, case.slack_ts)
@@ -256,6 +258,20 @@ def _dispatch(deps: SenderDeps, delivery: Delivery, item: OutboxItem, notice: n.
     elsewhere = _escalation_channel(deps, view, notice) if isinstance(notice, n.Escalation) else None
     if elsewhere:
         _post(delivery, item, elsewhere, message, key_suffix=":elsewhere")
+    return Answer(channel, ts)
+
+
+def _send_proposal(deps: SenderDeps, delivery: Delivery, item: OutboxItem, notice: n.ProposalNote,
+                   view: CaseView, channel: str, thread_ts: str) -> Answer:
+    """A proposal in the alert's thread, posted once, then edited with its outcome."""
+    from alerts.sender_approval import NotPosted, send_proposal
+
+    try:
+        ts = send_proposal(deps.store, deps, delivery, notice, view, channel,
+                           lambda message, suffix: _post(delivery, item, channel, message,
+                                                         thread_ts, suffix)[0])
+    except NotPosted:
+        raise NotReady from None
     return Answer(channel, ts)
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from slack_sdk import WebClient
 
 from alerts.delivery import ConsoleDelivery, SlackDelivery
-from alerts.messages import outcome_text
+from alerts.messages import outcome_text, ticket_outcome
 from alerts.sender import flush
 from monitor.ports import Services as Runtime
 from monitor.settings import Environment
@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from alerts.http_server import HttpServer
     from monitor.store import Store
 
-__all__ = ["console_delivery", "flush", "make_client", "outcome_text", "slack_delivery", "start_interactions"]
+__all__ = ["console_delivery", "flush", "make_client", "outcome_text", "serve_helpdesk", "slack_delivery",
+           "start_interactions", "ticket_outcome"]
 log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://slack.com/api/"
 HANDLER_THREADS = 128
@@ -80,6 +81,18 @@ def meta_webhook(runtime: Runtime) -> Any:
                             env.meta_webhook_verify_token.get_secret_value(), on_change)
 
 
+def helpdesk_webhook(runtime: Runtime, client: WebClient, seen: Any) -> Any:
+    """`/helpdesk/<brand id>` when a brand has a helpdesk: a ticket solved there resolves its
+    case, and the alert's update goes out at once."""
+    if not any(b.helpdesk is not None for b in runtime.config.brands):
+        return None
+    from alerts.helpdesk_webhook import helpdesk_webhook_app
+
+    delivery = SlackDelivery(client)
+    environ = getattr(runtime, "environ", {})
+    return helpdesk_webhook_app(runtime, environ, seen, after=lambda: flush(runtime, delivery))
+
+
 def start_interactions(runtime: Runtime, mode: str = "socket", port: int = 3000,
                        host: str = "127.0.0.1", connections: int | None = None) -> Interactions:
     """Serve button clicks: Socket Mode (no public URL) or HTTP at /slack/events.
@@ -111,7 +124,8 @@ def start_interactions(runtime: Runtime, mode: str = "socket", port: int = 3000,
         seen = DatabaseSeenRequests(runtime.store)  # shared by every replica on the database
         server = serve_slack(build_app(runtime, client, secret, listener_executor=handlers), secret,
                              host=host, port=port, seen=seen, meta=meta_webhook(runtime),
-                             operator=operator_app(runtime.store, runtime.clock))
+                             operator=operator_app(runtime.store, runtime.clock),
+                             helpdesk=helpdesk_webhook(runtime, client, seen))
 
         def close() -> None:
             server.close()
@@ -139,3 +153,13 @@ def serve_operator(store: Store, clock: Callable[[], datetime], host: str, port:
     server = HttpServer(operator_app(store, clock), host, port).start()
     log.info("health and metrics at %s/healthz and /metrics", server.url)
     return server
+
+
+def serve_helpdesk(runtime: Runtime, delivery: Any, host: str = "127.0.0.1", port: int = 0) -> HttpServer:
+    """Serve only `/helpdesk/<brand id>` (the demo's hand-off), sending alert updates to `delivery`."""
+    from alerts.helpdesk_webhook import helpdesk_webhook_app
+    from alerts.http_server import HttpServer
+
+    app = helpdesk_webhook_app(runtime, getattr(runtime, "environ", {}),
+                               after=lambda: flush(runtime, delivery))
+    return HttpServer(app, host, port).start()

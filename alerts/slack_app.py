@@ -197,13 +197,22 @@ class Desk:
 def build_app(runtime: Runtime, client: WebClient, signing_secret: str | None = None,
               **app_options: Any) -> App:
     """Create the Bolt app wired to the runtime's cases."""
-    from alerts import handlers_case, handlers_command, handlers_reply, home_tab
+    from alerts import (
+        handlers_approval,
+        handlers_case,
+        handlers_command,
+        handlers_reply,
+        handlers_ticket,
+        home_tab,
+    )
 
     app = App(client=client, signing_secret=signing_secret, token_verification_enabled=False,
               **app_options)
     desk = Desk(runtime, SlackDelivery(client), Responders(client))
     handlers_reply.register(app, desk)
+    handlers_approval.register(app, desk)
     handlers_case.register(app, desk)
+    handlers_ticket.register(app, desk)
     handlers_command.register(app, desk)
     home_tab.register(app, desk)
     return app

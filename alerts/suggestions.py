@@ -5,6 +5,13 @@ Templates live in `config/templates/<lang>.yaml` (shipped) and under a brand's
 A reply is fitted as the platform counts: first without the signature, then by dropping
 whole sentences (the next step, which quotes the reference, goes last), and only then cut
 at a word, so it never exceeds the limit and never stops mid-word.
+
+What the post names (`monitor.post_facts.PostFacts`) is acknowledged, never asked for again:
+with an order number known, each language's `number_known` phrases ("DM us your order
+number") are said in their other words ("DM us about {order}"), and a template that never
+asked for it gets the `number_noted` sentence. On a platform without private messages
+(review sites, YouTube, Hacker News) the `no_dm` phrases become "write to us at {contact}",
+or, when the brand gives no `contact:`, the `no_contact` words ("contact our support team").
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import yaml
 import alerts
 from alerts.text import ELLIPSIS, single_line, truncate
 from monitor.domain import base_language
+from monitor.post_facts import PostFacts
 
 FALLBACK_LANG = "en"
 MAX_VARIANTS = 3
@@ -30,16 +38,19 @@ NAME_LIMIT = 50
 DEFAULT = "default"
 ACKNOWLEDGEMENT = "acknowledgement"
 QUESTION = "question"
-REPLY_PLACEHOLDERS = frozenset({"name", "reference", "brand", "signature"})
+# {order}: the number the post names with its word ("order 48213"); {contact}: where to
+# write on a platform without private messages (the brand's `contact:`).
+REPLY_PLACEHOLDERS = frozenset({"name", "reference", "brand", "signature", "order", "contact"})
 ACK_PLACEHOLDERS = REPLY_PLACEHOLDERS | {"opens"}
 
 BrandTemplates = Mapping[str, Mapping[str, Sequence[str]]]
 Counter = Callable[[str], int]
 
-_PLACEHOLDER = re.compile(r"\{(name|reference|brand|signature|opens)\}")
+_PLACEHOLDER = re.compile(r"\{(name|reference|brand|signature|opens|order|contact)\}")
 _ANY_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _SENTENCE_END = re.compile(r"(?<=[.!?؟…])\s+")
 _LANG = re.compile(r"^[a-z]{2,3}$")
+_SENTENCE_START = re.compile(r"(?:^|[.!?؟…]\s+)$")
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,17 @@ class LanguagePack:
     # Phrases never said to a post that accuses or blames, each with the calmer words said instead.
     not_when_angry: Mapping[str, str] = field(default_factory=dict)
     again: str = ""  # the sentence for a problem that happened before
+    # A number the post names, in the words a reply uses for it ("order {number}"), per kind
+    # (order, booking, ticket, account) and `none` for a template's {order} without one.
+    numbers: Mapping[str, str] = field(default_factory=dict)
+    # Phrases that ask for the number, each with what is said instead once it is known.
+    number_known: Mapping[str, str] = field(default_factory=dict)
+    number_noted: str = ""  # said when a template never asked for the number
+    # Phrases that send the customer to private messages, with what a platform without them
+    # says instead ("write to us at {contact}"), and those words when no contact is given.
+    no_dm: Mapping[str, str] = field(default_factory=dict)
+    no_contact: Mapping[str, str] = field(default_factory=dict)
+    support: str = ""  # {contact} in a brand's own template when the brand gives none
 
 
 def templates_dir() -> Path:
@@ -87,7 +109,17 @@ def shipped(lang: str) -> LanguagePack | None:
         digits=str(data.get("digits") or "0123456789"),
         not_when_angry={str(k): str(v) for k, v in (data.get("not_when_angry") or {}).items()},
         again=str(data.get("again") or ""),
+        numbers=_mapping(data, "numbers"),
+        number_known=_mapping(data, "number_known"),
+        number_noted=str(data.get("number_noted") or ""),
+        no_dm=_mapping(data, "no_dm"),
+        no_contact=_mapping(data, "no_contact"),
+        support=str(data.get("support") or ""),
     )
+
+
+def _mapping(data: Mapping[str, Any], key: str) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (data.get(key) or {}).items()}
 
 
 def shipped_languages() -> list[str]:
@@ -134,10 +166,12 @@ def _fill(template: str, values: Mapping[str, str]) -> str:
 
 
 def _tidy(text: str) -> str:
-    """Mend what an empty placeholder leaves: doubled spaces, a comma before a stop."""
+    """Mend what an empty placeholder leaves: doubled spaces, a comma before a stop, and the
+    doubled stop of a name that ends with one ("Thanks, Tom K.." -> "Thanks, Tom K.")."""
     text = re.sub(r"[ \t]+", " ", text).strip()
     text = re.sub(r" ([,.!?،؛:؟])", r"\1", text)
     text = re.sub(r"[,،]([.!?؟])", r"\1", text)
+    text = re.sub(r"(?<!\.)\.\.(?!\.)", ".", text)
     text = text.lstrip(",، ")
     return text[:1].upper() + text[1:] if text[:1].islower() else text
 
@@ -165,7 +199,8 @@ def with_also(template: str, *also: str) -> str:
 def fit(template: str, values: Mapping[str, str], limit: int | None,
         count: Counter, keep: Sequence[str] = ()) -> str | None:
     """Fill `template` and fit it within `limit`; None when its next step cannot fit.
-    The sentences in `keep` (a repeat, a second problem) are dropped only with the next step."""
+    The sentences in `keep` (a repeat, a second problem, the post's number) go after every
+    other sentence, the last named first, and before the next step is cut at a word."""
     full = _tidy(_fill(template, values))
     if limit is None or count(full) <= limit:
         return full
@@ -173,13 +208,17 @@ def fit(template: str, values: Mapping[str, str], limit: int | None,
     sentences = [s for s in _SENTENCE_END.split(template) if s.strip()]
     if not sentences:
         return None
-    # The next step (it quotes the reference) and the time the team is back are kept last.
-    essential = {i for i, s in enumerate(sentences)
-                 if "{reference}" in s or "{opens}" in s or s in keep}
+    # The next step (it quotes the reference) and the time the team is back are kept last;
+    # before them go the sentences in `keep`, the last named first.
+    essential = {i for i, s in enumerate(sentences) if "{reference}" in s or "{opens}" in s}
     if not essential:
         essential = {len(sentences) - 1}
-    drop_order = [i for i in range(len(sentences) - 1, 0, -1) if i not in essential]
-    drop_order += [] if 0 in essential else [0]
+    kept_long = [i for k in reversed(keep) for i, s in enumerate(sentences)
+                 if s == k and i not in essential]
+    drop_order = [i for i in range(len(sentences) - 1, 0, -1)
+                  if i not in essential and i not in kept_long]
+    drop_order += [] if 0 in essential or 0 in kept_long else [0]
+    drop_order += kept_long
     kept = list(range(len(sentences)))
     for dropping in [None, *drop_order]:
         if dropping is not None:
@@ -204,6 +243,17 @@ def _values(name: str, reference: str, brand_name: str, signature: str) -> dict[
     }
 
 
+def _number_words(pack: LanguagePack | None, facts: PostFacts) -> str:
+    """The number the post names in the words a reply uses ("order 48213"), its digits as
+    the customer wrote them; the language's words for "your order" when it names none."""
+    words = pack.numbers if pack else {}
+    number = single_line(facts.number)
+    if not number:
+        return words.get("none", "")
+    phrase = words.get(facts.number_kind) or words.get("order") or "{number}"
+    return phrase.replace("{number}", number)
+
+
 def _same(a: str, b: str) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
@@ -220,6 +270,9 @@ def suggest(
     count_length: Counter,
     angry: bool = False,
     repeat: bool = False,
+    facts: PostFacts | None = None,
+    private_channel: str | None = "dm",
+    contact: str = "",
 ) -> list[str]:
     """Write up to three distinct replies in the post's language, each within `limit`.
 
@@ -230,17 +283,22 @@ def suggest(
     accuses or blames the brand) the language's `not_when_angry` phrases ("thank you for
     your patience") are said in their calmer words ("we understand how frustrating this is").
     To a `repeat` (the post says it happened before) each reply says sorry it happened again.
+    A number the post names (`facts`) is said, never asked for; without a `private_channel`
+    on the platform the replies send the customer to `contact` instead of private messages.
     """
+    facts = facts or PostFacts()
     topics = [category] if isinstance(category, str) else list(category)
     lang = reply_language(brand_templates, lang)
-    values = _values(name, reference, brand_name, signature)
     pack = shipped(lang)
+    values = {**_values(name, reference, brand_name, signature),
+              "order": _number_words(pack, facts),
+              "contact": single_line(contact) or (pack.support if pack else "")}
     also = pack.also.get(topics[1], "") if pack and len(topics) > 1 else ""
     again = pack.again if pack and repeat else ""
-    added = tuple(s for s in (again, also) if s)
     out: list[str] = []
     for candidate in _candidates(brand_templates, lang, str(topics[0]) if topics else DEFAULT):
-        template = calmed(candidate, pack.not_when_angry) if angry and pack else candidate
+        template, noted = _for_this_post(candidate, pack, angry, facts, private_channel, contact)
+        added = tuple(s for s in (again, also, noted) if s)
         text = fit(with_also(template, *added), values, limit, count_length, keep=added)
         if text and not any(_same(text, seen) for seen in out):
             out.append(text)
@@ -249,16 +307,46 @@ def suggest(
     return out
 
 
+def _for_this_post(template: str, pack: LanguagePack | None, angry: bool, facts: PostFacts,
+                   private_channel: str | None, contact: str) -> tuple[str, str]:
+    """`template` said as this post needs it, and the sentence that notes the post's number
+    when the template never mentions it ("" when none is needed)."""
+    if pack is None:
+        return template, ""
+    if angry:
+        template = rephrased(template, pack.not_when_angry)
+    noted = ""
+    if facts.number:
+        template = rephrased(template, pack.number_known)
+        noted = "" if "{order}" in template else pack.number_noted
+    if private_channel is None:
+        template = rephrased(template, pack.no_dm)
+        if not single_line(contact):
+            template = rephrased(template, pack.no_contact)
+    return template, noted
+
+
+def rephrased(template: str, phrases: Mapping[str, str]) -> str:
+    """`template` with each phrase (in any case) said in its other words, its capital kept;
+    in one pass, the longest phrase first, so a replacement is never replaced again."""
+    if not phrases:
+        return template
+    folded = {phrase.casefold(): (phrase, instead) for phrase, instead in phrases.items()}
+    pattern = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+
+    def say(match: re.Match[str]) -> str:
+        phrase, instead = folded.get(match.group().casefold(), (match.group(), match.group()))
+        # A capital is the sentence's, unless the phrase has its own ("DM us" after "Please").
+        first = match.group()[:1].isupper() and (
+            not phrase[:1].isupper() or _SENTENCE_START.search(template[:match.start()]))
+        return instead[:1].upper() + instead[1:] if first else instead
+
+    return re.sub(pattern, say, template, flags=re.IGNORECASE)
+
+
 def calmed(template: str, phrases: Mapping[str, str]) -> str:
     """`template` with each phrase (in any case) said in its calmer words, its capital kept."""
-    for phrase, instead in phrases.items():
-        capital = instead[:1].upper() + instead[1:]
-
-        def say(match: re.Match[str], plain: str = instead, first: str = capital) -> str:
-            return first if match.group()[:1].isupper() else plain
-
-        template = re.sub(re.escape(phrase), say, template, flags=re.IGNORECASE)
-    return template
+    return rephrased(template, phrases)
 
 
 def opens_phrase(pack: LanguagePack, opening: datetime | None, now: datetime | None) -> str:

@@ -58,6 +58,7 @@ class AppStoreConnector(_http.HttpConnector):
     credentials: ClassVar[tuple[str, ...]] = ("key_id", "issuer_id", "private_key")
     can_reply: ClassVar[bool] = True
     reply_limit: ClassVar[int | None] = 5970
+    private_channel: ClassVar[str | None] = None  # no private messages to move to
     blind_spot: ClassVar[str | None] = (
         "App Store Connect gives no time of a review's last change, so a review edited after we "
         "replied is not seen again; star ratings without a written review are not in the API."

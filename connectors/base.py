@@ -44,6 +44,9 @@ class Connector:
     optional_credentials: ClassVar[tuple[str, ...]] = ()
     can_reply: ClassVar[bool] = False
     reply_limit: ClassVar[int | None] = None
+    # Where a public reply may send the customer for details: "dm" (private messages), or
+    # None on platforms without them (review sites, comments): replies then give `contact:`.
+    private_channel: ClassVar[str | None] = "dm"
     blind_spot: ClassVar[str | None] = None
 
     def __init__(self, spec: SourceSpec, client: Any = None) -> None:

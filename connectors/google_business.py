@@ -67,6 +67,7 @@ class GoogleBusinessConnector(_http.HttpConnector):
         "refresh_token", "client_id", "client_secret", "service_account_json", "access_token")
     can_reply: ClassVar[bool] = True
     reply_limit: ClassVar[int | None] = 4096
+    private_channel: ClassVar[str | None] = None  # no private messages to move to
 
     def count_length(self, text: str) -> int:
         """Count UTF-8 bytes: Google caps a reply at 4096 bytes, not characters."""

@@ -64,6 +64,7 @@ class GooglePlayConnector(Connector):
     credentials: ClassVar[tuple[str, ...]] = ("service_account_json",)
     can_reply: ClassVar[bool] = True
     reply_limit: ClassVar[int | None] = 350
+    private_channel: ClassVar[str | None] = None  # no private messages to move to
     blind_spot: ClassVar[str | None] = (
         "Google Play's API returns only reviews written or changed in the last seven days, and "
         "only reviews with text: poll at least daily, or the reviews of a longer gap are lost."

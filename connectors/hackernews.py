@@ -45,6 +45,7 @@ class HackerNewsConnector(_http.HttpConnector):
     title: ClassVar[str] = "Hacker News"
     Options: ClassVar[type[BaseModel]] = HackerNewsOptions
     can_reply: ClassVar[bool] = False
+    private_channel: ClassVar[str | None] = None  # no private messages to move to
 
     def fetch(self, cursor: str | None) -> FetchResult:
         """Return items created after `cursor` (Unix seconds), oldest first, and the newest time."""

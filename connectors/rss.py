@@ -90,6 +90,7 @@ class RssConnector(_http.HttpConnector):
     title: ClassVar[str] = "RSS/Atom feed"
     Options: ClassVar[type[BaseModel]] = RssOptions
     can_reply: ClassVar[bool] = False
+    private_channel: ClassVar[str | None] = None  # no private messages to move to
     blind_spot: ClassVar[str | None] = (
         "a feed lists only its latest entries, and Google Alerts picks only part of the web; "
         "what a feed drops between two polls is never seen")

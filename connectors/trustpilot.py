@@ -62,6 +62,7 @@ class TrustpilotConnector(_http.HttpConnector):
     can_reply: ClassVar[bool] = True
     # Trustpilot documents no limit on a reply; we keep replies to a length people read.
     reply_limit: ClassVar[int | None] = 2000
+    private_channel: ClassVar[str | None] = None  # no private messages to move to
     blind_spot: ClassVar[str | None] = (
         "Trustpilot lists reviews by the date they were written, so an edit is seen only on "
         "reviews written within options.edit_lookback_days (14 days unless set)."

@@ -75,6 +75,7 @@ class YouTubeConnector(Connector):
     optional_credentials: ClassVar[tuple[str, ...]] = OAUTH_CREDENTIALS
     can_reply: ClassVar[bool] = True
     reply_limit: ClassVar[int | None] = 10000
+    private_channel: ClassVar[str | None] = None  # no private messages to move to
     blind_spot: ClassVar[str | None] = (
         "Only top-level comments are read, not the replies inside a thread; comments held for "
         "review or as likely spam are not listed; and as YouTube lists comments by when they "

@@ -98,6 +98,10 @@ class Result(enum.StrEnum):
     LINKED = "linked"
     ALREADY_LINKED = "already_linked"
     BAD_CUSTOMER_KEY = "bad_customer_key"
+    PROPOSED = "proposed"                  # a proposer's reply waits for a responder
+    APPROVED = "approved"                  # a proposal published by a responder
+    REJECTED = "rejected"
+    PROPOSAL_DECIDED = "proposal_decided"  # approved, rejected or replaced already
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,8 @@ class Outcome:
     @property
     def changed(self) -> bool:
         return self.result in (Result.MOVED, Result.PUBLISHED, Result.NOT_COMPLAINT, Result.ASSIGNED,
-                               Result.FOLLOWUP_RECORDED, Result.FLAGGED_OPENED, Result.LINKED)
+                               Result.FOLLOWUP_RECORDED, Result.FLAGGED_OPENED, Result.LINKED,
+                               Result.PROPOSED, Result.APPROVED, Result.REJECTED)
 
     @property
     def failed(self) -> bool:
@@ -287,6 +292,67 @@ def record_followup(tx: Tx, case: CaseRow, satisfied: bool, actor: str, now: dat
     else:
         move(tx, case, Move.REOPEN, actor, now, "customer not satisfied", reason="not_satisfied")
     return Outcome(Result.FOLLOWUP_RECORDED, case.reference, who=actor, detail=outcome)
+
+
+def redrafted(tx: Tx, case: CaseRow, *, origin: str, now: datetime, note: str | None = None,
+              drafts: Sequence[tuple[str, str, str | None]] = (), post_gloss: str | None = None,
+              glosses: Sequence[str | None] = (), model_failed: bool = False) -> bool:
+    """The model's work on an open, unanswered case: its checked `drafts` ((lang, text, gloss))
+    replace the suggestions in place, or the templates stay (`note` says why: the drafts
+    failed the checks, or the model itself failed) with the `glosses` of each; the post's
+    gloss; an event; the alert redrawn. False: the case was answered or closed meanwhile,
+    and nothing changed."""
+    if case.replied_at is not None or not is_open(case.status):
+        return False
+    if drafts:
+        tx.replace_suggestions(case.id, drafts, origin="model")
+    elif glosses:
+        tx.gloss_suggestions(case.id, glosses)
+    tx.set_drafting(case, origin=origin, note=note, gloss=post_gloss)
+    if drafts:
+        kind, detail = "model_drafted", origin.removeprefix("model:") + (f" ({note})" if note else "")
+    elif note:
+        kind, detail = ("model_failed" if model_failed else "model_drafts_refused"), note
+    else:
+        kind, detail = "glossed", ""
+    event = tx.add_event(case.id, BOT, kind, now, detail)
+    _queue_case(tx, case, Refresh(case.id, event), now=now)
+    return True
+
+
+def ticket_created(tx: Tx, case: CaseRow, *, actor: str, system_title: str, external_id: str,
+                   url: str, status: str, now: datetime) -> int:
+    """Record the helpdesk ticket a case was handed to; the alert shows its link."""
+    from monitor import store_tickets
+
+    store_tickets.record_created(tx, case.id, external_id=external_id, url=url, status=status, now=now)
+    event = tx.add_event(case.id, actor, "ticket", now, f"{system_title} #{external_id}")
+    _queue_case(tx, case, Refresh(case.id, event), now=now)
+    return event
+
+
+def ticket_failed(tx: Tx, case: CaseRow, *, actor: str, reason: str, answered: bool,
+                  now: datetime) -> int:
+    """The helpdesk made no ticket (or never answered): free the claim for a retry, keep why."""
+    from monitor import store_tickets
+
+    store_tickets.record_failed(tx, case.id, error=reason, answered=answered, now=now)
+    event = tx.add_event(case.id, actor, "ticket_failed", now, reason)
+    _queue_case(tx, case, Refresh(case.id, event), now=now)
+    return event
+
+
+def ticket_solved(tx: Tx, case: CaseRow, *, system: str, system_title: str, external_id: str,
+                  status: str, now: datetime) -> Outcome:
+    """The helpdesk says the case's ticket is solved: record it and resolve the case (once)."""
+    from monitor import store_tickets
+
+    store_tickets.record_status(tx, case.id, status, now)
+    event = tx.add_event(case.id, system, "ticket_solved", now, f"{system_title} #{external_id}: {status}")
+    outcome = move(tx, case, Move.RESOLVE, system, now, f"ticket {status} in {system_title}")
+    if outcome.result is not Result.MOVED:
+        _queue_case(tx, case, Refresh(case.id, event), now=now)
+    return outcome
 
 
 def review_edited(tx: Tx, case: CaseRow, now: datetime) -> bool:

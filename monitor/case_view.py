@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from monitor.domain import CaseStatus, CaseView
 from monitor.ports import Brands, Clock, ConnectorLookup
@@ -39,7 +39,17 @@ def case_view(runtime: ViewDeps, case_id: int) -> CaseView:
         replied_at=case.replied_at, reply_url=case.reply_url, last_error=case.last_error,
         history=store.history(customer_keys(runtime, brand.id, case.customer_key), case.id),
         events=tuple(store.events(case.id)), acknowledgement=case.acknowledgement,
+        gloss=case.gloss, gloss_lang=brand.team_language,
+        drafts_origin=case.drafts_origin, drafts_note=case.drafts_note,
+        **_ticket_facts(runtime, case.id, brand.helpdesk.type if brand.helpdesk else None),
     )
+
+
+def _ticket_facts(runtime: ViewDeps, case_id: int, kind: str | None) -> dict[str, Any]:
+    from monitor.tickets import helpdesk_title, ticket_link
+
+    return {"helpdesk_title": helpdesk_title(kind) if kind else None,
+            "ticket": ticket_link(runtime.store, case_id)}
 
 
 def customer_keys(runtime: ViewDeps, brand_id: str, key: str) -> list[str]:

@@ -138,6 +138,8 @@ def report_json(report: Report) -> dict[str, Any]:
     data["feedback"]["precision"] = report.feedback.precision
     for cause, found in zip(data["causes"], report.causes, strict=True):
         cause["trend"] = found.trend
+    if report.approvals is None:  # shown only when replies were proposed for approval
+        del data["approvals"]
     return data
 
 

@@ -389,6 +389,10 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None,
         _fail(path, [f"{path}:1: (top level): expected a mapping with a 'brands:' list; "
                      "start from config/brands.example.yaml"])
     problems = _source_problems(path, data, lines, env) if check_sources else []
+    if check_sources:
+        from monitor.helpdesk_config import helpdesk_problems
+
+        problems += helpdesk_problems(path, data, lines, env)
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:

@@ -218,6 +218,8 @@ class Suggestion:
     id: int
     text: str
     lang: str
+    origin: str = "template"  # or "model": drafted by the brand's chat model, checked
+    gloss: str | None = None  # the reply in the team's language, machine-made
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,17 @@ class CustomerHistory:
     last_category: Category | None = None
     last_outcome: str | None = None
     last_reference: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketLink:
+    """The helpdesk ticket of a case, as the alert shows it."""
+
+    system_title: str  # "Zendesk", "Freshdesk", "Helpdesk"
+    external_id: str | None  # None while it is being created, or after a failure
+    url: str | None = None
+    status: str = ""
+    last_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -266,6 +279,15 @@ class CaseView:
     events: tuple[CaseEvent, ...] = ()
     acknowledgement: str | None = None
     alert_url: str | None = None
+    # With a chat model under `drafting:`: the post in the team's language (`gloss_lang`),
+    # who drafted the suggestions ("template", "model:<name>") and why the model's were not taken.
+    gloss: str | None = None
+    gloss_lang: str | None = None
+    drafts_origin: str | None = None
+    drafts_note: str | None = None
+    # The brand's helpdesk ("Zendesk"…; None: no "Create ticket"), and the case's ticket if any.
+    helpdesk_title: str | None = None
+    ticket: TicketLink | None = None
 
     @property
     def response_time(self) -> timedelta | None:

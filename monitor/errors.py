@@ -50,3 +50,14 @@ class ReplyRejected(PlatformError):
 
 class ReplyNotSupported(PlatformError):
     """The platform offers no way to reply from an API."""
+
+
+class DraftingError(BrandMonitorError):
+    """The chat model behind `drafting:` failed: timed out, refused, or answered nonsense.
+
+    `reason` is short and fit for the alert ("timed out after 15 s"); the template drafts stay.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

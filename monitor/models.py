@@ -195,6 +195,9 @@ class SuggestionRow(Base):
     origin: Mapped[str] = mapped_column(String(20), default="template", server_default="template")
     # The reply in the team's language, machine-made (only with a model backend).
     gloss: Mapped[str | None] = mapped_column(Text)
+    # Replaced by later drafts: kept (not deleted, whose id SQLite would hand out again) so a
+    # button still showing it publishes nothing.
+    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
 
 
 class CaseEventRow(Base):

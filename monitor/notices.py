@@ -127,6 +127,21 @@ class ReplyNote(CaseNotice):
 
 
 @dataclass(frozen=True)
+class ProposalNote(CaseNotice):
+    """In the thread: a proposed reply with Approve / Edit / Reject, posted once while
+    `state` is "pending", then edited in place with its outcome ("approved", "rejected",
+    "replaced"); its ts is kept on the proposal (`monitor.approvals`)."""
+
+    kind: ClassVar[str] = "proposal"
+    proposal: int
+    state: str
+
+    @property
+    def key(self) -> str:
+        return f"proposal:{self.proposal}:{self.state}"
+
+
+@dataclass(frozen=True)
 class CustomerPosted(CaseNotice):
     """In the thread: the customer wrote again in the same conversation."""
 
@@ -266,7 +281,7 @@ class LegacyNote(CaseNotice):
 KINDS: dict[str, type[Notice]] = {cls.kind: cls for cls in (
     Alert, WaveAlert, Refresh, StatusNote, AssignedNote, ReplyNote, CustomerPosted, Reminder,
     Escalation, FollowUpAsk, SourceNotice, DeadLetter, LegacyNote, SpikeAlert, QuietSource,
-    ScheduledReport)}
+    ScheduledReport, ProposalNote)}
 
 
 class UnknownNotice(ValueError):

@@ -28,6 +28,7 @@ from monitor.models import CaseRow, MentionRow
 from monitor.names import NameMatcher
 from monitor.operator_metrics import observe_classifier
 from monitor.ports import Ingest
+from monitor.post_facts import facts_of
 from monitor.repeats import says_repeat
 from monitor.sanitize import clean_mention
 from monitor.settings import BrandConfig
@@ -254,12 +255,13 @@ def open_case_for(deps: Ingest, tx: Tx, brand: BrandConfig, source: str, row: Me
     # A repeat: the post says so, or the customer complained about the same thing lately.
     repeat = says_repeat(mention.text) or tx.had_case_about(
         brand.id, key, verdict.category.value, now - REPEAT_WITHIN)
+    facts = facts_of(f"{mention.title}\n{mention.text}", brand.products)
 
     def draft(lang: str, topics: Sequence[str], reference: str) -> list[tuple[str, str]]:
         texts = deps.draft_replies(brand, source, lang=lang, categories=topics, name=name,
                                    reference=reference,
                                    angry=verdict.severity >= Severity.ACCUSATION,
-                                   repeat=repeat)
+                                   repeat=repeat, facts=facts)
         return [(lang, t) for t in texts]
 
     return case_engine.open_case(

@@ -15,6 +15,7 @@ from monitor.settings import BrandConfig, Config, Environment
 if TYPE_CHECKING:
     from connectors.base import Connector
     from monitor.classify import Classifier
+    from monitor.post_facts import PostFacts
     from monitor.store import Store
 
 Clock = Callable[[], datetime]
@@ -31,7 +32,8 @@ class ConnectorLookup(Protocol):
 class ReplyDrafting(Protocol):
     def draft_replies(self, brand: BrandConfig, source: str, *, lang: str,
                       categories: Sequence[str], name: str, reference: str,
-                      angry: bool = False, repeat: bool = False) -> list[str]: ...
+                      angry: bool = False, repeat: bool = False,
+                      facts: PostFacts | None = None) -> list[str]: ...
 
 
 class CaseDesk(Brands, ConnectorLookup, Protocol):

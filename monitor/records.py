@@ -75,6 +75,9 @@ class Case:
     followup_outcome: str | None
     wave_id: int | None
     mention: StoredMention
+    gloss: str | None = None
+    drafts_origin: str | None = None
+    drafts_note: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from monitor.classify.encoder import Encoder
 from monitor.report_causes import MAX_EMBEDDED, recurring_causes
 from monitor.report_model import (
+    Approvals,
     BacklogPoint,
     CategoryDay,
     Cause,
@@ -75,6 +76,23 @@ def reply_percentile(queries: ReportQueries, period: Period, answered: int, q: f
         return None
     high = spans[1] if len(spans) > 1 else spans[0]
     return spans[0] + (high - spans[0]) * (rank - low)
+
+
+def approval_figures(queries: ReportQueries, period: Period) -> Approvals | None:
+    """What became of the period's proposals, and the median time to a responder's decision;
+    None when nothing was proposed (the report then says nothing of approval)."""
+    counts = queries.proposals(period.start, period.end)
+    if not counts.proposed:
+        return None
+    median = None
+    if counts.decided:
+        rank = (counts.decided - 1) / 2
+        spans = [d - p for p, d in queries.decision_times_at(period.start, period.end,
+                                                              math.floor(rank), 2)]
+        if spans:
+            median = spans[0] + ((spans[-1] - spans[0]) * (rank - math.floor(rank)))
+    return Approvals(counts.proposed, counts.approved, counts.edited, counts.rejected,
+                     counts.replaced, counts.pending, median)
 
 
 def zone_of(brands: Sequence[BrandConfig]) -> str:
@@ -140,6 +158,7 @@ def build_report(store: Store, brands: Sequence[BrandConfig], period: Period, no
         feedback=Feedback(alerted=fb.opened - fb.flagged, not_complaint=fb.not_complaint,
                           flagged=fb.flagged),
         causes_from=drawn,
+        approvals=approval_figures(queries, period),
     )
 
 

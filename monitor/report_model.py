@@ -133,6 +133,22 @@ class Feedback:
 
 
 @dataclass(frozen=True)
+class Approvals:
+    """Replies proposed for a responder's approval in the period (`approval:` in YAML), and
+    what became of them so far: approved as written or with edits, rejected, replaced by a
+    newer proposal, or still waiting. `median_decision` runs from the proposal to a
+    responder's approval or rejection."""
+
+    proposed: int
+    approved: int
+    edited: int  # of the approved
+    rejected: int
+    replaced: int
+    pending: int
+    median_decision: timedelta | None
+
+
+@dataclass(frozen=True)
 class Report:
     brand_id: str | None  # None: every brand of the config
     brand_name: str
@@ -153,6 +169,8 @@ class Report:
     # The causes group the most recent complaints only (the encoder is slow-ish): how many
     # of the period's complaints they were drawn from (monitor.report_causes.MAX_EMBEDDED).
     causes_from: int = 0
+    # Only when replies were proposed for approval in the period.
+    approvals: Approvals | None = None
 
     def table(self, dimension: str) -> ComplianceTable | None:
         return next((t for t in self.compliance if t.dimension == dimension), None)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -16,9 +16,12 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from monitor.domain import BrandContext, base_language
 
@@ -309,6 +312,184 @@ class Reports(Model):
         return f"{day} {at.strip()}"
 
 
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_URL = re.compile(r"^https?://[^\s/:?#]+(:\d{1,5})?(/[^\s]*)?$", re.IGNORECASE)
+
+
+class DraftPolicy(Model):
+    """What a model's drafts may say (`monitor.draft_checks` enforces it before any is offered).
+
+    Phrases match whole words, ignoring case, accents and the Arabic/Persian letter variants;
+    a phrase ending in `*` also matches longer words (`zwrot*` catches `zwrotu`)."""
+
+    tone: str = ""
+    never_promise: list[str] = Field(default_factory=list)
+    forbidden_words: list[str] = Field(default_factory=list)
+    # Domains a reply may link to (a subdomain counts); none: any link fails the check.
+    allowed_links: list[str] = Field(default_factory=list)
+
+    @field_validator("never_promise", "forbidden_words")
+    @classmethod
+    def _phrases(cls, value: list[str]) -> list[str]:
+        if any(not p.strip().rstrip("*").strip() for p in value):
+            raise ValueError("an empty phrase would match every reply; remove it")
+        return [p.strip() for p in value]
+
+    @field_validator("allowed_links")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        out = []
+        for domain in value:
+            host = domain.strip().lower().removeprefix("www.")
+            if not _DOMAIN.match(host):
+                raise ValueError(f"{domain!r} is not a domain; write it without https:// or a path, "
+                                 "e.g. help.acme.com or acme.com")
+            out.append(host)
+        return out
+
+
+class Drafting(Model):
+    """Who drafts a case's replies: the shipped templates, or any OpenAI-compatible chat
+    endpoint (a local Ollama, llama.cpp server or vLLM, or a hosted one) whose drafts are
+    checked against `policy` and replace the templates only when they pass."""
+
+    backend: Literal["template", "model"] = "template"
+    endpoint: str = ""  # the API's base URL, e.g. http://127.0.0.1:11434/v1 (Ollama)
+    model: str = ""
+    api_key_env: str | None = None  # the environment variable holding the key; local servers need none
+    timeout: Duration = timedelta(seconds=15)
+    policy: DraftPolicy = Field(default_factory=DraftPolicy)
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        value = value.strip()
+        if value and not _URL.match(value):
+            raise ValueError(f"{value!r} is not an http(s) URL; write the API's base URL, "
+                             "e.g. http://127.0.0.1:11434/v1 (Ollama) or http://127.0.0.1:8080/v1")
+        return value.rstrip("/")
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _key_env(cls, value: str | None) -> str | None:
+        if value is not None and not ENV_NAME.match(value):
+            raise ValueError("api_key_env must name an environment variable (like ACME_LLM_KEY), "
+                             "not hold the key itself; put the key in the environment")
+        return value
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout(cls, value: timedelta) -> timedelta:
+        if not timedelta(0) < value <= timedelta(minutes=2):
+            raise ValueError("timeout must be above 0 and at most 2m, e.g. 15s")
+        return value
+
+    @model_validator(mode="after")
+    def _model_needs_endpoint(self) -> Drafting:
+        if self.backend == "model" and (not self.endpoint or not self.model):
+            missing = " and ".join(n for n, v in (("endpoint", self.endpoint),
+                                                  ("model", self.model)) if not v)
+            raise ValueError(f"backend 'model' needs {missing}: e.g. endpoint: "
+                             "http://127.0.0.1:11434/v1 and model: llama3.1:8b")
+        return self
+
+    @property
+    def uses_model(self) -> bool:
+        """Whether a chat endpoint is configured: it drafts (backend model) or only glosses."""
+        return bool(self.endpoint and self.model)
+
+
+class Approval(Model):
+    """Who on the team may only propose replies: their "Send" files a proposal that a responder
+    approves, edits or rejects in the alert's thread (`monitor.approvals`). Listed people (or
+    user groups) count as the brand's team; the responders publish directly and approve."""
+
+    propose_only: list[str] = Field(default_factory=list)
+
+    @field_validator("propose_only")
+    @classmethod
+    def _ids(cls, value: list[str]) -> list[str]:
+        for rid in value:
+            if not SLACK_ID.match(rid):
+                raise ValueError(
+                    f"{rid!r} is not a Slack user or user-group id; copy ids like U0123ABCD "
+                    "(Profile > Copy member ID) or S0123ABCD for a user group"
+                )
+        return value
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.propose_only)
+
+
+class Helpdesk(Model):
+    """Where "Create ticket" hands a case (`helpdesk/`): Zendesk, Freshdesk or a webhook of your
+    own. Credentials are named as environment variables, like a source's."""
+
+    type: Literal["zendesk", "freshdesk", "webhook"]
+    subdomain: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")  # zendesk
+    email_env: str | None = None  # zendesk: the agent's e-mail
+    token_env: str | None = None  # zendesk: an API token
+    domain: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9.-]{0,252}$")  # freshdesk
+    api_key_env: str | None = None  # freshdesk
+    requester_email: str | None = None  # freshdesk: who requests the tickets (else the customer)
+    url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")  # webhook
+    secret_env: str | None = None  # webhook: the key of the HMAC on what we send
+    inbound_secret_env: str | None = None  # signs what the helpdesk posts to /helpdesk/<brand>
+    resolve_on: list[str] = Field(default_factory=lambda: ["solved", "resolved", "closed"])
+    timeout: Duration = timedelta(seconds=15)
+
+    _NEEDS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "zendesk": ("subdomain", "email_env", "token_env"),
+        "freshdesk": ("domain", "api_key_env"),
+        "webhook": ("url", "secret_env"),
+    }
+
+    @field_validator("email_env", "token_env", "api_key_env", "secret_env", "inbound_secret_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and not ENV_NAME.match(value):
+            raise ValueError("must name an environment variable (like ACME_ZENDESK_TOKEN), not "
+                             "hold the secret itself; put the secret in the environment")
+        return value
+
+    @field_validator("resolve_on")
+    @classmethod
+    def _statuses(cls, value: list[str]) -> list[str]:
+        return [s.strip().lower() for s in value if s.strip()]
+
+    @model_validator(mode="after")
+    def _what_the_type_needs(self) -> Helpdesk:
+        missing = [name for name in self._NEEDS[self.type] if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"type {self.type} needs {', '.join(f'{m}:' for m in missing)} "
+                             "(see config/brands.example.yaml)")
+        return self
+
+    def env_names(self) -> dict[str, str]:
+        """The environment variables this helpdesk reads, by the key that names them."""
+        keys = ("email_env", "token_env", "api_key_env", "secret_env", "inbound_secret_env")
+        return {k: v for k in keys if (v := getattr(self, k)) is not None}
+
+
+_CONTACT = re.compile(r"^(?:[^@\s<>]+@[^@\s<>]+\.[^@\s<>]{2,}|https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?)$")
+
+
+def check_contact(value: str | dict[str, str]) -> str | dict[str, str]:
+    """A brand's `contact:`: an e-mail address or an http(s) URL, per language or for all."""
+    items = value.items() if isinstance(value, dict) else [("", value)]
+    for lang, address in items:
+        if lang and lang != "default" and not re.fullmatch(r"[a-z]{2,3}", lang):
+            raise ValueError(f"contact languages are codes such as en, ar, fa, pl or default, "
+                             f"not {lang!r}")
+        if address.strip() and not _CONTACT.match(address.strip()):
+            raise ValueError(f"{address!r} is neither an e-mail address nor a web address; write "
+                             "e.g. help@acme.com or https://acme.com/contact")
+    if isinstance(value, dict):
+        return {k: v.strip() for k, v in value.items()}
+    return value.strip()
+
+
 class BrandConfig(Model):
     """Everything brand-monitor knows about one brand."""
 
@@ -331,6 +512,8 @@ class BrandConfig(Model):
     # Who else may act on the brand's cases (acknowledge, assign, resolve, relabel) without
     # publishing; the responders always may.
     team: list[str] = Field(default_factory=list)
+    # Who on the team may only propose replies for a responder to approve (none: no approval).
+    approval: Approval = Field(default_factory=Approval)
     # How long post texts and author details are kept; None keeps them. Figures stay.
     retention: Duration | None = None
     sources: list[SourceConfig] = Field(min_length=1)
@@ -338,6 +521,12 @@ class BrandConfig(Model):
     # optionally with `default`); a language with none gets no signature rather than another's.
     signature: str | dict[str, str] = ""
     templates: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    # Where replies send a customer on platforms without private messages (review sites,
+    # YouTube): an e-mail address or an http(s) URL, one for all languages or one per
+    # language like `signature:`. None: "contact our support team".
+    contact: str | dict[str, str] = ""
+    # The brand's product names; a reply may name the one a post mentions.
+    products: list[str] = Field(default_factory=list)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     business_hours: BusinessHours | None = None
     deadline_rules: list[DeadlineRule] = Field(default_factory=list)
@@ -348,6 +537,12 @@ class BrandConfig(Model):
     quiet_sources: QuietSources = Field(default_factory=QuietSources)
     linked_customers: list[list[str]] = Field(default_factory=list)
     reports: Reports = Field(default_factory=Reports)
+    # Where "Create ticket" hands a case; None: no such button.
+    helpdesk: Helpdesk | None = None
+    drafting: Drafting = Field(default_factory=Drafting)
+    # The languages the team reads; a post in another gets a machine gloss in the first (with a
+    # chat endpoint under drafting:). None: the brand's first language.
+    team_languages: list[str] | None = None
 
     @field_validator("handles", mode="before")
     @classmethod
@@ -367,9 +562,11 @@ class BrandConfig(Model):
             ) from None
         return value
 
-    @field_validator("languages")
+    @field_validator("languages", "team_languages")
     @classmethod
-    def _langs(cls, value: list[str]) -> list[str]:
+    def _langs(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return value
         for lang in value:
             if not re.fullmatch(r"[a-z]{2,3}", lang):
                 raise ValueError(
@@ -385,6 +582,21 @@ class BrandConfig(Model):
                     f"{rid!r} is not a Slack user or user-group id; copy ids like U0123ABCD "
                     "(Profile > Copy member ID) or S0123ABCD for a user group"
                 )
+        return value
+
+    @field_validator("approval")
+    @classmethod
+    def _proposers_are_not_responders(cls, value: Approval, info: ValidationInfo) -> Approval:
+        # Raised as the entry's own error, so the message points at its line in the YAML.
+        responders = set(info.data.get("responders") or ())
+        for index, rid in enumerate(value.propose_only):
+            if rid in responders:
+                raise ValidationError.from_exception_data("Approval", [InitErrorDetails(
+                    type=PydanticCustomError(
+                        "value_error", "{rid} is a responder, and responders publish directly; "
+                        "remove it here, or from responders if it should only propose",
+                        {"rid": repr(rid)}),
+                    loc=("propose_only", index), input=rid)])
         return value
 
     @field_validator("alert_on")
@@ -426,8 +638,8 @@ class BrandConfig(Model):
     @property
     def acting(self) -> list[str]:
         """Who may act on the brand's cases and see them: responders, then the team (Slack
-        user or user-group ids). Only responders publish."""
-        return [*self.responders, *self.team]
+        user or user-group ids). Only responders publish; `approval.propose_only` propose."""
+        return list(dict.fromkeys([*self.responders, *self.team, *self.approval.propose_only]))
 
     @field_validator("signature")
     @classmethod
@@ -444,6 +656,26 @@ class BrandConfig(Model):
         if isinstance(self.signature, str):
             return self.signature
         return self.signature.get(base_language(lang), self.signature.get("default", ""))
+
+    @field_validator("contact")
+    @classmethod
+    def _contact(cls, value: str | dict[str, str]) -> str | dict[str, str]:
+        return check_contact(value)
+
+    def contact_for(self, lang: str) -> str:
+        """Where replies in `lang` send the customer when the platform has no private messages."""
+        if isinstance(self.contact, str):
+            return self.contact
+        return self.contact.get(base_language(lang), self.contact.get("default", ""))
+
+    @property
+    def team_language(self) -> str:
+        """The language glosses are written in: the first the team reads."""
+        return (self.team_languages or self.languages or ["en"])[0]
+
+    def team_reads(self, lang: str) -> bool:
+        """Whether the team reads `lang` ("fa-IR" reads as "fa") without a gloss."""
+        return base_language(lang) in (self.team_languages or self.languages[:1] or ["en"])
 
     def source_name(self, index: int) -> str:
         source = self.sources[index]

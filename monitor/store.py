@@ -271,14 +271,15 @@ class Store:
 
     def suggestions(self, case_id: int) -> list[Suggestion]:
         with self.session() as s:
-            rows = s.scalars(select(SuggestionRow).where(SuggestionRow.case_id == case_id)
+            rows = s.scalars(select(SuggestionRow).where(SuggestionRow.case_id == case_id,
+                                                         SuggestionRow.retired.is_(False))
                              .order_by(SuggestionRow.position))
-            return [Suggestion(r.id, r.text, r.lang) for r in rows]
+            return [Suggestion(r.id, r.text, r.lang, r.origin, r.gloss) for r in rows]
 
     def suggestion(self, suggestion_id: int) -> StoredSuggestion | None:
         with self.session() as s:
             row = s.get(SuggestionRow, suggestion_id)
-            return copy_row(StoredSuggestion, row) if row else None
+            return copy_row(StoredSuggestion, row) if row and not row.retired else None
 
     def cases(self, *, brand_id: str | None = None, open_only: bool = True,
               overdue_at: datetime | None = None, assignee: str | None = None,

@@ -31,9 +31,11 @@ from monitor.models import (
     LabelRow,
     MentionRow,
     OutboxRow,
+    ProposalRow,
     QuarantineRow,
     ReplyClaimRow,
     SuggestionRow,
+    TicketRow,
     WaveKeyRow,
     WaveRow,
 )
@@ -171,6 +173,13 @@ def _clear_suggestions(s: Session, case_ids: CaseIds) -> int:
         .values(text="").execution_options(synchronize_session=False)))
 
 
+def _clear_proposals(s: Session, case_ids: CaseIds) -> int:
+    """Empty the replies proposed for approval on `case_ids` (they address the customer too)."""
+    return _rowcount(s.execute(
+        update(ProposalRow).where(ProposalRow.case_id.in_(case_ids), ProposalRow.text != "")
+        .values(text="").execution_options(synchronize_session=False)))
+
+
 # -- retention ----------------------------------------------------------------------------------
 
 def redact_batch(store: Store, brand_id: str, cutoff: datetime, now: datetime,
@@ -197,6 +206,7 @@ def redact_batch(store: Store, brand_id: str, cutoff: datetime, now: datetime,
             row.acknowledgement = row.last_error = None
         case_ids = [c.id for c in cases]
         suggestions = _clear_suggestions(s, case_ids)
+        _clear_proposals(s, case_ids)
         _delete(s, WaveKeyRow, WaveKeyRow.case_id.in_(case_ids))  # hashes of their words
         events = _clear_customer_events(s, case_ids, every_detail=False)
         labels = _delete(s, LabelRow, LabelRow.mention_id.in_(ids))
@@ -219,6 +229,7 @@ def tidy_redacted(store: Store, brand_id: str) -> RedactionCounts:
                     last_error=None).execution_options(synchronize_session=False)))
         case_ids = select(CaseRow.id).where(*redacted)
         suggestions = _clear_suggestions(s, case_ids)
+        _clear_proposals(s, case_ids)
         _delete(s, WaveKeyRow, WaveKeyRow.case_id.in_(case_ids))  # hashes of their words
         events = _clear_customer_events(s, case_ids, every_detail=False)
         outbox = _clear_sent_payloads(s, case_ids)
@@ -317,8 +328,10 @@ def _forget(s: Session, platform: str, handle: str, actor: str, now: datetime) -
                                    CaseEventRow.case_id.in_(on_platform))
         .values(actor=CUSTOMER_ACTOR, detail="").execution_options(synchronize_session=False)))
     suggestions = _delete(s, SuggestionRow, SuggestionRow.case_id.in_(case_ids))
+    _clear_proposals(s, case_ids)  # the rows stay for the reports, without their words
     _delete(s, WaveKeyRow, WaveKeyRow.case_id.in_(case_ids))  # hashes of their words
     claims = _delete(s, ReplyClaimRow, ReplyClaimRow.case_id.in_(case_ids))
+    _delete(s, TicketRow, TicketRow.case_id.in_(case_ids))  # their helpdesk tickets' ids and links
     wave_keys = [f"wave:{c.wave_id}:{c.id}" for c in cases if c.wave_id is not None]
     messages = list(s.execute(select(OutboxRow.id, OutboxRow.state).where(
         or_(OutboxRow.case_id.in_(case_ids), OutboxRow.dedupe_key.in_(wave_keys)))))

@@ -18,10 +18,11 @@ from sqlalchemy import and_, case, func, literal, not_, or_, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from monitor.domain import CaseStatus
-from monitor.models import CaseEventRow, CaseRow, MentionRow, UTCDateTime
+from monitor.models import CaseEventRow, CaseRow, MentionRow, ProposalRow, UTCDateTime
 from monitor.report_model import Compliance, FollowUps
 from monitor.store import Store
 from monitor.store_privacy import FORGOTTEN_KIND
+from monitor.store_proposals import APPROVED, DECIDED, EDITED, PENDING, REJECTED, REPLACED
 
 NAC = CaseStatus.NOT_A_COMPLAINT.value
 OPEN_VALUES = tuple(s.value for s in CaseStatus if s.is_open)
@@ -61,6 +62,20 @@ class ComplaintText:
     lang: str
     category: str
     url: str
+
+
+@dataclass(frozen=True)
+class ProposalCounts:
+    proposed: int
+    approved: int
+    edited: int
+    rejected: int
+    replaced: int
+    pending: int
+
+    @property
+    def decided(self) -> int:
+        return self.approved + self.rejected
 
 
 @dataclass(frozen=True)
@@ -226,6 +241,39 @@ class ReportQueries:
              .order_by(CaseRow.opened_at.desc(), CaseRow.id.desc()).limit(limit))
         with self.store.session() as s:
             return [ComplaintText(r, t, lang or "", c or "", u or "") for r, t, lang, c, u in s.execute(q)]
+
+    def _proposed_in(self, start: datetime, end: datetime) -> list[Any]:
+        mine = select(CaseRow.id).where(CaseRow.brand_id.in_(self.brand_ids))
+        return [ProposalRow.case_id.in_(mine), ProposalRow.created_at >= start,
+                ProposalRow.created_at < end]
+
+    def proposals(self, start: datetime, end: datetime) -> ProposalCounts:
+        """Replies proposed for approval in the period, by what became of them."""
+        def count(condition: ColumnElement[bool]) -> Any:
+            return func.sum(case((condition, 1), else_=0))
+
+        q = select(func.count(), *(count(ProposalRow.state == s) for s in (APPROVED, REJECTED,
+                                                                          REPLACED, PENDING)),
+                   count(and_(ProposalRow.state == APPROVED, ProposalRow.note == EDITED))
+                   ).where(*self._proposed_in(start, end))
+        with self.store.session() as s:
+            total, approved, rejected, replaced, pending, edited = s.execute(q).one()
+        return ProposalCounts(int(total or 0), int(approved or 0), int(edited or 0),
+                              int(rejected or 0), int(replaced or 0), int(pending or 0))
+
+    def decision_times_at(self, start: datetime, end: datetime, offset: int,
+                          limit: int = 2) -> list[tuple[datetime, datetime]]:
+        """(proposed, decided) of the period's proposals a responder decided, quickest first,
+        from rank `offset` on (a median reads two rows, as `reply_times_at`)."""
+        span: ColumnElement[Any] = (
+            func.julianday(ProposalRow.decided_at) - func.julianday(ProposalRow.created_at)
+            if self._sqlite else ProposalRow.decided_at - ProposalRow.created_at)
+        q = (select(ProposalRow.created_at, ProposalRow.decided_at)
+             .where(*self._proposed_in(start, end), ProposalRow.state.in_(DECIDED),
+                    ProposalRow.decided_at.is_not(None))
+             .order_by(span, ProposalRow.id).offset(offset).limit(limit))
+        with self.store.session() as s:
+            return [(p, d) for p, d in s.execute(q) if d is not None]
 
     def complaint_count(self, start: datetime, end: datetime) -> int:
         """Complaints opened in the period (every one, not only those with text left)."""

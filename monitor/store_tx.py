@@ -156,13 +156,15 @@ class Tx:
             .order_by(CaseRow.id.desc()).limit(1))
 
     def had_case_about(self, brand_id: str, customer_key: str, category: str,
-                       since: datetime) -> bool:
+                       since: datetime, other_than: int | None = None) -> bool:
         """Whether this customer had a case of the brand about `category` opened since `since`
-        (their complaint is then a repeat)."""
-        return self.session.scalar(
-            select(CaseRow.id).join(MentionRow, MentionRow.id == CaseRow.mention_id)
-            .where(CaseRow.brand_id == brand_id, CaseRow.customer_key == customer_key,
-                   CaseRow.opened_at >= since, MentionRow.category == category).limit(1)) is not None
+        (their complaint is then a repeat); `other_than`: a case that does not count."""
+        query = (select(CaseRow.id).join(MentionRow, MentionRow.id == CaseRow.mention_id)
+                 .where(CaseRow.brand_id == brand_id, CaseRow.customer_key == customer_key,
+                        CaseRow.opened_at >= since, MentionRow.category == category))
+        if other_than is not None:
+            query = query.where(CaseRow.id != other_than)
+        return self.session.scalar(query.limit(1)) is not None
 
     def next_reference(self, brand_id: str) -> str:
         """The brand's next reference, e.g. ACME-0042, allocated inside this transaction."""
@@ -187,12 +189,38 @@ class Tx:
         case = CaseRow(reference=reference, brand_id=brand_id, mention_id=mention_id,
                        customer_key=customer_key, status=CaseStatus.NEW.value,
                        priority=priority, opened_at=opened_at, deadline_at=deadline_at,
-                       slack_channel=channel)
+                       slack_channel=channel, drafts_origin="template")
         self.session.add(case)
         self.session.flush()
         for position, (lang, text) in enumerate(suggestions):
             self.session.add(SuggestionRow(case_id=case.id, position=position, lang=lang, text=text))
         return case
+
+    def replace_suggestions(self, case_id: int, drafts: Sequence[tuple[str, str, str | None]],
+                            origin: str) -> None:
+        """Put `drafts` ((lang, text, gloss), in order) in place of the case's suggestions,
+        under new ids; the old rows are retired, so a button still showing an old text
+        publishes nothing (the clicker is told the alert changed) rather than a text they
+        never saw."""
+        self.session.execute(update(SuggestionRow).where(SuggestionRow.case_id == case_id)
+                             .values(retired=True))
+        for position, (lang, text, gloss) in enumerate(drafts):
+            self.session.add(SuggestionRow(case_id=case_id, position=position, lang=lang,
+                                           text=text, origin=origin, gloss=gloss))
+        self.session.flush()
+
+    def gloss_suggestions(self, case_id: int, glosses: Sequence[str | None]) -> None:
+        """Give the case's suggestions, in order, their glosses in the team's language."""
+        rows = self.session.scalars(select(SuggestionRow).where(
+            SuggestionRow.case_id == case_id, SuggestionRow.retired.is_(False))
+            .order_by(SuggestionRow.position))
+        for row, gloss in zip(rows, glosses, strict=False):
+            row.gloss = gloss
+
+    def set_drafting(self, case: CaseRow, *, origin: str, note: str | None,
+                     gloss: str | None) -> None:
+        """Record who drafted the case's replies, why the model's were not taken, the post's gloss."""
+        case.drafts_origin, case.drafts_note, case.gloss = origin[:80], note, gloss
 
     def set_status(self, case: CaseRow, status: CaseStatus, *, closed_at: datetime | None) -> None:
         case.status = status.value

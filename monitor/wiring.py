@@ -25,6 +25,10 @@ from monitor.store import Store
 if TYPE_CHECKING:
     from connectors.base import Connector
     from monitor.classify import Classifier
+    from monitor.domain import CaseView
+    from monitor.model_drafting import ModelDrafter
+    from monitor.post_facts import PostFacts
+    from monitor.tickets import HelpdeskClient
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -54,8 +58,12 @@ class Runtime:
     # Set where a job engine runs the polls (`brand-monitor serve` beside workers): a webhook's
     # poll is queued there, not run in this process.
     queue_poll: Callable[[str, str], bool] | None = None
+    # Redrafts new cases with a brand's chat model off the poll's thread (`drafting:` in YAML).
+    drafter: ModelDrafter | None = None
     _classifier: Classifier | None = None
     _connectors: dict[tuple[str, str], Connector] = field(default_factory=dict)
+    helpdesk_overrides: dict[str, HelpdeskClient] = field(default_factory=dict)
+    _helpdesks: dict[str, HelpdeskClient] = field(default_factory=dict)
 
     @property
     def outbox(self) -> Outbox:
@@ -160,17 +168,23 @@ class Runtime:
 
     def draft_replies(self, brand: BrandConfig, source: str, *, lang: str,
                       categories: Sequence[str], name: str, reference: str,
-                      angry: bool = False, repeat: bool = False) -> list[str]:
+                      angry: bool = False, repeat: bool = False,
+                      facts: PostFacts | None = None) -> list[str]:
         """Ask the alert layer for 2-3 replies in `lang` that answer every one of `categories`
         (the main one first), within the platform's limit; `angry`: the post accuses or
-        blames the brand, so no "thank you for your patience"; `repeat`: it happened before."""
+        blames the brand, so no "thank you for your patience"; `repeat`: it happened before;
+        `facts`: what the post names (its order number is said, never asked for). Where the
+        platform has no private messages the replies send the customer to `contact:`."""
         from alerts.suggestions import suggest
 
         connector = self.connector(brand.id, source)
         return suggest(brand.templates, lang, categories, name=name, reference=reference,
                        brand_name=brand.name, signature=brand.signature_for(lang),
                        limit=connector.reply_limit, count_length=connector.count_length,
-                       angry=angry, repeat=repeat)
+                       angry=angry, repeat=repeat, facts=facts,
+                       # a connector written before `private_channel` (or outside) has DMs
+                       private_channel=getattr(connector, "private_channel", "dm"),
+                       contact=brand.contact_for(lang))
 
     def draft_acknowledgement(self, brand: BrandConfig, source: str, *, lang: str, reference: str,
                               opening: datetime | None, name: str) -> str | None:
@@ -219,6 +233,25 @@ class Runtime:
         return self._connectors[key]
 
 
+    def helpdesk(self, brand_id: str) -> HelpdeskClient:
+        """The brand's helpdesk (`helpdesk:` in YAML), built once; KeyError when it has none."""
+        if brand_id in self.helpdesk_overrides:
+            return self.helpdesk_overrides[brand_id]
+        if brand_id not in self._helpdesks:
+            import helpdesk
+
+            settings = self.brand(brand_id).helpdesk
+            if settings is None:
+                raise KeyError(f"{brand_id} has no helpdesk")
+            self._helpdesks[brand_id] = helpdesk.load(settings.type)(settings, self.environ)
+        return self._helpdesks[brand_id]
+
+    def ticket_text(self, view: CaseView, alert_link: str) -> tuple[str, str]:
+        """Ask the alert layer for a ticket's subject and body."""
+        from alerts.messages import ticket_body, ticket_subject
+
+        return ticket_subject(view), ticket_body(view, alert_link)
+
 @dataclass(frozen=True)
 class SessionStore:
     """A connector's login session, kept in the database (it holds tokens: guard the database)."""
@@ -243,8 +276,14 @@ def build_runtime(config: Config, config_path: Path, env: Environment | None = N
 
     env = env or Environment.from_env()
     store = store or Store.from_url(env.database_url)
-    return Runtime(config=config, env=env, store=store, config_dir=config_path.resolve().parent,
-                   clock=clock, environ=dict(os.environ if environ is None else environ))
+    runtime = Runtime(config=config, env=env, store=store, config_dir=config_path.resolve().parent,
+                      clock=clock, environ=dict(os.environ if environ is None else environ))
+    if any(brand.drafting.uses_model for brand in config.brands):
+        from monitor.model_drafting import ModelDrafter
+
+        runtime.drafter = ModelDrafter(runtime)
+        runtime.on_case_opened.append(runtime.drafter)
+    return runtime
 
 
 def slack_entry() -> Any:

@@ -24,3 +24,9 @@ def test_demo__alerts_exactly_the_complaints(capsys: pytest.CaptureFixture[str])
     assert "— علا من Northwind Coffee" in out and "— Ola z Northwind Coffee" in out  # per language
     assert "nothing was sent again" in out
     assert "Escalation level 1" in out and "is due in" in out
+    # The hand-off: a ticket opened in the demo's helpdesk, solved there, the case resolved here.
+    assert "Ticket #HD-1 opened in Helpdesk" in out and "The helpdesk received ticket HD-1" in out
+    assert "answered 200;" in out and "ticket_solved (webhook) → resolved (webhook)" in out
+    # One approval: the proposer's Send becomes a proposal, a responder approves and publishes it.
+    assert "@U0DEMO0003 proposes this reply to" in out and "Approved by @U0DEMO0001 and published" in out
+    assert "proposed (U0DEMO0003) → replied (U0DEMO0001) → approved (U0DEMO0001)" in out

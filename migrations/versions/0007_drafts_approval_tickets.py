@@ -25,6 +25,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('origin', sa.String(length=20), nullable=False,
                                       server_default='template'))
         batch_op.add_column(sa.Column('gloss', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('retired', sa.Boolean(), nullable=False,
+                                      server_default=sa.text('false')))
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('gloss', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('drafts_origin', sa.String(length=80), nullable=True))
@@ -74,5 +76,6 @@ def downgrade() -> None:
         batch_op.drop_column('drafts_origin')
         batch_op.drop_column('gloss')
     with op.batch_alter_table('suggestions', schema=None) as batch_op:
+        batch_op.drop_column('retired')
         batch_op.drop_column('gloss')
         batch_op.drop_column('origin')

@@ -26,8 +26,10 @@ from alerts.sender import flush
 from alerts.slack_app import Desk, Origin, Responders, build_app
 from monitor import casework
 from monitor.domain import CaseStatus
-from monitor.models import CaseRow, CustomerLinkRow, LabelRow, OutboxRow
+from monitor.helpdesk_types import TicketCreated, TicketRequest
+from monitor.models import CaseRow, CustomerLinkRow, LabelRow, OutboxRow, TicketRow
 from monitor.poller import poll_all
+from monitor.settings import Helpdesk
 from monitor.store import Store
 from tests.factories import World, make_world, post
 from tests.fake_slack import FakeSlack
@@ -148,7 +150,7 @@ class Workspace:
             "events": [(e.actor, e.kind) for e in self.store.events(case_id)],
             "labels": self.store.count(LabelRow), "outbox": self.store.count(OutboxRow),
             "links": self.store.count(CustomerLinkRow), "replies": len(self.world.reply_lines()),
-            "modals": len(self.slack.of("views.open")),
+            "modals": len(self.slack.of("views.open")), "tickets": self.store.count(TicketRow),
         }
 
 
@@ -168,11 +170,29 @@ def _alert(ws: Workspace, count: int) -> list[int]:
     return new
 
 
+class _Helpdesk:
+    """A helpdesk that opens every ticket asked for (the hand-off itself is tests/alerts/test_tickets.py)."""
+
+    system, title = "webhook", "Helpdesk"
+
+    def create(self, ticket: TicketRequest) -> TicketCreated:
+        return TicketCreated(id=ticket.reference, url="", status="open")
+
+
+def _give_acme_a_helpdesk(world: World) -> None:
+    config = world.runtime.config
+    acme = config.brand("acme").model_copy(update={"helpdesk": Helpdesk(
+        type="webhook", url="http://127.0.0.1:9/unused", secret_env="UNUSED")})
+    world.runtime.config = config.model_copy(update={"brands": [acme, *config.brands[1:]]})
+    world.runtime.helpdesk_overrides["acme"] = _Helpdesk()  # type: ignore[assignment]
+
+
 def _build(tmp_path: Path, slack: FakeSlack) -> Workspace:
     world = make_world(tmp_path, "sqlite://", extra=EXTRA)  # in memory: no fsync per commit
     world.clock.now = datetime.now(UTC).replace(microsecond=0)
     (tmp_path / "bolt-posts.jsonl").write_text(
         json.dumps(post("b1", "bolt bike arrived broken, refund please", minutes_ago=2)) + "\n")
+    _give_acme_a_helpdesk(world)
     client = WebClient(token="xoxb-test", base_url=slack.url)
     app = build_app(world.runtime, client, request_verification_enabled=False,
                     process_before_response=True)
@@ -241,6 +261,7 @@ CHANGED: dict[str, Check] = {
     ids.RESOLVE: lambda before, after, _u: after["status"] == CaseStatus.RESOLVED,
     ids.REOPEN: lambda before, after, _u: after["status"] == CaseStatus.REOPENED,
     ids.FOLLOWUP_SATISFIED: lambda before, after, _u: after["followup"] == "satisfied",
+    ids.CREATE_TICKET: lambda before, after, _u: after["tickets"] == before["tickets"] + 1,
     ids.FOLLOWUP_NOT_SATISFIED: lambda before, after, _u: (after["followup"] == "not satisfied"
                                                            and after["status"] == CaseStatus.REOPENED),
 }
@@ -301,7 +322,7 @@ def test_every_action__only_the_team_in_the_case_channel(ws: Workspace, action_i
 
     after = ws.state(ws.acme)
     assert ws.state(ws.bolt) == bolt_before | {k: after[k] for k in ("labels", "outbox", "replies",
-                                                                     "modals", "links")}
+                                                                     "modals", "links", "tickets")}
     if _allowed(role, action_id):
         assert CHANGED[action_id](before, after, role.user), (before, after)
         assert ws.notes() == []  # a change needs no private answer

@@ -580,8 +580,9 @@ def test_followup__two_outcome_buttons() -> None:
 
 
 def test_action_ids__unique_and_short() -> None:
-    assert len(set(ids.ALL_ACTIONS)) == len(ids.ALL_ACTIONS)
-    assert all(len(a) <= limits.ID_LENGTH for a in ids.ALL_ACTIONS)
+    every = (*ids.ALL_ACTIONS, *ids.APPROVAL_ACTIONS)
+    assert len(set(every)) == len(every)
+    assert all(len(a) <= limits.ID_LENGTH for a in every)
 
 
 def test_values__round_trip() -> None:

@@ -121,7 +121,8 @@ def test_suggest__polish_greets_neutrally_whatever_the_display_name() -> None:
 
 def test_template_problems__names_unknown_placeholders() -> None:
     assert template_problems("Hi {nmae}, {reference}") == [
-        "unknown placeholder {nmae}; use only {brand}, {name}, {reference}, {signature}"
+        "unknown placeholder {nmae}; use only {brand}, {contact}, {name}, {order}, {reference}, "
+        "{signature}"
     ]
 
 
@@ -229,6 +230,12 @@ def test_suggest__a_name_cannot_inject_placeholders() -> None:
 def test_suggest__missing_name_leaves_no_dangling_comma() -> None:
     reply = _suggest(name="", limit=None)[2]
     assert reply.startswith("We're sorry your parcel is late")
+
+
+def test_suggest__a_name_ending_with_a_stop_is_not_followed_by_another() -> None:
+    replies = _suggest(name="Tom K.", limit=None)
+    assert any("Tom K." in r for r in replies)
+    assert not any(".." in r.replace("...", "") for r in replies)
 
 
 def test_fit__keeps_the_time_and_reference_of_an_acknowledgement() -> None:
