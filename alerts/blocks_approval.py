@@ -13,7 +13,7 @@ from alerts.messages import ProposalLabel
 from alerts.text import INPUT_LABEL, MODAL_BUTTON, MODAL_TITLE
 from monitor import approvals
 from monitor.domain import CaseView
-from monitor.store_proposals import APPROVED, PENDING, REJECTED, Proposal
+from monitor.store_proposals import ANSWERED, APPROVED, PENDING, REJECTED, Proposal
 
 REASON_MAX = 500
 
@@ -36,6 +36,8 @@ def build_proposal(view: CaseView, proposal: Proposal, responders: Sequence[str]
         outcome = msg.proposal_approved(proposal.decided_by, proposal.edited)
     elif proposal.state == REJECTED:
         outcome = msg.proposal_rejected(proposal.decided_by, proposal.note)
+    elif proposal.state == ANSWERED:
+        outcome = msg.proposal_answered(proposal.decided_by)
     else:
         outcome = msg.proposal_replaced()
     if outcome:

@@ -323,6 +323,7 @@ class EventKind:
     FOLLOWUP_NOT_SATISFIED = "followup_not_satisfied"
     PROPOSED = "proposed"
     PROPOSAL_REPLACED = "proposal_replaced"
+    PROPOSAL_NOT_NEEDED = "proposal_not_needed"
     APPROVED = "approved"
     REJECTED = "rejected"
     MODEL_DRAFTED = "model_drafted"
@@ -357,6 +358,7 @@ _EVENTS = {
     EventKind.FOLLOWUP_NOT_SATISFIED: "recorded the customer as not satisfied",
     EventKind.PROPOSED: "proposed a reply for a responder to approve",
     EventKind.PROPOSAL_REPLACED: "replaced the waiting proposal with a newer one",
+    EventKind.PROPOSAL_NOT_NEEDED: "answered directly, so the waiting proposal was not needed",
     EventKind.APPROVED: "approved the proposed reply{note}",
     EventKind.REJECTED: "rejected the proposed reply{note}",
     EventKind.MODEL_DRAFTED: "replaced the suggested replies with drafts by {detail}, checked",
@@ -673,6 +675,10 @@ def proposal_rejected(by: str | None, reason: str) -> str:
     return f"❌ Rejected by {actor(by or '')}{why}"
 
 
+def proposal_answered(by: str | None) -> str:
+    return f"↩️ Not needed: {actor(by or '')} answered the customer directly, so this was not sent."
+
+
 def proposal_replaced() -> str:
     return "↩️ Replaced by a newer proposal (further down this thread); only that one can be approved."
 
@@ -701,6 +707,7 @@ _DECIDED = {
     "approved": "was already approved by {who}; nothing was sent again",
     "rejected": "was already rejected by {who}, so nothing was sent",
     "replaced": "was replaced by a newer one, so nothing was sent; use the newest proposal in the thread",
+    "answered": "was not needed: {who} answered the customer directly, so nothing was sent again",
 }
 
 
@@ -1112,7 +1119,8 @@ def report_feedback(alerted: int, not_complaint: int, flagged: int, precision: f
 def report_approvals(a: Approvals) -> str:
     """What became of the period's proposed replies (the report shows it only when there were any)."""
     waiting = f", {a.pending} still waiting" if a.pending else ""
-    replaced = f", {a.replaced} replaced by a newer proposal" if a.replaced else ""
+    replaced = (f", {a.replaced} not needed (a newer proposal or a direct reply)"
+                if a.replaced else "")
     decided = (f" A responder decided in {report_duration(a.median_decision)} (median)."
                if a.median_decision is not None else "")
     replies = "1 reply" if a.proposed == 1 else f"{a.proposed} replies"
@@ -1125,7 +1133,8 @@ REPORT_APPROVALS_HEADING = "Approval of proposed replies"
 REPORT_APPROVALS_COLUMN = "Proposals"
 REPORT_APPROVAL_ROWS = {"proposed": "Proposed", "approved": "Approved as written",
                         "edited": "Approved with edits", "rejected": "Rejected",
-                        "replaced": "Replaced by a newer proposal", "pending": "Still waiting",
+                        "replaced": "Not needed (a newer proposal or a direct reply)",
+                        "pending": "Still waiting",
                         "median_decision": "Median time to a decision"}
 
 

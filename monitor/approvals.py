@@ -20,6 +20,7 @@ from monitor.models import CaseRow
 from monitor.notices import Notice, ProposalNote, Refresh
 from monitor.ports import CaseDesk
 from monitor.store_proposals import (
+    ANSWERED,
     APPROVED,
     EDITED,
     PENDING,
@@ -33,6 +34,7 @@ from monitor.store_tx import Tx
 
 # The case events of a proposal's life (`alerts.messages.EventKind` words them).
 PROPOSED_EVENT, REPLACED_EVENT = "proposed", "proposal_replaced"
+ANSWERED_EVENT = "proposal_not_needed"
 APPROVED_EVENT, REJECTED_EVENT = "approved", "rejected"
 
 
@@ -63,6 +65,17 @@ def file(tx: Tx, case: CaseRow, proposer: str, text: str, now: datetime) -> Outc
     event = tx.add_event(case.id, proposer, PROPOSED_EVENT, now)
     _queue(tx, case, *notices, ProposalNote(case.id, row.id, PENDING), Refresh(case.id, event), now=now)
     return Outcome(Result.PROPOSED, case.reference, who=proposer, detail=str(row.id))
+
+
+def answered(tx: Tx, case: CaseRow, actor: str, now: datetime, keep: int | None = None) -> None:
+    """The case was answered: every proposal still waiting on it (but `keep`, the one being
+    approved) is no longer needed, and its message in the thread says so."""
+    proposals = ProposalTx(tx)
+    for row in proposals.pending(case.id):
+        if row.id != keep:
+            proposals.decide(row, ANSWERED, actor, now)
+            tx.add_event(case.id, actor, ANSWERED_EVENT, now)
+            _queue(tx, case, ProposalNote(case.id, row.id, ANSWERED), now=now)
 
 
 def approved(tx: Tx, case: CaseRow, proposal_id: int, actor: str, edited: bool,
@@ -112,7 +125,7 @@ def approve(deps: CaseDesk, proposal_id: int, user: str, text: str | None = None
     if not proposal.pending:
         return decided(proposal, case.reference)
     reply = proposal.text if text is None else text.strip()
-    outcome = casework.publish_reply(deps, proposal.case_id, reply, user)
+    outcome = casework.publish_reply(deps, proposal.case_id, reply, user, approving=proposal_id)
     if outcome.result is not Result.PUBLISHED:
         return outcome
     with deps.store.transaction() as tx:
@@ -135,6 +148,6 @@ def waiting(kinds: list[str]) -> int:
     for kind in kinds:
         if kind == PROPOSED_EVENT:
             count = 1
-        elif kind in (APPROVED_EVENT, REJECTED_EVENT):
+        elif kind in (APPROVED_EVENT, REJECTED_EVENT, ANSWERED_EVENT):
             count = 0
     return count

@@ -28,11 +28,13 @@ def _answered(deps: CaseDesk, case_id: int) -> None:
         hook(case_id)
 
 
-def publish_reply(deps: CaseDesk, case_id: int, text: str, user: str) -> Outcome:
+def publish_reply(deps: CaseDesk, case_id: int, text: str, user: str,
+                  approving: int | None = None) -> Outcome:
     """Publish `text` on the platform once; a second click, from anyone, publishes nothing.
 
     The reply claim commits before the platform is called, and the reply is recorded, with
-    its event and messages, in one transaction after; a crash in between leaves the claim
+    its event and messages (and the closing of proposals still waiting, but `approving`, the one
+    being approved), in one transaction after; a crash in between leaves the claim
     (shown to the next clicker) rather than a second reply.
     """
     store = deps.store
@@ -58,10 +60,14 @@ def publish_reply(deps: CaseDesk, case_id: int, text: str, user: str) -> Outcome
                                                now=deps.clock())
         log.warning("reply to %s failed: %s", case.reference, exc)
         return outcome
+    from monitor import approvals  # approvals publishes through this function
+
     with store.transaction() as tx:
         outcome = case_engine.replied(tx, tx.case(case_id), actor=user, text=text, url=result.url,
                                       external_id=result.id, platform_title=connector.title,
                                       now=deps.clock())
+        # proposals still waiting are no longer needed (but the one being approved, if any)
+        approvals.answered(tx, tx.case(case_id), user, deps.clock(), keep=approving)
     _answered(deps, case_id)
     return outcome
 

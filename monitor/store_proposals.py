@@ -17,6 +17,7 @@ from monitor.store import Store
 from monitor.store_tx import Tx
 
 PENDING, APPROVED, REJECTED, REPLACED = "pending", "approved", "rejected", "replaced"
+ANSWERED = "answered"  # a responder answered the customer directly while it waited
 DECIDED = (APPROVED, REJECTED)  # a responder's decision; "replaced" is the proposer's own
 # The note of an approval whose text the responder changed before publishing (a rejection's
 # note is its reason).

@@ -22,7 +22,7 @@ from monitor.models import CaseEventRow, CaseRow, MentionRow, ProposalRow, UTCDa
 from monitor.report_model import Compliance, FollowUps
 from monitor.store import Store
 from monitor.store_privacy import FORGOTTEN_KIND
-from monitor.store_proposals import APPROVED, DECIDED, EDITED, PENDING, REJECTED, REPLACED
+from monitor.store_proposals import ANSWERED, APPROVED, DECIDED, EDITED, PENDING, REJECTED, REPLACED
 
 NAC = CaseStatus.NOT_A_COMPLAINT.value
 OPEN_VALUES = tuple(s.value for s in CaseStatus if s.is_open)
@@ -252,8 +252,10 @@ class ReportQueries:
         def count(condition: ColumnElement[bool]) -> Any:
             return func.sum(case((condition, 1), else_=0))
 
-        q = select(func.count(), *(count(ProposalRow.state == s) for s in (APPROVED, REJECTED,
-                                                                          REPLACED, PENDING)),
+        q = select(func.count(), count(ProposalRow.state == APPROVED),
+                   count(ProposalRow.state == REJECTED),
+                   count(ProposalRow.state.in_((REPLACED, ANSWERED))),  # not needed
+                   count(ProposalRow.state == PENDING),
                    count(and_(ProposalRow.state == APPROVED, ProposalRow.note == EDITED))
                    ).where(*self._proposed_in(start, end))
         with self.store.session() as s:

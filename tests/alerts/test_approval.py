@@ -409,7 +409,7 @@ def test_newer_proposal_replaces_the_pending_one(desk: Desk) -> None:
     assert reply["text"] == second.text
 
 
-def test_approving_after_the_case_was_answered__changes_nothing_and_says_so(desk: Desk) -> None:
+def test_approving_after_the_case_was_answered__the_proposal_was_closed_and_says_so(desk: Desk) -> None:
     case_id = desk.complaint()
     proposal = _propose(desk, case_id)
     assert desk.send(RESPONDER, case_id, 1) == 200  # a responder answers directly meanwhile
@@ -419,9 +419,10 @@ def test_approving_after_the_case_was_answered__changes_nothing_and_says_so(desk
 
     assert len(desk.published()) == 1
     assert desk.world.runtime.store.events(case_id) == events
-    assert desk.proposals.get(proposal.id).pending
+    closed = desk.proposals.get(proposal.id)
+    assert (closed.state, closed.decided_by) == ("answered", RESPONDER)
     [note] = desk.notes(GROUPIE)
-    assert "already replied" in note and f"<@{RESPONDER}>" in note
+    assert "not needed" in note and f"<@{RESPONDER}> answered the customer directly" in note
 
 
 def test_proposing_on_an_answered_case__says_so(desk: Desk) -> None:

@@ -162,14 +162,20 @@ def test_approve__with_edits(world: World) -> None:
     assert (last.kind, last.detail) == ("approved", "edited")
 
 
-def test_approve__an_answered_case_changes_nothing(world: World) -> None:
+def test_answered_directly__the_waiting_proposal_is_closed_and_cannot_be_approved(world: World) -> None:
     case_id = _case(world)
     approvals.propose(world.runtime, case_id, "Sorry!", PROPOSER)
     [proposal] = Proposals(world.runtime.store).of_case(case_id)
     casework.publish_reply(world.runtime, case_id, "Answered directly", RESPONDER)
+    after = Proposals(world.runtime.store).get(proposal.id)
+    assert (after.state, after.decided_by) == ("answered", RESPONDER)
+    assert _kinds(world, case_id)[-2:] == ["replied", "proposal_not_needed"]
+    assert f"proposal:{proposal.id}:answered" in _queued(world, case_id)  # its message says so
+    assert approvals.waiting(_kinds(world, case_id)) == 0
     events = world.runtime.store.events(case_id)
     outcome = approvals.approve(world.runtime, proposal.id, "U0GROUPIE")
-    assert outcome.result is Result.ALREADY_ANSWERED and outcome.who == RESPONDER
+    assert outcome.result is Result.PROPOSAL_DECIDED and outcome.who == RESPONDER
+    assert outcome.detail == "answered" and not outcome.changed
     assert world.runtime.store.events(case_id) == events
     assert [r["text"] for r in world.reply_lines()] == ["Answered directly"]
     assert approvals.propose(world.runtime, case_id, "late", OTHER).result is Result.ALREADY_ANSWERED
