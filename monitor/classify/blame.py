@@ -95,7 +95,8 @@ class BlameReader:
         self.stats["deep"] += len(unsure)
         for j, i in enumerate(rows):
             chosen = tuple(CATEGORIES[k]
-                           for k in target.top_categories(cats[j], heads.second_category))
+                           for k in target.top_categories(cats[j], heads.second_category,
+                                                         heads.category_prior))
             out[i] = Blame(probs=tuple(float(p) for p in kinds[j]), categories=chosen,
                            severity=_SEVERITIES[heads.severity_level(sevs[j])], marked=marked[i],
                            brand_name=brands[i].name)  # type: ignore[union-attr]

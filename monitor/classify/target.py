@@ -90,10 +90,14 @@ def ngram_probability(heads_w: np.ndarray, heads_b: float, grams: Ngrams) -> flo
     return float(sigmoid(np.array(float(vals @ heads_w[idx]) + heads_b)))
 
 
-def top_categories(probs: np.ndarray, second: float) -> tuple[int, ...]:
+def top_categories(probs: np.ndarray, second: float,
+                   prior: np.ndarray | None = None) -> tuple[int, ...]:
     """Indices into `CATEGORIES` of one post's likeliest category, and of the runner-up
-    where its probability reaches `second`."""
-    order = np.argsort(-probs)
+    where its probability reaches `second`; with a `prior` (each category's weight, e.g. its
+    share of the training complaints to a power), they are ranked by probability / prior, so
+    a common category needs more evidence to be named first."""
+    rank = probs / prior if prior is not None else probs
+    order = np.argsort(-rank)
     return (int(order[0]), int(order[1])) if probs[order[1]] >= second else (int(order[0]),)
 
 
@@ -180,7 +184,18 @@ class TargetHeads:
         if grams is None or self.cat_ngram_w is None or self.cat_ngram_b is None:
             return p
         z = np.stack([self.cat_ngram_w[:, idx % CAT_BUCKETS] @ vals for idx, vals in grams])
-        return (p + sigmoid(z + self.cat_ngram_b)) / 2
+        share = float(self.meta.get("cat_ngram_share", 0.5))
+        return (1 - share) * p + share * sigmoid(z + self.cat_ngram_b)
+
+    @property
+    def category_prior(self) -> np.ndarray | None:
+        """Each category's weight when the main one is chosen (None in older heads): its share
+        of the training complaints to the power `cat_prior_power`."""
+        base = self.meta.get("cat_base")
+        if not base:
+            return None
+        power = float(self.meta.get("cat_prior_power", 0.0))
+        return np.maximum(np.asarray(base, dtype=np.float64), 1e-3) ** power
 
     def severities(self, x: np.ndarray, grams: list[Ngrams] | None = None,
                    deep: bool = False) -> np.ndarray:

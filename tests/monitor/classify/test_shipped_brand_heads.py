@@ -47,3 +47,37 @@ def test_brand_heads__same_words_without_a_brand_use_the_cascade(classifier: Cla
     [blind] = classifier.classify([text])
     [aware] = classifier.classify([text], brands=[NORDVIA])
     assert blind.reason != "competitor" and aware.reason == "competitor"
+
+
+def test_brand_heads__an_open_accusation_of_fraud_is_blame(classifier: Classifier) -> None:
+    text = ("Nordvia charged my card twice for one ticket and refuses to refund it. This is "
+            "theft, plain and simple, and I'm reporting you to the consumer office")
+    [verdict] = classifier.classify([text], brands=[NORDVIA])
+    assert verdict.is_complaint, verdict
+    assert verdict.severity.name in ("ACCUSATION", "BLAME"), verdict
+
+
+def test_category_prior__a_common_category_needs_more_evidence_to_come_first() -> None:
+    import numpy as np
+
+    from monitor.classify.target import top_categories
+
+    probs = np.array([0.50, 0.45, 0.10])
+    assert top_categories(probs, 0.9) == (0,)
+    # the first is three times as common as the second: by probability / prior, the second leads
+    assert top_categories(probs, 0.9, prior=np.array([0.6, 0.2, 0.2])) == (1,)
+    assert top_categories(probs, 0.4, prior=np.array([0.6, 0.2, 0.2])) == (1, 0)
+
+
+def test_severity_level__blame_is_named_once_nearly_as_likely_as_an_accusation() -> None:
+    import numpy as np
+
+    from monitor.classify.target import load_target
+
+    heads = load_target()
+    assert heads is not None and heads.meta.get("blame_boost", 0) > 0
+    close = np.array([0.05, 0.10, 0.45, 0.40])  # accusation a little likelier than blame
+    far = np.array([0.05, 0.10, 0.75, 0.10])
+    assert heads.severity_level(close) == 3 and heads.severity_level(far) == 2
+    heads.meta["blame_boost"] = 0.0
+    assert heads.severity_level(close) == 2
