@@ -23,6 +23,8 @@ def test_demo__alerts_exactly_the_complaints(capsys: pytest.CaptureFixture[str])
     assert "Reply log holds 1 reply" in out
     assert "— علا من Northwind Coffee" in out and "— Ola z Northwind Coffee" in out  # per language
     assert "nothing was sent again" in out
+    # Maya names her order: every English reply to her says it, none asks for it again.
+    assert out.count("about order 48213") >= 3 and "your order number" not in out
     assert "Escalation level 1" in out and "is due in" in out
     # The hand-off: a ticket opened in the demo's helpdesk, solved there, the case resolved here.
     assert "Ticket #HD-1 opened in Helpdesk" in out and "The helpdesk received ticket HD-1" in out
