@@ -8,6 +8,7 @@ rare false match, a missing one costs a missed complaint.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 
@@ -34,12 +35,22 @@ _SOFT = {"ń": "ni", "ś": "si", "ć": "ci", "ź": "zi"}
 
 
 def declensions(name: str) -> list[str]:
-    """Return the declined forms of `name`'s last word, most used first; none when it has none."""
+    """Return the declined forms of `name`'s last word, most used first; none when it has none.
+
+    An abbreviation at the end (FC, SA, TV: up to four capitals) does not decline; the word
+    before it does ("Nordvia FC" -> "Nordvii FC", "Kredo SA" -> "Kredo SA")."""
     lead, space, last = name.rpartition(" ")
+    tail = ""
+    if lead and _ABBREVIATION.fullmatch(last):
+        tail = " " + last
+        lead, space, last = lead.rpartition(" ")
     if len(last) < 2 or not all(c.isalpha() and _is_latin(c) for c in last):
         return []
-    forms = [lead + space + form for form in _word_forms(last)]
+    forms = [lead + space + form + tail for form in _word_forms(last)]
     return [form for i, form in enumerate(forms) if form != name and form not in forms[:i]]
+
+
+_ABBREVIATION = re.compile(r"[A-Z]{1,4}")
 
 
 def _is_latin(char: str) -> bool:

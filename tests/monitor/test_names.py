@@ -94,6 +94,7 @@ def test_matcher__empty_names_match_nothing() -> None:
     ("Kredora", ["Kredory", "Kredorze"]),
     ("Fundacja Orbita", ["Fundacja Orbicie"]),
     ("Kreacja", ["Kreacji", "Kreacją"]),
+    ("Nordvia FC", ["Nordvii FC", "Nordvią FC"]),  # the abbreviation stays, the name declines
 ])
 def test_spans__polish_declined_forms(name: str, forms: list[str]) -> None:
     matcher = NameMatcher([name])
@@ -110,6 +111,11 @@ def test_spans__polish_declined_forms(name: str, forms: list[str]) -> None:
 ])
 def test_spans__polish_forms_without_diacritics(written: str, name: str) -> None:
     assert found(NameMatcher([name]), f"znowu {written} nie działa") == [written]
+
+
+def test_declensions__an_abbreviation_at_the_end_never_declines() -> None:
+    assert "Nordvii FC" in declensions("Nordvia FC")
+    assert not any(form.startswith("Nordvia FC") for form in declensions("Nordvia FC"))
 
 
 def test_spans__polish_indeclinable_o_stays_as_written() -> None:
