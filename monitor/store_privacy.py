@@ -169,15 +169,18 @@ def _clear_sent_payloads(s: Session, case_ids: CaseIds) -> int:
 def _clear_suggestions(s: Session, case_ids: CaseIds) -> int:
     """Empty the suggested replies of `case_ids` (they greet the customer by name)."""
     return _rowcount(s.execute(
-        update(SuggestionRow).where(SuggestionRow.case_id.in_(case_ids), SuggestionRow.text != "")
-        .values(text="").execution_options(synchronize_session=False)))
+        update(SuggestionRow).where(SuggestionRow.case_id.in_(case_ids),
+                                    or_(SuggestionRow.text != "", SuggestionRow.gloss.is_not(None)))
+        .values(text="", gloss=None).execution_options(synchronize_session=False)))
 
 
 def _clear_proposals(s: Session, case_ids: CaseIds) -> int:
-    """Empty the replies proposed for approval on `case_ids` (they address the customer too)."""
+    """Empty the replies proposed for approval on `case_ids` (they address the customer too),
+    and the reasons given for rejecting them (they may quote the post)."""
     return _rowcount(s.execute(
-        update(ProposalRow).where(ProposalRow.case_id.in_(case_ids), ProposalRow.text != "")
-        .values(text="").execution_options(synchronize_session=False)))
+        update(ProposalRow).where(ProposalRow.case_id.in_(case_ids),
+                                  or_(ProposalRow.text != "", ProposalRow.note != ""))
+        .values(text="", note="").execution_options(synchronize_session=False)))
 
 
 # -- retention ----------------------------------------------------------------------------------
@@ -203,7 +206,7 @@ def redact_batch(store: Store, brand_id: str, cutoff: datetime, now: datetime,
         for row in cases:
             row.customer_key = f"{REDACTED}{row.id}"
             row.reply_text = row.reply_url = row.reply_external_id = None
-            row.acknowledgement = row.last_error = None
+            row.acknowledgement = row.last_error = row.gloss = None
         case_ids = [c.id for c in cases]
         suggestions = _clear_suggestions(s, case_ids)
         _clear_proposals(s, case_ids)
@@ -224,9 +227,9 @@ def tidy_redacted(store: Store, brand_id: str) -> RedactionCounts:
             update(CaseRow).where(*redacted, or_(
                 CaseRow.reply_text.is_not(None), CaseRow.reply_url.is_not(None),
                 CaseRow.reply_external_id.is_not(None), CaseRow.acknowledgement.is_not(None),
-                CaseRow.last_error.is_not(None)))
+                CaseRow.last_error.is_not(None), CaseRow.gloss.is_not(None)))
             .values(reply_text=None, reply_url=None, reply_external_id=None, acknowledgement=None,
-                    last_error=None).execution_options(synchronize_session=False)))
+                    last_error=None, gloss=None).execution_options(synchronize_session=False)))
         case_ids = select(CaseRow.id).where(*redacted)
         suggestions = _clear_suggestions(s, case_ids)
         _clear_proposals(s, case_ids)
@@ -352,7 +355,7 @@ def _forget(s: Session, platform: str, handle: str, actor: str, now: datetime) -
             row.followup_sent_at = now  # asks no one about a customer who is gone
         row.customer_key = f"{FORGOTTEN}{row.id}"
         row.reply_text = row.reply_url = row.reply_external_id = None
-        row.acknowledgement = row.last_error = None
+        row.acknowledgement = row.last_error = row.gloss = None
         row.wave_id = None
         s.add(_forgotten_event(row.id, actor, now, was_open))
     s.flush()

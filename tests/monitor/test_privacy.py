@@ -74,10 +74,15 @@ def _mention(store: Store, pid: str, text: str, handle: str, author_id: str, fet
 def _case(store: Store, mid: int, key: str, opened: datetime, greeting: str, *,
           brand: str = "acme") -> int:
     reference = store.next_reference(brand)
-    return store.open_case(brand_id=brand, mention_id=mid, reference=reference, customer_key=key,
-                           opened_at=opened, deadline_at=opened + timedelta(hours=1), priority=30,
-                           suggestions=[("en", f"{greeting}, sorry your order is late.")],
-                           channel="C0ACME").id
+    case_id = store.open_case(brand_id=brand, mention_id=mid, reference=reference, customer_key=key,
+                              opened_at=opened, deadline_at=opened + timedelta(hours=1), priority=30,
+                              suggestions=[("en", f"{greeting}, sorry your order is late.")],
+                              channel="C0ACME").id
+    with store.transaction() as tx:  # a model backend's machine translations quote them too
+        tx.set_drafting(tx.case(case_id), origin="template", note=None,
+                        gloss=f"(gloss) {greeting}: my order is late")
+        tx.gloss_suggestions(case_id, [f"(gloss) {greeting}, sorry"])
+    return case_id
 
 
 def _reply_and_close(store: Store, case_id: int, at: datetime, text: str,
@@ -233,8 +238,8 @@ def test_retention__clears_people_of_old_closed_cases_and_keeps_the_figures(data
     assert case.status == "resolved" and case.replied_at is not None
     assert case.replied_at - row.published_at == timedelta(minutes=35)  # the response time stays
     assert case.customer_key == f"redacted:{w.old_case}"
-    assert (case.reply_text, case.reply_url, case.acknowledgement) == (None, None, None)
-    assert [s.text for s in store.suggestions(w.old_case)] == [""]
+    assert (case.reply_text, case.reply_url, case.acknowledgement, case.gloss) == (None,) * 4
+    assert [(s.text, s.gloss) for s in store.suggestions(w.old_case)] == [("", None)]
     after_events = store.events(w.old_case)
     assert [(e.at, e.kind) for e in after_events] == [(e.at, e.kind) for e in before_events]
     details = {e.kind: (e.actor, e.detail) for e in after_events}
