@@ -358,7 +358,7 @@ _EVENTS = {
     EventKind.FOLLOWUP_NOT_SATISFIED: "recorded the customer as not satisfied",
     EventKind.PROPOSED: "proposed a reply for a responder to approve",
     EventKind.PROPOSAL_REPLACED: "replaced the waiting proposal with a newer one",
-    EventKind.PROPOSAL_NOT_NEEDED: "answered directly, so the waiting proposal was not needed",
+    EventKind.PROPOSAL_NOT_NEEDED: "answered or closed the case, so the waiting proposal was not needed",
     EventKind.APPROVED: "approved the proposed reply{note}",
     EventKind.REJECTED: "rejected the proposed reply{note}",
     EventKind.MODEL_DRAFTED: "replaced the suggested replies with drafts by {detail}, checked",
@@ -676,7 +676,7 @@ def proposal_rejected(by: str | None, reason: str) -> str:
 
 
 def proposal_answered(by: str | None) -> str:
-    return f"↩️ Not needed: {actor(by or '')} answered the customer directly, so this was not sent."
+    return f"↩️ Not needed: {actor(by or '')} answered or closed the case, so this was not sent."
 
 
 def proposal_replaced() -> str:
@@ -707,7 +707,7 @@ _DECIDED = {
     "approved": "was already approved by {who}; nothing was sent again",
     "rejected": "was already rejected by {who}, so nothing was sent",
     "replaced": "was replaced by a newer one, so nothing was sent; use the newest proposal in the thread",
-    "answered": "was not needed: {who} answered the customer directly, so nothing was sent again",
+    "answered": "was not needed: {who} answered or closed the case, so nothing was sent",
 }
 
 

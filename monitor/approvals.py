@@ -20,7 +20,6 @@ from monitor.models import CaseRow
 from monitor.notices import Notice, ProposalNote, Refresh
 from monitor.ports import CaseDesk
 from monitor.store_proposals import (
-    ANSWERED,
     APPROVED,
     EDITED,
     PENDING,
@@ -34,7 +33,7 @@ from monitor.store_tx import Tx
 
 # The case events of a proposal's life (`alerts.messages.EventKind` words them).
 PROPOSED_EVENT, REPLACED_EVENT = "proposed", "proposal_replaced"
-ANSWERED_EVENT = "proposal_not_needed"
+ANSWERED_EVENT = case_engine.PROPOSAL_NOT_NEEDED  # the case was answered or closed
 APPROVED_EVENT, REJECTED_EVENT = "approved", "rejected"
 
 
@@ -65,17 +64,6 @@ def file(tx: Tx, case: CaseRow, proposer: str, text: str, now: datetime) -> Outc
     event = tx.add_event(case.id, proposer, PROPOSED_EVENT, now)
     _queue(tx, case, *notices, ProposalNote(case.id, row.id, PENDING), Refresh(case.id, event), now=now)
     return Outcome(Result.PROPOSED, case.reference, who=proposer, detail=str(row.id))
-
-
-def answered(tx: Tx, case: CaseRow, actor: str, now: datetime, keep: int | None = None) -> None:
-    """The case was answered: every proposal still waiting on it (but `keep`, the one being
-    approved) is no longer needed, and its message in the thread says so."""
-    proposals = ProposalTx(tx)
-    for row in proposals.pending(case.id):
-        if row.id != keep:
-            proposals.decide(row, ANSWERED, actor, now)
-            tx.add_event(case.id, actor, ANSWERED_EVENT, now)
-            _queue(tx, case, ProposalNote(case.id, row.id, ANSWERED), now=now)
 
 
 def approved(tx: Tx, case: CaseRow, proposal_id: int, actor: str, edited: bool,
@@ -125,12 +113,8 @@ def approve(deps: CaseDesk, proposal_id: int, user: str, text: str | None = None
     if not proposal.pending:
         return decided(proposal, case.reference)
     reply = proposal.text if text is None else text.strip()
-    outcome = casework.publish_reply(deps, proposal.case_id, reply, user, approving=proposal_id)
-    if outcome.result is not Result.PUBLISHED:
-        return outcome
-    with deps.store.transaction() as tx:
-        return approved(tx, tx.case(case.id), proposal_id, user, reply != proposal.text.strip(),
-                        deps.clock())
+    return casework.publish_reply(deps, proposal.case_id, reply, user,
+                                  approving=(proposal_id, reply != proposal.text.strip()))
 
 
 def reject(deps: CaseDesk, proposal_id: int, user: str, reason: str = "") -> Outcome:

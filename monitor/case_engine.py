@@ -22,6 +22,7 @@ from monitor.notices import (
     Escalation,
     FollowUpAsk,
     Notice,
+    ProposalNote,
     Refresh,
     Reminder,
     ReplyNote,
@@ -30,6 +31,7 @@ from monitor.notices import (
 )
 from monitor.records import Case
 from monitor.settings import BrandConfig
+from monitor.store_proposals import ANSWERED, ProposalTx
 from monitor.store_tx import Timer, Tx
 from monitor.waves import MAX_CANDIDATES, band_keys, similarity, tokens
 
@@ -210,6 +212,8 @@ def move(tx: Tx, case: CaseRow, to: Move, actor: str, now: datetime, detail: str
     closed_at = now if target in CLOSED else None
     tx.set_status(case, target, closed_at=closed_at)
     event = tx.add_event(case.id, actor, target.value, now, detail)
+    if target in CLOSED:
+        _close_proposals(tx, case, actor, now)
     messages: list[Notice] = [Refresh(case.id, event)]
     if note:
         messages.append(StatusNote(case.id, event, actor, target, reason))
@@ -228,14 +232,32 @@ def reply_allowed(case: CaseRow | Case, now: datetime) -> Outcome | None:
 
 
 def replied(tx: Tx, case: CaseRow, *, actor: str, text: str, url: str | None,
-            external_id: str | None, platform_title: str, now: datetime) -> Outcome:
-    """Record a reply the platform published: who, what, where; the case moves to replied."""
+            external_id: str | None, platform_title: str, now: datetime,
+            approving: int | None = None) -> Outcome:
+    """Record a reply the platform published: who, what, where; the case moves to replied.
+    Proposals still waiting are no longer needed, but `approving`, the one this reply is."""
     tx.record_reply(case, by=actor, at=now, url=url, external_id=external_id, text=text)
     tx.set_status(case, CaseStatus.REPLIED, closed_at=None)
     event = tx.add_event(case.id, actor, CaseStatus.REPLIED.value, now, text)
+    _close_proposals(tx, case, actor, now, keep=approving)
     _queue_case(tx, case, Refresh(case.id, event),
                 ReplyNote(case.id, event, actor, text, url, platform_title), now=now)
     return Outcome(Result.PUBLISHED, case.reference, CaseStatus.REPLIED, who=actor)
+
+
+PROPOSAL_NOT_NEEDED = "proposal_not_needed"
+
+
+def _close_proposals(tx: Tx, case: CaseRow, actor: str, now: datetime,
+                     keep: int | None = None) -> None:
+    """The case was answered or closed: every proposal still waiting on it (but `keep`) is no
+    longer needed, an event says so and its message in the thread is edited to say it."""
+    proposals = ProposalTx(tx)
+    for row in proposals.pending(case.id):
+        if row.id != keep:
+            proposals.decide(row, ANSWERED, actor, now)
+            tx.add_event(case.id, actor, PROPOSAL_NOT_NEEDED, now)
+            _queue_case(tx, case, ProposalNote(case.id, row.id, ANSWERED), now=now)
 
 
 def reply_failed(tx: Tx, case: CaseRow, *, actor: str, platform_title: str, reason: str,

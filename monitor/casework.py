@@ -29,12 +29,12 @@ def _answered(deps: CaseDesk, case_id: int) -> None:
 
 
 def publish_reply(deps: CaseDesk, case_id: int, text: str, user: str,
-                  approving: int | None = None) -> Outcome:
+                  approving: tuple[int, bool] | None = None) -> Outcome:
     """Publish `text` on the platform once; a second click, from anyone, publishes nothing.
 
     The reply claim commits before the platform is called, and the reply is recorded, with
-    its event and messages (and the closing of proposals still waiting, but `approving`, the one
-    being approved), in one transaction after; a crash in between leaves the claim
+    its event and messages (and, for `approving` (proposal id, edited), the proposal's
+    approval), in one transaction after; a crash in between leaves the claim
     (shown to the next clicker) rather than a second reply.
     """
     store = deps.store
@@ -65,9 +65,10 @@ def publish_reply(deps: CaseDesk, case_id: int, text: str, user: str,
     with store.transaction() as tx:
         outcome = case_engine.replied(tx, tx.case(case_id), actor=user, text=text, url=result.url,
                                       external_id=result.id, platform_title=connector.title,
-                                      now=deps.clock())
-        # proposals still waiting are no longer needed (but the one being approved, if any)
-        approvals.answered(tx, tx.case(case_id), user, deps.clock(), keep=approving)
+                                      now=deps.clock(), approving=approving and approving[0])
+        if approving is not None:  # the approval commits with the reply: none is left pending
+            outcome = approvals.approved(tx, tx.case(case_id), approving[0], user, approving[1],
+                                         deps.clock())
     _answered(deps, case_id)
     return outcome
 

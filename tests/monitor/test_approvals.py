@@ -181,6 +181,43 @@ def test_answered_directly__the_waiting_proposal_is_closed_and_cannot_be_approve
     assert approvals.propose(world.runtime, case_id, "late", OTHER).result is Result.ALREADY_ANSWERED
 
 
+@pytest.mark.parametrize("close", ["resolve", "not_a_complaint"])
+def test_closing_the_case__the_waiting_proposal_is_not_needed(world: World, close: str) -> None:
+    from monitor.domain import CaseStatus
+
+    case_id = _case(world)
+    approvals.propose(world.runtime, case_id, "Sorry!", PROPOSER)
+    [proposal] = Proposals(world.runtime.store).of_case(case_id)
+    if close == "resolve":
+        assert casework.set_status(world.runtime, case_id, CaseStatus.RESOLVED, RESPONDER).changed
+    else:
+        assert casework.mark_not_complaint(world.runtime, case_id, RESPONDER).changed
+    after = Proposals(world.runtime.store).get(proposal.id)
+    assert (after.state, after.decided_by) == ("answered", RESPONDER)
+    assert "proposal_not_needed" in _kinds(world, case_id)
+    assert approvals.waiting(_kinds(world, case_id)) == 0
+    assert approvals.approve(world.runtime, proposal.id, RESPONDER).result is Result.PROPOSAL_DECIDED
+    assert world.reply_lines() == []
+
+
+def test_approve__the_approval_commits_with_the_reply(world: World,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    case_id = _case(world)
+    approvals.propose(world.runtime, case_id, "Sorry!", PROPOSER)
+    [proposal] = Proposals(world.runtime.store).of_case(case_id)
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(approvals, "approved", crash)
+    with pytest.raises(RuntimeError):
+        approvals.approve(world.runtime, proposal.id, RESPONDER)
+    # neither a recorded reply nor a proposal left waiting beside one: both or nothing
+    case = world.runtime.store.case(case_id)
+    assert case.replied_at is None and Proposals(world.runtime.store).get(proposal.id).pending
+    assert world.runtime.store.claim_holder(case_id) is not None  # the next clicker is told
+
+
 def test_reject__records_the_reason_and_publishes_nothing(world: World) -> None:
     case_id = _case(world)
     approvals.propose(world.runtime, case_id, "We'll refund you now!", PROPOSER)
