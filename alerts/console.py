@@ -1,8 +1,11 @@
 """Alerts for the terminal, when no Slack token is configured: the same facts, as plain text.
 
 Texts come from `alerts.messages` and pass through `to_plain`, so a date shows in UTC and a
-mention as @id. Post text is cleaned of control characters, so a post cannot move the
-cursor, clear the screen or recolour the terminal.
+mention as @id. What a line says, and when it shows, is decided as for Slack's alert
+(`alerts.blocks_case`, `alerts.blocks_approval`): the machine translations of the post and of
+each reply, who drafted the replies, the helpdesk ticket, a proposal waiting for approval.
+Post text is cleaned of control characters, so a post cannot move the cursor, clear the
+screen or recolour the terminal.
 """
 
 from __future__ import annotations
@@ -12,7 +15,16 @@ import textwrap
 from datetime import datetime
 
 from alerts import messages as msg
-from alerts.blocks_case import HIGH_REACH, MAX_SUGGESTIONS, is_overdue, platform_title
+from alerts.blocks_approval import waiting_line
+from alerts.blocks_case import (
+    GLOSS_LIMIT,
+    HIGH_REACH,
+    MAX_SUGGESTIONS,
+    _model_failed,
+    is_overdue,
+    platform_title,
+)
+from alerts.blocks_kit import Block
 from alerts.text import clean, date_token, single_line, to_plain, truncate
 from monitor.domain import CaseView
 
@@ -20,11 +32,18 @@ WIDTH = 88
 POST_LIMIT = 1500
 BOLD, RED, DIM, RESET = "\033[1m", "\033[31m", "\033[2m", "\033[0m"
 _BOLD_MARK = re.compile(r"\*([^*\n]+)\*")
+_ITALIC_MARK = re.compile(r"(?<!\w)_([^_\n]+)_(?!\w)")
 
 
 def _plain(mrkdwn: str) -> str:
-    """Read our mrkdwn as terminal text: tokens to their fallback, no bold markers."""
-    return _BOLD_MARK.sub(r"\1", to_plain(mrkdwn))
+    """Read our mrkdwn as terminal text: tokens to their fallback, no bold or italic markers."""
+    return _ITALIC_MARK.sub(r"\1", _BOLD_MARK.sub(r"\1", to_plain(mrkdwn)))
+
+
+def _context_texts(blocks: list[Block]) -> list[str]:
+    """The texts of Slack context blocks, as terminal text."""
+    return [_plain(str(element["text"])) for block in blocks
+            for element in block.get("elements", ()) if "text" in element]
 
 
 def _paint(text: str, code: str, color: bool) -> str:
@@ -60,6 +79,8 @@ def render_alert(view: CaseView, now: datetime, color: bool = False) -> str:
     if m.title.strip():
         lines += _wrap(single_line(m.title))
     lines += _wrap(truncate(clean(m.text).strip(), POST_LIMIT))
+    if view.gloss:
+        lines += _wrap(_plain(msg.gloss_line(view.gloss, view.gloss_lang, GLOSS_LIMIT)))
     lines.append(_field("Why", msg.why_line(c.why, c.score, c.cues, c.severity, c.all_categories)
                         .removeprefix("*Why:* ")))
     deadline = _field("Deadline", msg.deadline_line(view.deadline_at, now))
@@ -76,13 +97,23 @@ def render_alert(view: CaseView, now: datetime, color: bool = False) -> str:
                                                view.reply_url)))
     elif view.last_error and view.status.is_open:
         lines += _wrap(_plain(msg.reply_failed(platform_title(view), view.last_error)), "")
+    if view.ticket is not None:
+        lines += _wrap(_plain(msg.ticket_line(view.ticket)), "")
+    for waiting in _context_texts(waiting_line(view)):  # a proposal waiting for approval
+        lines += _wrap(waiting, "")
     if view.suggestions and view.status.is_open:
         lang = view.suggestions[0].lang
         lines.append(_plain(msg.suggestions_heading(lang, view.can_reply)))
+        drafted = msg.drafts_line(view.drafts_origin, view.drafts_note, _model_failed(view))
+        if drafted:
+            lines += _wrap(_plain(drafted), "")
         for number, suggestion in enumerate(view.suggestions[:MAX_SUGGESTIONS], start=1):
             body = _wrap(clean(suggestion.text).strip(), "     ")
             lines.append(f"  {number}. {body[0].lstrip()}")
             lines += body[1:]
+            if suggestion.gloss:
+                lines += _wrap(_plain(msg.gloss_line(suggestion.gloss, view.gloss_lang,
+                                                     GLOSS_LIMIT)), "     ")
         if not view.can_reply:
             lines += _wrap(_plain(msg.cannot_reply(platform_title(view))), "")
     for event in view.events[-6:]:

@@ -63,9 +63,18 @@ def runtime_for(args: argparse.Namespace, database_url: str | None = None) -> Ru
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from monitor.runner import make_delivery, run_forever, run_once
+    from monitor.model_drafting import close_drafter
 
     runtime = runtime_for(args, "sqlite://" if args.dry_run else None)
+    try:
+        return _run(runtime, args)
+    finally:  # the model's drafting pool: at most one drafting timeout more
+        close_drafter(runtime)
+
+
+def _run(runtime: Runtime, args: argparse.Namespace) -> int:
+    from monitor.runner import make_delivery, run_forever, run_once
+
     delivery = make_delivery(runtime, console=args.dry_run)
     if args.once or args.dry_run:
         report = run_once(runtime, delivery)

@@ -24,6 +24,7 @@ SERVE_HELP = "answer Slack's buttons and the platforms' webhooks (no polling); r
 def cmd_worker(args: argparse.Namespace) -> int:
     from monitor.cli import runtime_for
     from monitor.jobs import QUEUES, conninfo, run_worker
+    from monitor.model_drafting import close_drafter
     from monitor.runner import make_delivery
 
     runtime = runtime_for(args)
@@ -49,11 +50,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
     finally:
         if server is not None:
             server.close()
+        close_drafter(runtime)  # the model's drafting pool: at most one drafting timeout more
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from monitor.cli import runtime_for
+    from monitor.model_drafting import close_drafter
     from monitor.wiring import slack_entry
 
     runtime = runtime_for(args)
@@ -81,6 +84,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             stop.wait()
         finally:
             interactions.close()
+            close_drafter(runtime)  # cases opened by webhooks or clicks, still being redrafted
     return 0
 
 

@@ -4,7 +4,9 @@ A draft fails when it is in another language than the post, longer than the plat
 (counted as the platform counts), repeats personal data the post holds (an e-mail address, a
 phone number, a card number, a street address), says a phrase the brand's policy forbids
 (`never_promise`, `forbidden_words`: whole words, case, accents and Arabic/Persian letter
-variants ignored), or links to a domain the brand did not allow.
+variants ignored), links to a domain the brand did not allow, prints the account number the
+post gives (it may open the account), or asks again for the order or booking number the post
+already gave (`monitor.post_facts`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from urllib.parse import urlsplit
 from monitor.classify.langid import detect
 from monitor.domain import base_language
 from monitor.names_fold import ZWNJ, fold
+from monitor.post_facts import ACCOUNT, BOOKING, NOTHING, ORDER, PostFacts, facts_of
 from monitor.settings import DraftPolicy
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
@@ -155,6 +158,72 @@ def said_phrase(draft: str, phrases: Iterable[str]) -> str:
     return ""
 
 
+def _words(*words: str) -> str:
+    """An alternation of `words`, folded as drafts are; a trailing `*` lets a word go on."""
+    parts = [re.escape(fold(w.rstrip("*"))) + (r"\w*" if w.endswith("*") else "") for w in words]
+    return "(?:" + "|".join(parts) + ")"
+
+
+def _gap(most: int, *stops: str) -> str:
+    """Up to `most` words within one clause (no stop, nor a word that starts a new clause)."""
+    stop = rf"(?!{_words(*stops)}(?!\w))" if stops else ""
+    return rf"(?:[\s,:'-]+{stop}\w+){{0,{most}}}?[\s,:'-]+"
+
+
+# How a reply asks for the order or booking number (or the order's details, which hold it),
+# per language: a request word, a few words of the same clause, then the number's name
+# (Persian names it first and asks at the end). Matched on folded text, whole words.
+_EN_NOUN = (r"(?:(?:your|the)\s+)?" + _words("order", "booking", "reservation", "purchase")
+            + r"(?:'s)?\s+" + _words("number", "no", "#", "id", "ref", "reference", "details",
+                                     "confirmation", "code"))
+_PL_NOUN = (_words("numer*", "nr", "szczegol*", "dane") + r"\s+(?:\w+\s+)?"
+            + _words("zamowieni*", "rezerwacj*", "zakupu"))
+_AR_NOUN = (r"(?:[وبل])?" + _words("رقم", "تفاصيل", "بيانات") + r"\s+"
+            + _words("الطلب*", "طلب*", "الحجز*", "حجز*", "الاوردر", "اوردر"))
+_ASKING_NUMBER = tuple(re.compile(p) for p in (
+    r"(?<!\w)" + _words("send", "dm", "pm", "share", "give", "provide", "tell", "message",
+                        "include", "confirm", "quote", "need", "want", "get", "drop", "what's",
+                        "what is", "which is")
+    + r"(?!\w)" + _gap(5, "and", "we", "i", "so", "then", "to", "will", "ll", "can", "once",
+                       "after", "check", "look", "find", "track")
+    + _EN_NOUN + r"(?!\w)",
+    r"(?<!\w)" + _words("podaj*", "podani*", "prosimy", "prosze", "prosba*", "przeslij*",
+                        "przesla*", "wyslij*", "wysla*", "napisz*", "potrzebujemy", "daj*",
+                        "udostepnij*", "jaki jest")
+    + r"(?!\w)" + _gap(5, "a", "i", "oraz", "to", "wtedy", "zeby", "aby", "gdy", "kiedy", "my",
+                       "sprawdzimy", "sprawdzamy")
+    + _PL_NOUN + r"(?!\w)",
+    r"(?<!\w)[وف]?" + _words("ارسال", "ارسل*", "زود*", "تزويد*", "شارك*", "مشارك*", "اعطاء", "اعط*",
+                        "ابلاغ*", "ابلغ*", "اخبار*", "اخبر*", "نحتاج", "راسل*", "مراسل*",
+                        "ما هو", "ذكر")
+    + r"(?!\w)" + _gap(4, "ثم", "لكي", "حتي", "سوف", "سنتحقق", "لنتحقق", "وسنتحقق")
+    + _AR_NOUN + r"(?!\w)",
+    r"(?<!\w)" + _words("شماره", "كد", "جزييات") + r"\s+" + _words("سفارش*", "رزرو*")
+    + r"(?:\s+" + _words("خود", "خودتان", "تان") + r")?" + _gap(10, "و", "تا", "كه", "اما")
+    + _words("بفرستيد", "بفرست", "بفرستين", "ارسال كنيد", "ارسال كن", "ارسال فرماييد",
+             "اعلام كنيد", "اعلام فرماييد", "بگوييد", "بدهيد", "بنويسيد", "وارد كنيد", "چيست",
+             "چيه") + r"(?!\w)",
+))
+
+
+def asks_for_number(draft: str) -> bool:
+    """Whether `draft` asks the customer for their order or booking number (or its details)."""
+    folded = " ".join(fold(draft).replace(ZWNJ, "").split())
+    return any(p.search(folded) for p in _ASKING_NUMBER)
+
+
+def repeats_account_number(draft: str, facts: PostFacts) -> bool:
+    """Whether `draft` prints the account number the post gives."""
+    if facts.number_kind != ACCOUNT or not facts.number:
+        return False
+    number = ascii_digits(facts.number).casefold()
+    text = ascii_digits(draft).casefold()
+    if number.isdigit():
+        return any(number in _digits(m.group(0))
+                   for m in re.finditer(r"\d[\d \-./]*\d|\d", text))
+    return re.search(rf"(?<!\w){re.escape(number)}(?!\w)", text) is not None
+
+
 def link_hosts(text: str) -> list[str]:
     """The hosts of the links in `text`: URLs, www. addresses and bare domains (acme.com/help)."""
     hosts = []
@@ -174,7 +243,7 @@ def _allowed(host: str, domains: Sequence[str]) -> bool:
 
 
 def check_draft(draft: str, *, lang: str, limit: int | None, count_length: Callable[[str], int],
-                post_data: PersonalData, policy: DraftPolicy) -> Verdict:
+                post_data: PersonalData, policy: DraftPolicy, facts: PostFacts = NOTHING) -> Verdict:
     """Check one draft; the verdict's reason says the first thing wrong with it."""
     text = draft.strip()
     if not text:
@@ -188,6 +257,10 @@ def check_draft(draft: str, *, lang: str, limit: int | None, count_length: Calla
     repeated = repeated_personal_data(text, post_data)
     if repeated:
         return Verdict(draft, f"repeated {repeated} from the post")
+    if repeats_account_number(text, facts):
+        return Verdict(draft, "repeated the account number from the post")
+    if facts.number and facts.number_kind in (ORDER, BOOKING) and asks_for_number(text):
+        return Verdict(draft, f"asked again for the {facts.number_kind} number the post gives")
     promised = said_phrase(text, policy.never_promise)
     if promised:
         return Verdict(draft, f"promised “{promised}”")
@@ -201,11 +274,14 @@ def check_draft(draft: str, *, lang: str, limit: int | None, count_length: Calla
 
 
 def check_drafts(drafts: Sequence[str], *, post: str, lang: str, limit: int | None,
-                 count_length: Callable[[str], int], policy: DraftPolicy) -> list[Verdict]:
-    """Check each of `drafts` against the post it answers."""
+                 count_length: Callable[[str], int], policy: DraftPolicy,
+                 facts: PostFacts | None = None) -> list[Verdict]:
+    """Check each of `drafts` against the post it answers (and what it names: `facts`, read
+    from the post when not given)."""
     found = personal_data(post)
+    named = facts_of(post) if facts is None else facts
     return [check_draft(d, lang=lang, limit=limit, count_length=count_length, post_data=found,
-                        policy=policy) for d in drafts]
+                        policy=policy, facts=named) for d in drafts]
 
 
 def summary(verdicts: Sequence[Verdict]) -> str:

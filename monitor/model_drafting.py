@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Protocol
 
 from monitor import case_engine
@@ -22,6 +22,7 @@ from monitor.model_client import request_drafts
 from monitor.model_prompt import DraftRequest, ModelAnswer
 from monitor.pipeline import REPEAT_WITHIN, reply_topics
 from monitor.ports import Brands, Clock, ConnectorLookup
+from monitor.post_facts import facts_of
 from monitor.records import Case
 from monitor.repeats import says_repeat
 from monitor.settings import BrandConfig
@@ -30,6 +31,7 @@ from monitor.store import classification_from_row
 if TYPE_CHECKING:
     from connectors.base import Connector
     from monitor.store import Store
+    from monitor.wiring import Runtime
 
 log = logging.getLogger(__name__)
 Ask = Callable[..., ModelAnswer]
@@ -68,12 +70,16 @@ class ModelDrafter:
         self._pool: ThreadPoolExecutor | None = None
         self._futures: set[Future[bool]] = set()
         self._lock = threading.Lock()
+        self._closed = False
 
     def __call__(self, case_id: int) -> None:
         if self.synchronous:
             self._run(case_id)
             return
         with self._lock:
+            if self._closed:
+                log.info("case %d keeps its template drafts: shutting down", case_id)
+                return
             if len(self._futures) >= self.max_waiting:
                 log.warning("case %d keeps its template drafts: %d cases already wait for the "
                             "model", case_id, len(self._futures))
@@ -101,12 +107,25 @@ class ModelDrafter:
             for future in pending:
                 future.exception()
 
-    def close(self) -> None:
-        """Stop taking cases; those not started keep their templates."""
+    def close(self, wait_s: float = 0.0) -> bool:
+        """Stop taking cases; those not started keep their templates. Wait up to `wait_s`
+        seconds for the cases being redrafted; True when none is left running."""
         with self._lock:
+            self._closed = True
             pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pending = list(self._futures)
+        if pool is None:
+            return True
+        pool.shutdown(wait=False, cancel_futures=True)
+        _, running = wait(pending, timeout=max(wait_s, 0.0))
+        if running:
+            log.warning("%d case(s) still being redrafted at shutdown keep their template "
+                        "drafts unless the model answers before the process ends", len(running))
+        return not running
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def _run(self, case_id: int) -> bool:
         try:
@@ -151,7 +170,8 @@ class ModelDrafter:
         drafts = [with_signature(r, signature, connector.reply_limit, connector.count_length)
                   for r in answer.replies]
         verdicts = check_drafts(drafts, post=req.post, lang=lang, limit=connector.reply_limit,
-                                count_length=connector.count_length, policy=cfg.policy)
+                                count_length=connector.count_length, policy=cfg.policy,
+                                facts=req.facts)
         passed = [(lang, v.text, gloss)
                   for v, gloss in zip(verdicts, answer.reply_glosses, strict=True) if v.passed]
         reasons = summary(verdicts)
@@ -182,7 +202,8 @@ class ModelDrafter:
             tone=policy.tone, never_promise=tuple(policy.never_promise),
             forbidden_words=tuple(policy.forbidden_words),
             allowed_links=tuple(policy.allowed_links), want_drafts=want_drafts,
-            gloss_into=gloss_into, templates=templates if gloss_into else ())
+            gloss_into=gloss_into, templates=templates if gloss_into else (),
+            facts=facts_of(f"{row.title or ''}\n{row.text}", brand.products))
 
     def _ask(self, brand: BrandConfig, req: DraftRequest) -> ModelAnswer:
         cfg = brand.drafting
@@ -202,3 +223,14 @@ class ModelDrafter:
                                          note=note, drafts=drafts, post_gloss=post_gloss,
                                          glosses=glosses, model_failed=model_failed)
 
+
+
+def close_drafter(runtime: Runtime) -> None:
+    """At shutdown: stop the runtime's drafter, waiting at most one drafting timeout (the
+    longest of its brands') for the cases the model is drafting."""
+    drafter = runtime.drafter
+    if drafter is None:
+        return
+    timeouts = [b.drafting.timeout.total_seconds() for b in runtime.config.brands
+                if b.drafting.uses_model]
+    drafter.close(max(timeouts, default=0.0))

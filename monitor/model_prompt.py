@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor.errors import DraftingError
+from monitor.post_facts import ACCOUNT, NOTHING, PostFacts
 
 LANGUAGE_NAMES = {"en": "English", "pl": "Polish", "ar": "Arabic", "fa": "Persian"}
 # Greeting customs the templates follow too (alerts/suggestions.py): the model is told them.
@@ -48,6 +49,7 @@ class DraftRequest:
     gloss_into: str | None = None  # the team's language when the post is in another
     templates: tuple[str, ...] = ()  # the offered replies, glossed in case the drafts fail
     count: int = 3
+    facts: PostFacts = NOTHING  # what the post names: its order or booking number, product, wait
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,13 @@ def _facts(req: DraftRequest) -> dict[str, Any]:
         "customer_display_name": req.customer,
         "case_reference": req.reference,
     }
+    named = req.facts
+    if named.number and named.number_kind != ACCOUNT:
+        facts[f"{named.number_kind}_number"] = named.number
+    if named.product:
+        facts["product"] = named.product
+    if named.since:
+        facts["waiting_since"] = named.since
     if req.limit:
         facts["max_characters_per_reply"] = req.limit
     if req.signature:
@@ -102,10 +111,14 @@ def _instructions(req: DraftRequest) -> list[str]:
             "Each reply: acknowledge what the post is about (every listed category), apologise "
             "without excuses, and move personal details to a private channel (direct message); "
             "never ask in public for, or repeat, an e-mail address, phone number, card number or "
-            "street address. Acknowledge an order or booking number the post names; do not ask "
-            "for it again.",
+            "street address. " + _number_rule(req.facts),
             f"Give the case reference {req.reference} so the customer can quote it.",
         ]
+        if req.facts.product:
+            lines.append(f"The post is about {req.facts.product}: name it as the brand does.")
+        if req.facts.since:
+            lines.append(f"The customer says how long this has gone on (“{req.facts.since}”): "
+                         "acknowledge the wait.")
         if req.repeat:
             lines.append("It happened to this customer before: say sorry it happened again.")
         if req.severity in ("accusation", "blame"):
@@ -137,6 +150,19 @@ def _instructions(req: DraftRequest) -> list[str]:
     lines.append("Answer with one JSON object only, shaped like: " + json.dumps(_shape(req),
                                                                               ensure_ascii=False))
     return lines
+
+
+def _number_rule(named: PostFacts) -> str:
+    """What to do with the number the post gives (or might give)."""
+    if named.number_kind == ACCOUNT:
+        return ("The post gives the customer's account number: never repeat it in public (it "
+                "may open the account) and do not ask for it again.")
+    if named.number:
+        kind = named.number_kind
+        return (f"The post names its {kind} number, {named.number} ({kind}_number): acknowledge "
+                f"it (\"about {kind} {named.number}\") and never ask for the {kind} number or "
+                f"the {kind} details again.")
+    return "Acknowledge an order or booking number the post names; do not ask for it again."
 
 
 def _shape(req: DraftRequest) -> dict[str, Any]:

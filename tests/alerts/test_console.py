@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from alerts.console import render_alert, render_event
-from monitor.domain import CaseEvent, CaseStatus, Category, CustomerHistory
+from monitor.domain import (
+    CaseEvent,
+    CaseStatus,
+    Category,
+    CustomerHistory,
+    Suggestion,
+    TicketLink,
+)
 from tests.alerts.test_blocks import NOW, PUBLISHED, make_view
 
 
@@ -69,3 +76,70 @@ def test_render_alert__right_to_left_post_stays_whole() -> None:
 def test_render_event__plain_and_indented() -> None:
     assert render_event("<@U0ANA> replied *fast* &lt;ok&gt;") == "↳ @U0ANA replied fast <ok>"
     assert render_event("x\x1b[2Jy", color=True) == "\033[2m↳ x[2Jy\033[0m"
+
+
+def _suggestions_with_glosses() -> tuple[Suggestion, ...]:
+    return (Suggestion(101, "سلام سارا عزیز، از تأخیر سفارش شما متأسفیم. ACME-0042", "fa",
+                       origin="model", gloss="Dear Sara, we are sorry your order is late."),
+            Suggestion(102, "سارا عزیز، پوزش می‌خواهیم. ACME-0042", "fa", origin="model"))
+
+
+def test_render_alert__machine_translations_of_the_post_and_each_reply() -> None:
+    view = make_view(mention={"text": "سفارشم بعد از دو هفته نرسید!"},
+                     classification={"lang": "fa"}, gloss="My order has not come after two weeks!",
+                     gloss_lang="en", suggestions=_suggestions_with_glosses(),
+                     drafts_origin="model:fake-llm:8b")
+    lines = render_alert(view, NOW).splitlines()
+    post_at = lines.index("  سفارشم بعد از دو هفته نرسید!")
+    assert lines[post_at + 1] == ("  Machine translation into English: My order has not come "
+                                  "after two weeks!")
+    first = lines.index("  1. سلام سارا عزیز، از تأخیر سفارش شما متأسفیم. ACME-0042")
+    assert lines[first + 1] == ("     Machine translation into English: Dear Sara, we are sorry "
+                                "your order is late.")
+    second = lines.index("  2. سارا عزیز، پوزش می‌خواهیم. ACME-0042")
+    assert not lines[second + 1].lstrip().startswith("Machine translation")  # it has none
+
+
+def test_render_alert__says_who_drafted_the_replies() -> None:
+    drafted = make_view(drafts_origin="model:fake-llm:8b", drafts_note="1 of 3 dropped: too long")
+    lines = render_alert(drafted, NOW).splitlines()
+    heading = lines.index("Suggested replies (English)")
+    assert lines[heading + 1] == "Drafted by fake-llm:8b, checked (1 of 3 dropped: too long)"
+
+    refused = make_view(drafts_origin="template", drafts_note="wrong language (pl, not en)",
+                        events=(CaseEvent(NOW, "", "model_drafts_refused", ""),))
+    assert ("Template replies: the model's drafts failed the check: wrong language (pl, not en)"
+            in render_alert(refused, NOW).splitlines())
+    failed = make_view(drafts_origin="template", drafts_note="timed out after 0.5 s",
+                       events=(CaseEvent(NOW, "", "model_failed", "timed out after 0.5 s"),))
+    assert ("Template replies: the model gave no drafts: timed out after 0.5 s"
+            in render_alert(failed, NOW).splitlines())
+    plain = render_alert(make_view(), NOW)  # templates only: nothing to say
+    assert "Drafted by" not in plain and "Template replies" not in plain
+
+
+def test_render_alert__the_ticket_line() -> None:
+    opened = make_view(helpdesk_title="Zendesk",
+                       ticket=TicketLink("Zendesk", "812", "https://acme.zendesk.com/tickets/812",
+                                         "open"))
+    assert ("🎫 Ticket #812 (Zendesk) (https://acme.zendesk.com/tickets/812) · open"
+            in render_alert(opened, NOW).splitlines())
+    failing = make_view(helpdesk_title="Zendesk",
+                        ticket=TicketLink("Zendesk", None, status="failed",
+                                          last_error="Zendesk answered HTTP 503"))
+    assert ("🎫 No Zendesk ticket yet: Zendesk answered HTTP 503. Click Create ticket to try "
+            "again." in render_alert(failing, NOW).splitlines())
+    assert "🎫" not in render_alert(make_view(), NOW)
+
+
+def test_render_alert__a_proposal_waiting_while_it_waits() -> None:
+    proposed = (CaseEvent(NOW, "U0JUNIOR", "proposed", ""),)
+    waiting = render_alert(make_view(events=proposed), NOW).splitlines()
+    line = "📝 1 proposal waiting for a responder: Approve, Edit or Reject it in the thread."
+    assert line in waiting
+    assert waiting.index(line) < waiting.index("Suggested replies (English)")
+    approved = (*proposed, CaseEvent(NOW, "U0LEAD", "approved", ""))
+    assert "proposal waiting" not in render_alert(make_view(events=approved), NOW)
+    replied = make_view(events=proposed, status=CaseStatus.REPLIED, replied_by="U0REPLIER",
+                        replied_at=PUBLISHED + timedelta(minutes=23))
+    assert "proposal waiting" not in render_alert(replied, NOW)

@@ -95,11 +95,11 @@ class Bench:
 
 
 def _bench(tmp_path: Path, *, backend: str = "model", timeout: str = "15s",
-           synchronous: bool = True) -> Iterator[Bench]:
+           synchronous: bool = True, more: str = "") -> Iterator[Bench]:
     with FakeSlack() as slack, FakeChat() as chat:
         env = Environment(slack_bot_token=SecretStr("xoxb-test"), slack_api_url=slack.url,
                           database_url=f"sqlite:///{tmp_path / 'bm.db'}")
-        extra = DRAFTING.format(backend=backend, url=chat.url, model=MODEL, timeout=timeout)
+        extra = DRAFTING.format(backend=backend, url=chat.url, model=MODEL, timeout=timeout) + more
         world = make_world(tmp_path, env=env, extra=extra)
         assert world.runtime.drafter is not None
         world.runtime.drafter.synchronous = synchronous
@@ -335,3 +335,108 @@ def test_in_the_pool__the_poll_and_the_alert_do_not_wait_for_the_model(tmp_path:
         flush(bench.world.runtime, bench.delivery)
         assert [s.text for s in bench.suggestions(case.id)] == GOOD
         assert f"Drafted by {MODEL}, checked" in bench.alert_text()
+
+
+ORDER_POST = "acme order #48213: the Aero Kettle is late again, two weeks now"
+ASKS = ("Hi Jan, we're sorry the Aero Kettle is late again, two weeks is too long. Please DM us "
+        "your order number and we'll chase it today. Ref ACME-0001\n— Acme")
+ACKNOWLEDGES = ("Hi Jan, we're sorry order 48213 is late again, two weeks is too long for your "
+                "Aero Kettle. Please DM us and we'll chase it today. Ref ACME-0001\n— Acme")
+
+
+def test_request__names_the_order_number_product_and_wait(tmp_path: Path) -> None:
+    for bench in _bench(tmp_path, more="    products: [Aero Kettle]\n"):
+        bench.chat.answer(_replies([ACKNOWLEDGES]))
+        bench.run_once(post("1", ORDER_POST, minutes_ago=2))
+        facts = json.loads(bench.chat.requests[0]["messages"][1]["content"])
+        assert facts["order_number"] == "48213" and facts["product"] == "Aero Kettle"
+        assert facts["waiting_since"] == "two weeks"
+        prompt = bench.chat.prompt()
+        assert 'acknowledge it ("about order 48213")' in prompt
+        assert "never ask for the order number or the order details again" in prompt
+        assert "The post is about Aero Kettle" in prompt and "(“two weeks”)" in prompt
+
+
+def test_request__an_account_number_is_not_handed_on_and_never_repeated(bench: Bench) -> None:
+    bench.chat.answer(_replies(GOOD))
+    bench.run_once(post("1", "acme charged my account 77341298 twice and the refund is late",
+                        minutes_ago=2))
+    facts = json.loads(bench.chat.requests[0]["messages"][1]["content"])
+    assert not [k for k in facts if k.endswith("_number")]
+    prompt = bench.chat.prompt()
+    assert "account number: never repeat it in public" in prompt
+    assert "Acknowledge an order or booking number" not in prompt
+
+
+def test_request__a_post_without_a_number_gets_the_general_rule(bench: Bench) -> None:
+    bench.chat.answer(_replies(GOOD))
+    bench.run_once(post("1", EN_POST, minutes_ago=2))
+    facts = json.loads(bench.chat.requests[0]["messages"][1]["content"])
+    assert "order_number" not in facts and "product" not in facts
+    assert "Acknowledge an order or booking number the post names" in bench.chat.prompt()
+
+
+def test_draft_asking_again_for_the_order_number__dropped(bench: Bench) -> None:
+    bench.chat.answer(_replies([ASKS, ACKNOWLEDGES]))
+    case_id = bench.run_once(post("1", ORDER_POST, minutes_ago=2))
+    assert [s.text for s in bench.suggestions(case_id)] == [ACKNOWLEDGES]
+    assert (f"Drafted by {MODEL}, checked (1 of 2 dropped: asked again for the order number the "
+            "post gives)") in bench.alert_text()
+
+
+def test_draft_printing_the_account_number__dropped_and_templates_stay(bench: Bench) -> None:
+    bench.chat.answer(_replies(["Sorry Jan, we see account 77341298 was charged twice; the "
+                                "refund is late and we will fix it today. Ref ACME-0001\n— Acme"]))
+    case_id = bench.run_once(post("1", "acme charged my account 77341298 twice and the refund "
+                                       "is late", minutes_ago=2))
+    _templates_kept(bench, case_id)
+    assert bench.world.runtime.store.case(case_id).drafts_note == \
+        "repeated the account number from the post"
+    assert not any("77341298" in s.text for s in bench.suggestions(case_id))
+
+
+def test_run_command__its_shutdown_closes_the_drafter_after_the_case_in_flight(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`brand-monitor run --once` ends with the model still drafting a case: the shutdown stops
+    the pool and waits (at most the drafting timeout) for that case, whose drafts then land."""
+    from monitor import cli
+    from tests.factories import KeywordClassifier, write_brands
+
+    with FakeChat() as chat:
+        answer_now = threading.Event()
+        chat.answer(_replies(GOOD), hold=answer_now)
+        brands = write_brands(tmp_path, DRAFTING.format(backend="model", url=chat.url,
+                                                         model=MODEL, timeout="15s"))
+        (tmp_path / "posts.jsonl").write_text(json.dumps(post("1", EN_POST, minutes_ago=2)) + "\n")
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bm.db'}")
+        monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+        monkeypatch.setattr("monitor.classify.build_classifier",
+                            lambda config=None: KeywordClassifier())
+        built: list[Any] = []
+        closing: list[bool] = []
+        original_runtime_for, original_close = cli.runtime_for, ModelDrafter.close
+
+        def runtime_for(*args: Any) -> Any:
+            built.append(original_runtime_for(*args))
+            return built[-1]
+
+        def close(self: ModelDrafter, wait_s: float = 0.0) -> bool:
+            # the model is still holding its answer when the command shuts down
+            closing.append(bool(self._futures))
+            answer_now.set()
+            return original_close(self, wait_s)
+
+        monkeypatch.setattr(cli, "runtime_for", runtime_for)
+        monkeypatch.setattr(ModelDrafter, "close", close)
+
+        assert cli.main(["run", "--config", str(brands), "--once"]) == 0
+
+        [runtime] = built
+        assert closing == [True]  # closed once, with a case still in the pool
+        assert runtime.drafter is not None and runtime.drafter.closed
+        [case] = runtime.store.cases()
+        assert [s.text for s in runtime.store.suggestions(case.id)] == GOOD
+        assert runtime.store.case(case.id).drafts_origin == f"model:{MODEL}"
+        runtime.drafter(case.id)  # after the shutdown, a new case is not handed to the model
+        assert len(chat.requests) == 1
+    assert "ACME-0001" in capsys.readouterr().out  # the alert, printed with the templates

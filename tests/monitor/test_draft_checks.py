@@ -131,3 +131,77 @@ def test_summary__each_reason_once_in_order() -> None:
     assert [v.passed for v in verdicts] == [True, False, False, False]
     assert summary(verdicts) == ("too long (400 characters, the platform takes 280); "
                                  "promised “refund”")
+
+
+def _against(post: str, reply: str, lang: str) -> str:
+    """The reason `reply` fails as an answer to `post` (facts read from the post)."""
+    [verdict] = check_drafts([reply], post=post, lang=lang, limit=None, count_length=len,
+                             policy=POLICY)
+    return verdict.reason
+
+
+@pytest.mark.parametrize(("post", "ask", "acknowledge", "lang"), [
+    ("acme order #48213 still not here after two weeks",
+     "Sorry Jan, your parcel is late and that is on us. Please DM us your order number and we "
+     "will chase it today. Ref ACME-0001",
+     "Sorry Jan, your parcel is late and that is on us. Please DM us about order 48213 and we "
+     "will chase it today. Ref ACME-0001", "en"),
+    ("acme order #48213 still not here after two weeks", EN,  # "DM with your order details"
+     "Sorry Jan, order 48213 is late and that is on us. Please send us a DM and we will chase "
+     "it today. Ref ACME-0001", "en"),
+    ("zamówienie nr 48213 od acme nie dotarło od dwóch tygodni",
+     "Dzień dobry, bardzo nam przykro, że paczka się spóźnia. Prosimy o podanie numeru "
+     "zamówienia w wiadomości prywatnej, sprawdzimy to jeszcze dziś.",
+     "Dzień dobry, bardzo nam przykro, że zamówienie 48213 się spóźnia. Prosimy o wiadomość "
+     "prywatną, sprawdzimy to jeszcze dziś.", "pl"),
+    ("رقم الطلب ٤٨٢١٣ لم يصل منذ أسبوعين",
+     "مرحباً، نأسف جداً لتأخر طلبك. يُرجى إرسال رقم الطلب في رسالة خاصة لنتابع الأمر اليوم.",
+     "مرحباً، نأسف جداً لتأخر الطلب ٤٨٢١٣. يُرجى مراسلتنا برسالة خاصة لنتابع الأمر اليوم.", "ar"),
+    ("شماره سفارش ۴۸۲۱۳ دو هفته است که نرسیده",
+     "سلام، از تأخیر سفارش شما واقعاً متأسفیم. لطفاً شماره سفارش را در پیام خصوصی بفرستید.",
+     "سلام، از تأخیر سفارش ۴۸۲۱۳ واقعاً متأسفیم. لطفاً در پیام خصوصی برای ما بنویسید.", "fa"),
+])
+def test_asking_again_for_the_order_number_the_post_gave__fails(post: str, ask: str,
+                                                                acknowledge: str, lang: str) -> None:
+    assert _against(post, ask, lang) == "asked again for the order number the post gives"
+    assert _against(post, acknowledge, lang) == ""
+    # the same ask, to a post that names no number, is the right next step
+    assert _against("acme parcel still not here", ask, lang) == ""
+
+
+def test_asking_again_for_a_booking_number__named_as_a_booking() -> None:
+    post = "acme lost my booking ref ABC123, nobody answers"
+    ask = ("Sorry Jan, that is not how it should go. Could you send us your booking reference "
+           "in a DM so we can check it? Ref ACME-0001")
+    assert _against(post, ask, "en") == "asked again for the booking number the post gives"
+
+
+@pytest.mark.parametrize(("post", "reply", "lang"), [
+    ("acme charged my account 77341298 twice this month",
+     "Sorry Jan, we can see account 77341298 was charged twice and we will fix it. Ref ACME-0001",
+     "en"),
+    ("acme charged my account 77341298 twice this month",
+     "Sorry Jan, account 7734-1298 was charged twice, we are fixing it now. Ref ACME-0001", "en"),
+    ("numer klienta 99812 i dwa razy pobrana opłata",
+     "Dzień dobry, przepraszamy za podwójną opłatę na koncie 99812. Sprawdzimy to jeszcze dziś.",
+     "pl"),
+])
+def test_account_number_from_the_post__never_printed(post: str, reply: str, lang: str) -> None:
+    assert _against(post, reply, lang) == "repeated the account number from the post"
+
+
+def test_account_number__a_reply_without_it_passes() -> None:
+    post = "acme charged my account 77341298 twice this month"
+    assert _against(post, "Sorry Jan, we are sorry about the double charge. Please send us a "
+                          "DM and we will fix it today. Ref ACME-0001", "en") == ""
+
+
+def test_facts_given__used_instead_of_reading_the_post() -> None:
+    from monitor.post_facts import PostFacts
+
+    ask = ("Sorry Jan, your parcel is late and that is on us. Please DM us your order number and "
+           "we will chase it today. Ref ACME-0001")
+    [verdict] = check_drafts([ask], post="acme parcel late", lang="en", limit=None,
+                             count_length=len, policy=POLICY,
+                             facts=PostFacts(number="48213", number_kind="order"))
+    assert verdict.reason == "asked again for the order number the post gives"
