@@ -8,6 +8,7 @@ buttons ask the same leave as publishing: a responder, in the case's channel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -153,6 +154,19 @@ def _register_decisions(app: App, desk: Desk) -> None:
     """A responder's Approve, Edit and Reject on a proposal, and their modals."""
     runtime = desk.runtime
 
+    def open_modal(body: dict[str, Any], action: dict[str, Any], client: WebClient,
+                   build: Callable[[CaseView, Proposal, str | None], dict[str, Any]]) -> None:
+        """Open the modal `build` makes for the proposal a responder clicked, if it still waits."""
+        found = _clicked(desk, body, action)
+        if found is None:
+            return
+        case, proposal = found
+        if not proposal.pending:
+            desk.tell(body, messages.outcome_text(approvals.decided(proposal, case.reference)))
+            return
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=build(case_view(runtime, case.id), proposal, origin(body).channel))
+
     @app.action(ids.APPROVE)
     def approve(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
@@ -163,16 +177,7 @@ def _register_decisions(app: App, desk: Desk) -> None:
     @app.action(ids.PROPOSAL_EDIT)
     def edit(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        found = _clicked(desk, body, action)
-        if found is None:
-            return
-        case, proposal = found
-        if not proposal.pending:
-            desk.tell(body, messages.outcome_text(approvals.decided(proposal, case.reference)))
-            return
-        modal = blocks_approval.build_proposal_edit_modal(case_view(runtime, case.id), proposal,
-                                                          origin(body).channel)
-        client.views_open(trigger_id=body["trigger_id"], view=modal)
+        open_modal(body, action, client, blocks_approval.build_proposal_edit_modal)
 
     @app.view(ids.PROPOSAL_MODAL)
     def edit_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -192,16 +197,7 @@ def _register_decisions(app: App, desk: Desk) -> None:
     @app.action(ids.REJECT)
     def reject(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        found = _clicked(desk, body, action)
-        if found is None:
-            return
-        case, proposal = found
-        if not proposal.pending:
-            desk.tell(body, messages.outcome_text(approvals.decided(proposal, case.reference)))
-            return
-        modal = blocks_approval.build_reject_modal(case_view(runtime, case.id), proposal,
-                                                   origin(body).channel)
-        client.views_open(trigger_id=body["trigger_id"], view=modal)
+        open_modal(body, action, client, blocks_approval.build_reject_modal)
 
     @app.view(ids.REJECT_MODAL)
     def reject_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

@@ -344,11 +344,6 @@ def rephrased(template: str, phrases: Mapping[str, str]) -> str:
     return re.sub(pattern, say, template, flags=re.IGNORECASE)
 
 
-def calmed(template: str, phrases: Mapping[str, str]) -> str:
-    """`template` with each phrase (in any case) said in its calmer words, its capital kept."""
-    return rephrased(template, phrases)
-
-
 def opens_phrase(pack: LanguagePack, opening: datetime | None, now: datetime | None) -> str:
     """Say when the team is back, in the pack's words: "tomorrow at 09:00".
 

@@ -466,11 +466,6 @@ class Helpdesk(Model):
                              "(see config/brands.example.yaml)")
         return self
 
-    def env_names(self) -> dict[str, str]:
-        """The environment variables this helpdesk reads, by the key that names them."""
-        keys = ("email_env", "token_env", "api_key_env", "secret_env", "inbound_secret_env")
-        return {k: v for k in keys if (v := getattr(self, k)) is not None}
-
 
 _CONTACT = re.compile(r"^(?:[^@\s<>]+@[^@\s<>]+\.[^@\s<>]{2,}|https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?)$")
 
