@@ -1,11 +1,13 @@
 """Send what waits in the outbox, each message effectively once, across crashes and processes.
 
-A sender claims a row, calls Slack, and records Slack's answer. A row claimed before (a
-crashed sender, a timeout that may have reached Slack) is first looked up in the channel's
-recent history by the idempotency key its message carries in Slack metadata, and recorded
-instead of posted again. A 429 pauses that channel until Slack's Retry-After, for every
-sender on the database, and each channel's messages go out at Slack's pace, counted across
-every sender (`alerts.channel_limits`).
+A sender claims a batch of rows, calls Slack for each, and records Slack's answers. A row
+claimed before (a crashed sender, a timeout that may have reached Slack) is first looked up
+in the channel's recent history by the idempotency key its message carries in Slack
+metadata, and recorded instead of posted again; that is what lets a batch's answers be
+recorded together at its end (or before a message that needs one of them) rather than in a
+transaction each. A 429 pauses that channel until Slack's Retry-After, for every sender on
+the database, and each channel's messages go out at Slack's pace, counted across every
+sender (`alerts.channel_limits`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from monitor import notices as n
 from monitor.case_view import ViewDeps, case_view
 from monitor.domain import CaseView
 from monitor.errors import AuthError, PlatformError, RateLimited, TemporaryPlatformError
-from monitor.outbox import LEASE, Outbox, OutboxItem, backoff
+from monitor.outbox import LEASE, Outbox, OutboxItem, Posted, Sent, backoff
 from monitor.ports import Brands
 from monitor.settings import Config
 from monitor.store import Store
@@ -77,23 +79,32 @@ def flush(deps: SenderDeps, delivery: Delivery, batch: int = 50, max_batches: in
     for _ in range(max_batches):
         now = deps.clock()
         skip = frozenset(channels.paused(now))
-        items = _latest_wave_edits(deps, outbox, outbox.claim_due(now, batch, worker, skip), now)
+        claimed = outbox.claim_due(now, batch, worker, skip)
+        known = _Batch(deps, outbox, claimed)
+        items = _latest_wave_edits(known, outbox, claimed, now)
         progress = 0
-        for item in items:
-            if deps.clock() >= now + CLAIM_USE:
-                # Our claims on the rest lapse soon and another sender may take them: leave
-                # them to whoever claims them next rather than post them twice.
-                log.info("sender: the batch outlasted two thirds of its lease; the rest is left")
-                break
-            channel = _channel(deps, item)
-            wait_until = channels.wait(channel, deps.clock())  # paused, or its tokens spent
-            if wait_until is not None:
-                outbox.release(item, wait_until)
-                continue
-            if _send_one(deps, outbox, delivery, item, channel, channels):
-                progress += 1
-                if item.brand_id and (item.case_id is not None or item.kind == n.WaveAlert.kind):
-                    changed.add(item.brand_id)
+        try:
+            for item in items:
+                if deps.clock() >= now + CLAIM_USE:
+                    # Our claims on the rest lapse soon and another sender may take them: leave
+                    # them to whoever claims them next rather than post them twice.
+                    log.info("sender: the batch outlasted two thirds of its lease; the rest is left")
+                    break
+                if known.needs_unrecorded(item):
+                    known.record()
+                channel = _channel(deps, item)
+                wait_until = channels.wait(channel, deps.clock())  # paused, or its tokens spent
+                if wait_until is not None:
+                    outbox.release(item, wait_until)
+                    continue
+                if _send_one(deps, outbox, delivery, item, channel, channels, known):
+                    progress += 1
+                    if item.brand_id and (item.case_id is not None or item.kind == n.WaveAlert.kind):
+                        changed.add(item.brand_id)
+        except Exception:
+            known.record()  # what Slack took before the failure is kept, not looked up later
+            raise
+        known.record()
         sent += progress
         if not items or not progress:  # a short batch may only mean other senders took the rest
             break
@@ -101,7 +112,60 @@ def flush(deps: SenderDeps, delivery: Delivery, batch: int = 50, max_batches: in
     return sent
 
 
-def _latest_wave_edits(deps: SenderDeps, outbox: Outbox, items: list[OutboxItem],
+class _Batch:
+    """What a claimed batch knows: where its cases' alerts and its waves' grouped alerts are
+    (read once for the batch), and Slack's answers not recorded yet.
+
+    The answers are written together (`Outbox.sent_many`) when the batch ends, and first
+    whenever the next message needs one of them in the database: any message of a case
+    whose alert, or of a wave whose grouped alert, is among them. Until then a crash leaves
+    their rows claimed, and the next claim finds each post by its key (`_posted_before`)."""
+
+    def __init__(self, deps: SenderDeps, outbox: Outbox, items: Sequence[OutboxItem]) -> None:
+        self.deps, self.outbox = deps, outbox
+        self.cases, self.waves = outbox.messages(
+            {i.case_id for i in items if i.case_id is not None},
+            {w for i in items if (w := _wave_named(i)) is not None})
+        self.unrecorded: list[Sent] = []
+
+    def add(self, answer: Sent) -> None:
+        self.unrecorded.append(answer)
+
+    def needs_unrecorded(self, item: OutboxItem) -> bool:
+        cases = {a.alert_of for a in self.unrecorded if a.alert_of is not None}
+        waves = {a.wave_of for a in self.unrecorded if a.wave_of is not None}
+        return item.case_id in cases or _wave_named(item) in waves
+
+    def record(self) -> None:
+        if not self.unrecorded:
+            return
+        self.outbox.sent_many(self.unrecorded)
+        for a in self.unrecorded:
+            if a.ts is not None and a.alert_of is not None:
+                self.cases[a.alert_of] = (a.channel, a.ts)
+            if a.ts is not None and a.wave_of is not None:
+                self.waves[a.wave_of] = (a.channel, a.ts)
+        self.unrecorded = []
+
+    def case(self, case_id: int, fresh_if_unposted: bool = False) -> Posted:
+        """The case's alert (KeyError when the case is gone). `fresh_if_unposted`: when the
+        batch saw no alert, look again, in case another sender recorded it meanwhile."""
+        posted = self.cases.get(case_id)
+        if posted is None or (posted[1] is None and fresh_if_unposted):
+            case = self.deps.store.case(case_id)
+            posted = self.cases[case_id] = (case.slack_channel, case.slack_ts)
+        return posted
+
+    def wave(self, wave_id: int) -> Posted:
+        """The wave's grouped alert, looked up again while the batch saw none."""
+        posted = self.waves.get(wave_id)
+        if posted is None or posted[1] is None:
+            wave = self.deps.store.wave(wave_id)  # KeyError: the wave is gone
+            posted = self.waves[wave_id] = (wave.slack_channel, wave.slack_ts)
+        return posted
+
+
+def _latest_wave_edits(known: _Batch, outbox: Outbox, items: list[OutboxItem],
                        now: datetime) -> list[OutboxItem]:
     """Of several edits of one posted wave alert in a batch, send only the last: each edit
     redraws the alert from the wave's current count and samples, so the last one carries the
@@ -109,7 +173,7 @@ def _latest_wave_edits(deps: SenderDeps, outbox: Outbox, items: list[OutboxItem]
     own key after a crash)."""
     of_wave = {i.id: w for i in items if (w := _wave_of(i)) is not None}
     last = {w: i for i in items if (w := of_wave.get(i.id)) is not None}
-    posted = {w for w in last if _wave_posted(deps, w)}
+    posted = {w for w in last if known.waves.get(w, (None, None))[1] is not None}
     redundant = [i for i in items if of_wave.get(i.id) in posted and last[of_wave[i.id]] is not i]
     outbox.superseded(redundant, now)
     gone = {i.id for i in redundant}
@@ -117,6 +181,7 @@ def _latest_wave_edits(deps: SenderDeps, outbox: Outbox, items: list[OutboxItem]
 
 
 def _wave_of(item: OutboxItem) -> int | None:
+    """The wave whose grouped alert the item posts or edits."""
     if item.kind != n.WaveAlert.kind:
         return None
     try:
@@ -126,11 +191,15 @@ def _wave_of(item: OutboxItem) -> int | None:
     return notice.wave if isinstance(notice, n.WaveAlert) else None
 
 
-def _wave_posted(deps: SenderDeps, wave_id: int) -> bool:
+def _wave_named(item: OutboxItem) -> int | None:
+    """The wave the item needs or makes the grouped alert of: its own, or its alert's wave."""
+    if item.kind != n.Alert.kind:
+        return _wave_of(item)
     try:
-        return deps.store.wave(wave_id).slack_ts is not None
-    except KeyError:
-        return False
+        notice = item.notice
+    except n.UnknownNotice:
+        return None
+    return notice.wave if isinstance(notice, n.Alert) else None
 
 
 def _channel(deps: SenderDeps, item: OutboxItem) -> str:
@@ -142,7 +211,9 @@ def _channel(deps: SenderDeps, item: OutboxItem) -> str:
 
 
 def _send_one(deps: SenderDeps, outbox: Outbox, delivery: Delivery, item: OutboxItem,
-              channel: str, channels: ChannelLimits) -> bool:
+              channel: str, channels: ChannelLimits, known: _Batch) -> bool:
+    """Send one message; Slack's answer joins the batch's unrecorded ones. A failure is
+    recorded at once."""
     now = deps.clock()
     try:
         notice = item.notice
@@ -152,7 +223,7 @@ def _send_one(deps: SenderDeps, outbox: Outbox, delivery: Delivery, item: Outbox
         outbox.give_up(item, f"unknown message kind {exc}", now)
         return False
     try:
-        answer = _dispatch(deps, delivery, item, notice, channel, now)
+        answer = _dispatch(deps, delivery, item, notice, channel, now, known)
     except NotReady:
         outbox.retry_later(item, "waiting for the alert to be posted", now + backoff(0), now)
         return False
@@ -172,8 +243,8 @@ def _send_one(deps: SenderDeps, outbox: Outbox, delivery: Delivery, item: Outbox
         log.error("could not send outbox item %d (%s)%s: %s", item.id, item.kind,
                   "; given up" if dead else "", exc)
         return False
-    outbox.sent(item, deps.clock(), answer.channel, answer.ts, alert_of=answer.alert_of,
-                wave_of=answer.wave_of)
+    known.add(Sent(item.id, deps.clock(), answer.channel, answer.ts, alert_of=answer.alert_of,
+                   wave_of=answer.wave_of))
     return True
 
 
@@ -200,7 +271,7 @@ def _post(delivery: Delivery, item: OutboxItem, channel: str, message: Message,
 
 
 def _dispatch(deps: SenderDeps, delivery: Delivery, item: OutboxItem, notice: n.Notice,
-              channel: str, now: datetime) -> Answer:
+              channel: str, now: datetime, known: _Batch) -> Answer:
     store = deps.store
     if isinstance(notice, n.SourceNotice):
         message = blocks.build_source_notice(notice.source, datetime.fromisoformat(notice.down_since),
@@ -228,33 +299,35 @@ def _dispatch(deps: SenderDeps, delivery: Delivery, item: OutboxItem, notice: n.
         ts, where = _post(delivery, item, channel, message)
         return Answer(where, ts)
     assert isinstance(notice, n.CaseNotice)
-    case = store.case(notice.case)
-    view = case_view(deps, case.id)
-    responders = deps.brand(view.brand_id).responders
+    # Whether it can go, before its view is built: the alert recorded, its thread there.
+    case_channel, alert_ts = known.case(notice.case, fresh_if_unposted=not isinstance(notice, n.Alert))
     if isinstance(notice, n.Alert):
-        if case.slack_ts:
+        if alert_ts:
             return Answer()  # recorded already
         thread_ts = None
         if notice.wave:
-            wave = store.wave(notice.wave)
-            if wave.slack_ts is None:
+            wave_channel, thread_ts = known.wave(notice.wave)
+            if thread_ts is None:
                 raise NotReady
-            channel, thread_ts = wave.slack_channel or channel, wave.slack_ts
+            channel = wave_channel or channel
         found = _posted_before(delivery, item, channel, thread_ts, item.key)
         if found is not None:
-            return Answer(channel, found, alert_of=case.id)
+            return Answer(channel, found, alert_of=notice.case)
+        view = case_view(deps, notice.case)
+        responders = deps.brand(view.brand_id).responders
         ts, posted_in = delivery.alert(channel, view, now, responders, thread_ts=thread_ts, key=item.key)
-        return Answer(posted_in or channel, ts, alert_of=case.id)
-    if case.slack_ts is None:
+        return Answer(posted_in or channel, ts, alert_of=notice.case)
+    if alert_ts is None:
         raise NotReady
-    channel = case.slack_channel or channel
+    channel = case_channel or channel
+    view = case_view(deps, notice.case)
     if isinstance(notice, n.ProposalNote):
-        return _send_proposal(deps, delivery, item, notice, view, channel, case.slack_ts)
+        return _send_proposal(deps, delivery, item, notice, view, channel, alert_ts)
     if isinstance(notice, n.Refresh):
-        delivery.update(channel, case.slack_ts, view, now, responders)
-        return Answer(channel, case.slack_ts)
+        delivery.update(channel, alert_ts, view, now, deps.brand(view.brand_id).responders)
+        return Answer(channel, alert_ts)
     message = _in_thread(deps, view, notice, now)
-    ts, _ = _post(delivery, item, channel, message, thread_ts=case.slack_ts)
+    ts, _ = _post(delivery, item, channel, message, thread_ts=alert_ts)
     elsewhere = _escalation_channel(deps, view, notice) if isinstance(notice, n.Escalation) else None
     if elsewhere:
         _post(delivery, item, elsewhere, message, key_suffix=":elsewhere")

@@ -9,12 +9,12 @@ is told once and `status` shows it.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 
 from monitor.models import CaseRow, OutboxRow, WaveRow
 from monitor.notices import DeadLetter, Notice, decode
@@ -47,6 +47,23 @@ class OutboxItem:
     def tried_before(self) -> bool:
         """An earlier claim may have reached Slack before it could record the answer."""
         return self.claims > 1
+
+
+@dataclass(frozen=True)
+class Sent:
+    """Slack's answer to one claimed row, for `Outbox.sent_many`: when it came, the message's
+    channel and ts, and the case whose alert or the wave whose grouped alert the message is."""
+
+    item_id: int
+    at: datetime
+    channel: str | None = None
+    ts: str | None = None
+    alert_of: int | None = None
+    wave_of: int | None = None
+
+
+#: Where a case's alert or a wave's grouped alert is in Slack: (channel, ts), ts None while not posted.
+Posted = tuple[str | None, str | None]
 
 
 def _item(r: OutboxRow) -> OutboxItem:
@@ -111,17 +128,52 @@ class Outbox:
 
     def sent(self, item: OutboxItem, now: datetime, channel: str | None = None,
              ts: str | None = None, *, alert_of: int | None = None, wave_of: int | None = None) -> None:
-        """Record Slack's answer; an alert's or a wave's message is recorded with it, at once."""
+        """Record Slack's answer to one row; an alert's or a wave's message is recorded with it."""
+        self.sent_many([Sent(item.id, now, channel, ts, alert_of, wave_of)])
+
+    def sent_many(self, answers: Sequence[Sent]) -> None:
+        """Record Slack's answers to several rows in one transaction, each alert's or wave's
+        message with its row (three statements at most, however many rows). Until it commits
+        the rows stay claimed: after a crash the next claim finds each post by its key."""
+        if not answers:
+            return
+        outbox = cast(Table, OutboxRow.__table__)  # the table itself: one executemany, no ORM
+        rows = outbox.c
+        channel_type = rows.slack_channel.type
         with self.store.session() as s:
-            s.execute(update(OutboxRow).where(OutboxRow.id == item.id).values(
-                state="sent", sent_at=now, attempts=OutboxRow.attempts + 1, claimed_until=None,
-                slack_channel=channel or OutboxRow.slack_channel, slack_ts=ts, last_error=None))
-            if alert_of is not None and ts is not None:
-                s.execute(update(CaseRow).where(CaseRow.id == alert_of)
-                          .values(slack_ts=ts, slack_channel=channel))
-            if wave_of is not None and ts is not None:
-                s.execute(update(WaveRow).where(WaveRow.id == wave_of)
-                          .values(slack_ts=ts, slack_channel=channel))
+            s.execute(update(outbox).where(rows.id == bindparam("b_id")).values(
+                state="sent", sent_at=bindparam("b_at"), attempts=rows.attempts + 1,
+                claimed_until=None, last_error=None, slack_ts=bindparam("b_ts"),
+                slack_channel=func.coalesce(bindparam("b_channel", type_=channel_type),
+                                            rows.slack_channel)),
+                [{"b_id": a.item_id, "b_at": a.at, "b_ts": a.ts, "b_channel": a.channel or None}
+                 for a in answers])
+            for model, of in ((CaseRow, "alert_of"), (WaveRow, "wave_of")):
+                table = cast(Table, model.__table__)
+                posts = [{"b_id": getattr(a, of), "b_ts": a.ts, "b_channel": a.channel}
+                         for a in answers if getattr(a, of) is not None and a.ts is not None]
+                if posts:
+                    s.execute(update(table).where(table.c.id == bindparam("b_id")).values(
+                        slack_ts=bindparam("b_ts"), slack_channel=bindparam("b_channel")), posts)
+
+    def messages(self, case_ids: Collection[int], wave_ids: Collection[int]
+                 ) -> tuple[dict[int, Posted], dict[int, Posted]]:
+        """Where the alert of each case and the grouped alert of each wave named is, read in
+        one go for a batch; a case or wave that is gone is left out."""
+        cases: dict[int, Posted] = {}
+        waves: dict[int, Posted] = {}
+        if not case_ids and not wave_ids:
+            return cases, waves
+        with self.store.session() as s:
+            if case_ids:
+                cases = {i: (ch, ts) for i, ch, ts in s.execute(
+                    select(CaseRow.id, CaseRow.slack_channel, CaseRow.slack_ts)
+                    .where(CaseRow.id.in_(sorted(case_ids))))}
+            if wave_ids:
+                waves = {i: (ch, ts) for i, ch, ts in s.execute(
+                    select(WaveRow.id, WaveRow.slack_channel, WaveRow.slack_ts)
+                    .where(WaveRow.id.in_(sorted(wave_ids))))}
+        return cases, waves
 
     def release(self, item: OutboxItem, at: datetime) -> None:
         """Give a claimed row back untried (its channel is paused), due again at `at`."""

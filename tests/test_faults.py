@@ -166,7 +166,9 @@ def _fresh_url(database_url: str, tmp_path: Path, n: int) -> str:
 def test_death_at_every_commit__nothing_lost_nothing_doubled(tmp_path: Path, database_url: str,
                                                              after: bool) -> None:
     total = _boundaries(tmp_path, database_url)
-    assert total > 12, "the run has many commit boundaries to kill"
+    # at least: the poll's, and per flush a claim and a record of what Slack answered (a batch's
+    # answers are recorded together), around the click's
+    assert total >= 8, "the run has many commit boundaries to kill"
     for at in range(1, total + 1):
         run_dir = tmp_path / f"at{at}"
         run_dir.mkdir()

@@ -53,16 +53,16 @@ def test_crash_between_slack_answer_and_record__found_in_history_not_posted_agai
         world, delivery = _world(tmp_path, slack)
         world.add_posts(post("1", "acme parcel is late", minutes_ago=1))
         poll_all(world.runtime)
-        real_sent = Outbox.sent
+        real_sent = Outbox.sent_many  # every answer is recorded through it
 
         def die(*args: object, **kwargs: object) -> None:
             raise DiesAfterSlackAnswers
 
-        monkeypatch.setattr(Outbox, "sent", die)
+        monkeypatch.setattr(Outbox, "sent_many", die)
         with pytest.raises(DiesAfterSlackAnswers):
             flush(world.runtime, delivery)
         assert len(slack.of("chat.postMessage")) == 1
-        monkeypatch.setattr(Outbox, "sent", real_sent)
+        monkeypatch.setattr(Outbox, "sent_many", real_sent)
         assert flush(world.runtime, delivery) == 0, "the dead sender's claim still holds"
         world.clock.advance(seconds=LEASE.total_seconds() + 1)
         assert flush(world.runtime, delivery) == 1
