@@ -12,6 +12,7 @@ import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from monitor.domain import CaseStatus, Classification, Mention
 from monitor.models import CaseRow, MentionRow
@@ -33,7 +34,19 @@ from monitor.records import Case
 from monitor.settings import BrandConfig
 from monitor.store_proposals import ANSWERED, ProposalTx
 from monitor.store_tx import Timer, Tx
-from monitor.waves import MAX_CANDIDATES, band_keys, similarity, tokens
+from monitor.waves import (
+    MAX_CANDIDATES,
+    band_keys,
+    cosine,
+    meaning_keys,
+    pack,
+    similarity,
+    tokens,
+    unpack,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
 
 BOT = "brand-monitor"
 OPEN = frozenset(s for s in CaseStatus if s.is_open)  # the domain names them; the engine uses them
@@ -143,51 +156,82 @@ def _queue_case(tx: Tx, case: CaseRow, *notices: Notice, now: datetime) -> None:
 
 def open_case(tx: Tx, *, brand: BrandConfig, mention_row: MentionRow, customer_key: str,
               deadline_at: datetime, priority: int, lang: str, topics: Sequence[str],
-              draft: Drafter, now: datetime) -> CaseRow:
-    """Open a case for a stored mention: reference, suggestions, event, alert (one transaction)."""
+              draft: Drafter, now: datetime, meaning: np.ndarray | None = None,
+              category: str | None = None) -> CaseRow:
+    """Open a case for a stored mention: reference, suggestions, event, alert (one transaction).
+
+    `meaning` is the post's meaning vector, where the classifier gives one, and `category`
+    its main category: they let the case join a wave of its category in other languages."""
     reference = tx.next_reference(brand.id)
     case = tx.add_case(brand_id=brand.id, mention_id=mention_row.id, reference=reference,
                        customer_key=customer_key, opened_at=now, deadline_at=deadline_at,
                        priority=priority, suggestions=draft(lang, topics, reference),
                        channel=brand.slack.channel)
     tx.add_event(case.id, BOT, "opened", now, reference)
-    wave_id = _join_wave(tx, brand, case.id, mention_row.text, now)
+    wave_id = _join_wave(tx, brand, case, mention_row.text, meaning, category, now)
     if wave_id is not None:
         tx.queue(WaveAlert(wave_id, case.id), now, brand_id=brand.id, channel=brand.slack.channel)
     _queue_case(tx, case, Alert(case.id, wave_id), now=now)
     return case
 
 
-def _join_wave(tx: Tx, brand: BrandConfig, case_id: int, text: str, now: datetime) -> int | None:
+def _join_wave(tx: Tx, brand: BrandConfig, case: CaseRow, text: str, meaning: np.ndarray | None,
+               category: str | None, now: datetime) -> int | None:
     """Put the case in a wave if it is one of many similar recent complaints.
 
     Only recent cases and waves sharing a band hash with the post are candidates (at most
-    `MAX_CANDIDATES` of each), so the work per post stays the same however many came before;
-    each candidate is then checked by the exact Jaccard overlap of its words.
+    `MAX_CANDIDATES` of each), so the work per post stays the same however many came before.
+    Each candidate is then checked exactly: alike in words (Jaccard), or, where both have a
+    meaning vector and the same main category, alike in meaning (cosine), in any language.
     """
     cfg = brand.waves
     if not cfg.enabled:
         return None
     words = tokens(text)
+    vector = meaning if cfg.across_languages and category else None
     since = now - cfg.window
     tx.prune_wave_keys(brand.id, since)
     keys = band_keys(words, cfg.similarity)
-    if not keys:  # no content words: like nothing, as before
+    if vector is not None:
+        keys += meaning_keys(vector)
+        case.meaning = pack(vector)
+    if not keys:  # no content words and no vector: like nothing, as before
         return None
+
+    def alike(text: str, stored: bytes | None, their_category: str | None) -> bool:
+        if similarity(words, tokens(text)) >= cfg.similarity:
+            return True
+        if vector is None or their_category != category:
+            return False
+        other = unpack(stored)
+        return other is not None and cosine(vector, other) >= cfg.meaning_similarity
+
     buckets = sorted({bucket for _, bucket in keys})
     for wave in tx.waves_sharing_keys(brand.id, since, buckets, MAX_CANDIDATES):
-        if similarity(words, tokens(wave.topic)) >= cfg.similarity:
-            tx.put_in_wave(wave, [case_id], now)
+        if alike(wave.topic, wave.meaning, wave.category):
+            if vector is not None and wave.category == category:
+                wave.meaning = _summed(wave.meaning, [case.meaning])
+            tx.put_in_wave(wave, [case.id], now)
             return wave.id
-    similar = [c for c in tx.cases_sharing_keys(brand.id, since, buckets, case_id, MAX_CANDIDATES)
-               if similarity(words, tokens(c.text)) >= cfg.similarity]
+    similar = [c for c in tx.cases_sharing_keys(brand.id, since, buckets, case.id, MAX_CANDIDATES)
+               if alike(c.text, c.meaning, c.category)]
     if len(similar) + 1 < cfg.min_cases:
-        tx.add_wave_keys(brand.id, keys, now, case_id=case_id)
+        tx.add_wave_keys(brand.id, keys, now, case_id=case.id)
         return None
-    wave = tx.add_wave(brand.id, min(c.opened_at for c in similar), now, text, brand.slack.channel)
+    meaning_sum = _summed(None, [case.meaning, *(c.meaning for c in similar
+                                                 if c.category == category)])
+    wave = tx.add_wave(brand.id, min(c.opened_at for c in similar), now, text,
+                       brand.slack.channel, meaning=meaning_sum, category=category)
     tx.add_wave_keys(brand.id, keys, now, wave_id=wave.id)
-    tx.put_in_wave(wave, [*(c.id for c in similar), case_id], now)
+    tx.put_in_wave(wave, [*(c.id for c in similar), case.id], now)
     return wave.id
+
+
+def _summed(total: bytes | None, vectors: Sequence[bytes | None]) -> bytes | None:
+    """A wave's meaning: the sum of its cases' vectors, whose direction is their average, so
+    a new post is compared with what the wave's posts share rather than with its first one."""
+    parts = [v for v in (unpack(total), *(unpack(x) for x in vectors)) if v is not None]
+    return pack(sum(parts[1:], parts[0])) if parts else None
 
 
 def customer_posted(tx: Tx, case: CaseRow, mention_row: MentionRow, now: datetime) -> None:

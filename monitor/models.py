@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -126,6 +127,9 @@ class CaseRow(Base):
     # offered instead of a model's, why ("timed out", "wrong language").
     drafts_origin: Mapped[str | None] = mapped_column(String(80))
     drafts_note: Mapped[str | None] = mapped_column(Text)
+    # The post's meaning vector (`monitor.waves.pack`) while it may still join a wave across
+    # languages; derived from the post, so it goes with the post's text.
+    meaning: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     mention: Mapped[MentionRow] = relationship(lazy="joined")
 
@@ -142,6 +146,10 @@ class WaveRow(Base):
     topic: Mapped[str] = mapped_column(Text, default="")
     slack_channel: Mapped[str | None] = mapped_column(String(40))
     slack_ts: Mapped[str | None] = mapped_column(String(40))
+    # The main category of the case that started the wave, and the sum of its cases' meaning
+    # vectors: a case joins across languages only a wave of its own category.
+    category: Mapped[str | None] = mapped_column(String(20))
+    meaning: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class WaveKeyRow(Base):
@@ -418,5 +426,6 @@ class TicketRow(Base):
 # A report reads one brand's cases of one period (monitor/store_reports.py); its mentions
 # through ix_mentions_brand_published.
 Index("ix_cases_brand_opened", CaseRow.brand_id, CaseRow.opened_at)
+Index("ix_waves_brand_last", WaveRow.brand_id, WaveRow.last_at)
 Index("ix_cases_brand_deadline", CaseRow.brand_id, CaseRow.deadline_at)
 Index("ix_cases_brand_replied", CaseRow.brand_id, CaseRow.replied_at)

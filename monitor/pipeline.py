@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
 from sqlalchemy.exc import IntegrityError
 
-from monitor import case_engine
+from monitor import case_engine, waves
 from monitor.acknowledge import acknowledge_out_of_hours
 from monitor.classify.rating import apply_rating
 from monitor.domain import Classification, Mention, Severity
@@ -146,19 +147,22 @@ def process(deps: Ingest, brand: BrandConfig, source: str, mentions: Sequence[Me
         raise PipelineError(f"the classifier failed: {type(exc).__name__}: {exc}") from exc
     observe_classifier(time.perf_counter() - started, len(todo))
     judged = [(m, apply_rating(v, m.rating)) for m, v in zip(todo, verdicts, strict=True)]
+    meanings = _meanings(deps, brand, judged, now)
     opened: list[int] = []
     for at in range(0, len(judged), TX_BATCH):
-        chunk = judged[at:at + TX_BATCH]
+        chunk = [(m, v, meanings[at + k]) for k, (m, v) in enumerate(judged[at:at + TX_BATCH])]
         part = _Tally()
         try:
             with store.transaction() as tx:
                 tx.serialise(brand.id)
-                opened_now = [_take(deps, tx, brand, source, m, v, now, part) for m, v in chunk]
+                opened_now = [_take(deps, tx, brand, source, m, v, now, part, vector)
+                              for m, v, vector in chunk]
         except Exception as exc:
             if is_database_failure(exc):
                 raise PipelineError(f"the database refused the write: {exc}") from exc
             part = _Tally()  # rolled back: one mention to a transaction, to find the bad one
-            opened_now = [_take_alone(deps, brand, source, m, v, now, part) for m, v in chunk]
+            opened_now = [_take_alone(deps, brand, source, m, v, now, part, vector)
+                          for m, v, vector in chunk]
         tally.add(part)
         opened += [case_id for case_id in opened_now if case_id is not None]
     again = {(m.platform, m.id) for m in retried}
@@ -167,14 +171,69 @@ def process(deps: Ingest, brand: BrandConfig, source: str, mentions: Sequence[Me
             store.quarantine_done(brand.id, mention)
     for case_id in opened:
         _after_opening(deps, brand, case_id, now)
+    if opened:
+        try:
+            _read_new_waves(deps, brand, now)
+        except Exception:  # the cases are safe; the wave is read on the next batch
+            log.exception("%s: could not give new waves their meaning vectors", brand.id)
     return _outcome(tally, filtered)
 
 
+def _meanings(deps: Ingest, brand: BrandConfig, judged: Sequence[tuple[Mention, Classification]],
+              now: datetime) -> list[np.ndarray | None]:
+    """The meaning vectors, in one batch, of the posts that will open cases of a category
+    with a wave under way, so that a wave begun in one language gathers the others; None
+    elsewhere. The encoder reads the full depth (about 17 ms a tweet on two cores), so
+    outside waves it reads nothing."""
+    out: list[np.ndarray | None] = [None] * len(judged)
+    if not (brand.waves.enabled and brand.waves.across_languages):
+        return out
+    since = now - brand.waves.window
+    try:
+        waving = deps.store.recent_wave_categories(brand.id, since)
+    except Exception as exc:
+        raise PipelineError(f"the database could not be read: {exc}") from exc
+    want = [i for i, (_m, v) in enumerate(judged)
+            if v.category.value in waving and case_engine.verdict_opens_case(brand, v)]
+    found = _vectors(deps, brand, [case_engine.mention_summary(judged[i][0]) for i in want],
+                     [judged[i][1].lang for i in want])
+    for i, vector in zip(want, found, strict=True):
+        out[i] = vector
+    return out
+
+
+def _read_new_waves(deps: Ingest, brand: BrandConfig, now: datetime) -> None:
+    """Give waves begun by words a meaning vector (after they committed): the sum of their
+    newest posts' vectors, so that posts in other languages can join them."""
+    if not (brand.waves.enabled and brand.waves.across_languages):
+        return
+    pending = deps.store.waves_to_read(brand.id, now - brand.waves.window)
+    posts = [post for _w, wave_posts in pending for post in wave_posts]
+    vectors = iter(_vectors(deps, brand, [t for t, _l in posts], [lang for _t, lang in posts]))
+    for wave_id, wave_posts in pending:
+        found = [v for v in (next(vectors) for _ in wave_posts) if v is not None]
+        if found:
+            total = np.sum(found, axis=0)
+            deps.store.set_wave_meaning(wave_id, waves.pack(total), waves.meaning_keys(total))
+
+
+def _vectors(deps: Ingest, brand: BrandConfig, texts: list[str], langs: list[str]
+             ) -> list[np.ndarray | None]:
+    if not texts:
+        return []
+    try:
+        return deps.classifier.meanings(texts, langs, [brand.context()] * len(texts))
+    except Exception:  # waves then group by words alone; the cases matter more
+        log.exception("%s: meaning vectors failed; waves group these posts by their words", brand.id)
+        return [None] * len(texts)
+
+
 def _take_alone(deps: Ingest, brand: BrandConfig, source: str, mention: Mention,
-                verdict: Classification, now: datetime, tally: _Tally) -> int | None:
+                verdict: Classification, now: datetime, tally: _Tally,
+                meaning: np.ndarray | None = None) -> int | None:
     """One mention in a transaction of its own; one the database refuses is quarantined."""
     try:
-        return _take_once(deps, brand, source, mention, verdict, now, tally)
+        return _take_once(deps, brand, source, mention, verdict, now, tally, meaning)
     except Exception as exc:
         if is_database_failure(exc):
             raise PipelineError(f"the database refused the write: {exc}") from exc
@@ -185,17 +244,18 @@ def _take_alone(deps: Ingest, brand: BrandConfig, source: str, mention: Mention,
 
 
 def _take_once(deps: Ingest, brand: BrandConfig, source: str, mention: Mention,
-               verdict: Classification, now: datetime, tally: _Tally) -> int | None:
+               verdict: Classification, now: datetime, tally: _Tally,
+               meaning: np.ndarray | None = None) -> int | None:
     """One transaction for the mention; if another process stored it at the same moment (a
     unique key collides), look again: it is then a duplicate, or a follow-up to finish."""
     try:
         with deps.store.transaction() as tx:
             tx.serialise(brand.id)
-            return _take(deps, tx, brand, source, mention, verdict, now, tally)
+            return _take(deps, tx, brand, source, mention, verdict, now, tally, meaning)
     except IntegrityError:
         with deps.store.transaction() as tx:
             tx.serialise(brand.id)
-            return _take(deps, tx, brand, source, mention, verdict, now, tally)
+            return _take(deps, tx, brand, source, mention, verdict, now, tally, meaning)
 
 
 def _outcome(tally: _Tally, filtered: int) -> Outcome:
@@ -205,7 +265,8 @@ def _outcome(tally: _Tally, filtered: int) -> Outcome:
 
 
 def _take(deps: Ingest, tx: Tx, brand: BrandConfig, source: str, mention: Mention,
-          verdict: Classification, now: datetime, tally: _Tally) -> int | None:
+          verdict: Classification, now: datetime, tally: _Tally,
+          meaning: np.ndarray | None = None) -> int | None:
     """Inside one transaction: store the mention and its verdict, and open or update its case.
     Returns the id of a case opened now."""
     row = tx.find_mention(brand.id, mention.platform, mention.id)
@@ -240,14 +301,15 @@ def _take(deps: Ingest, tx: Tx, brand: BrandConfig, source: str, mention: Mentio
     tally.stored += 1
     if not case_engine.verdict_opens_case(brand, verdict):
         return None
-    case = open_case_for(deps, tx, brand, source, row, mention, verdict, now)
+    case = open_case_for(deps, tx, brand, source, row, mention, verdict, now, meaning)
     tally.cases.append(case.id)
     log.info("case %s opened for %s (%s)", case.reference, brand.id, mention.url)
     return case.id
 
 
 def open_case_for(deps: Ingest, tx: Tx, brand: BrandConfig, source: str, row: MentionRow,
-                  mention: Mention, verdict: Classification, now: datetime) -> CaseRow:
+                  mention: Mention, verdict: Classification, now: datetime,
+                  meaning: np.ndarray | None = None) -> CaseRow:
     """Open the case of a stored mention inside `tx`: its deadline, priority and the replies
     drafted for its customer, through the case engine."""
     name = mention.author_name or f"@{mention.author_handle}"
@@ -267,7 +329,8 @@ def open_case_for(deps: Ingest, tx: Tx, brand: BrandConfig, source: str, row: Me
     return case_engine.open_case(
         tx, brand=brand, mention_row=row, customer_key=key,
         deadline_at=deadline_for(brand, mention, verdict), priority=priority_for(mention, verdict),
-        lang=verdict.lang, topics=reply_topics(verdict), draft=draft, now=now)
+        lang=verdict.lang, topics=reply_topics(verdict), draft=draft, now=now, meaning=meaning,
+        category=verdict.category.value)
 
 
 def _quarantine(deps: Ingest, brand: BrandConfig, source: str, mention: Mention,

@@ -230,6 +230,10 @@ class Waves(Model):
     window: Duration = timedelta(minutes=10)
     min_cases: int = Field(default=5, ge=2)
     similarity: float = Field(default=0.5, gt=0.0, le=1.0)
+    # Alike in meaning, in any language: the cosine of two posts' meaning vectors, within one
+    # main category (`monitor.classify.meaning`; needs the default classifier).
+    across_languages: bool = True
+    meaning_similarity: float = Field(default=0.45, gt=0.0, le=1.0)
 
 
 class Spikes(Model):

@@ -525,6 +525,42 @@ class Store:
             return [case_record(r) for r in s.scalars(select(CaseRow).where(CaseRow.wave_id == wave_id)
                                                 .order_by(CaseRow.id))]
 
+    def recent_wave_categories(self, brand_id: str, since: datetime) -> set[str]:
+        """The main categories of the brand's waves joined since `since` (one indexed query):
+        the complaints worth a meaning vector, since only those can join a wave by meaning."""
+        with self.session() as s:
+            return {c for c in s.scalars(select(WaveRow.category).distinct().where(
+                WaveRow.brand_id == brand_id, WaveRow.last_at >= since,
+                WaveRow.category.is_not(None))) if c}
+
+    def waves_to_read(self, brand_id: str, since: datetime, limit: int = 20, samples: int = 5
+                      ) -> list[tuple[int, list[tuple[str, str]]]]:
+        """The brand's recent waves that have no meaning vector yet, each with the (text,
+        language) of its `samples` newest cases: what they share is the wave's meaning."""
+        with self.session() as s:
+            ids = list(s.scalars(select(WaveRow.id).where(
+                WaveRow.brand_id == brand_id, WaveRow.last_at >= since, WaveRow.meaning.is_(None),
+                WaveRow.category.is_not(None)).order_by(WaveRow.id.desc()).limit(limit)))
+            out = []
+            for wave_id in ids:
+                posts = s.execute(select(MentionRow.text, MentionRow.lang)
+                                  .join(CaseRow, CaseRow.mention_id == MentionRow.id)
+                                  .where(CaseRow.wave_id == wave_id, MentionRow.text != "")
+                                  .order_by(CaseRow.id.desc()).limit(samples))
+                out.append((wave_id, [(text, lang or "") for text, lang in posts]))
+            return out
+
+    def set_wave_meaning(self, wave_id: int, meaning: bytes,
+                         keys: Sequence[tuple[int, int]]) -> None:
+        """Give a wave the meaning vector of its posts and that vector's band keys, unless a
+        case gave it one meanwhile."""
+        with self.transaction() as tx:
+            wave = tx.session.get(WaveRow, wave_id)
+            if wave is None or wave.meaning is not None:
+                return
+            wave.meaning = meaning
+            tx.add_wave_keys(wave.brand_id, keys, wave.last_at, wave_id=wave_id)
+
     def wave_count(self, wave_id: int) -> int:
         """How many cases the wave holds (one COUNT, whatever its size)."""
         with self.session() as s:

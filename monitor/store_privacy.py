@@ -206,7 +206,7 @@ def redact_batch(store: Store, brand_id: str, cutoff: datetime, now: datetime,
         for row in cases:
             row.customer_key = f"{REDACTED}{row.id}"
             row.reply_text = row.reply_url = row.reply_external_id = None
-            row.acknowledgement = row.last_error = row.gloss = None
+            row.acknowledgement = row.last_error = row.gloss = row.meaning = None
         case_ids = [c.id for c in cases]
         suggestions = _clear_suggestions(s, case_ids)
         _clear_proposals(s, case_ids)
@@ -227,9 +227,11 @@ def tidy_redacted(store: Store, brand_id: str) -> RedactionCounts:
             update(CaseRow).where(*redacted, or_(
                 CaseRow.reply_text.is_not(None), CaseRow.reply_url.is_not(None),
                 CaseRow.reply_external_id.is_not(None), CaseRow.acknowledgement.is_not(None),
-                CaseRow.last_error.is_not(None), CaseRow.gloss.is_not(None)))
+                CaseRow.last_error.is_not(None), CaseRow.gloss.is_not(None),
+                CaseRow.meaning.is_not(None)))
             .values(reply_text=None, reply_url=None, reply_external_id=None, acknowledgement=None,
-                    last_error=None, gloss=None).execution_options(synchronize_session=False)))
+                    last_error=None, gloss=None, meaning=None)
+            .execution_options(synchronize_session=False)))
         case_ids = select(CaseRow.id).where(*redacted)
         suggestions = _clear_suggestions(s, case_ids)
         _clear_proposals(s, case_ids)
@@ -240,12 +242,13 @@ def tidy_redacted(store: Store, brand_id: str) -> RedactionCounts:
 
 
 def clear_wave_topics(store: Store, brand_id: str, before: datetime) -> int:
-    """Empty the topic (a customer's post) of waves last joined before `before`."""
+    """Empty the topic (a customer's post) and its meaning vector of waves last joined
+    before `before`."""
     with store.session() as s:
         return _rowcount(s.execute(
             update(WaveRow).where(WaveRow.brand_id == brand_id, WaveRow.last_at < before,
-                                  WaveRow.topic != "")
-            .values(topic="").execution_options(synchronize_session=False)))
+                                  or_(WaveRow.topic != "", WaveRow.meaning.is_not(None)))
+            .values(topic="", meaning=None).execution_options(synchronize_session=False)))
 
 
 def drop_stale_links(store: Store, brand_id: str, before: datetime) -> int:
@@ -355,7 +358,7 @@ def _forget(s: Session, platform: str, handle: str, actor: str, now: datetime) -
             row.followup_sent_at = now  # asks no one about a customer who is gone
         row.customer_key = f"{FORGOTTEN}{row.id}"
         row.reply_text = row.reply_url = row.reply_external_id = None
-        row.acknowledgement = row.last_error = row.gloss = None
+        row.acknowledgement = row.last_error = row.gloss = row.meaning = None
         row.wave_id = None
         s.add(_forgotten_event(row.id, actor, now, was_open))
     s.flush()
@@ -417,6 +420,7 @@ def _tidy_waves(s: Session, wave_ids: Collection[int], texts: Collection[str]) -
             deleted += 1
         elif wave.topic in texts:
             wave.topic = rest or ""
+            wave.meaning = None  # the vector was read from the customer's post
             retitled += 1
     return deleted, retitled
 

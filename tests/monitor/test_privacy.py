@@ -98,6 +98,9 @@ def _reply_and_close(store: Store, case_id: int, at: datetime, text: str,
             tx.add_event(case_id, "U0ALLOWED", status.value, at + timedelta(minutes=5), note)
 
 
+VECTOR = bytes(range(256)) * 3  # a stored meaning vector
+
+
 def _acknowledge(store: Store, case_id: int, text: str) -> None:
     with store.session() as s:  # no named operation sets it outside the acknowledgement flow
         s.get_one(CaseRow, case_id).acknowledgement = text
@@ -203,6 +206,8 @@ def _retention_world(store: Store) -> Retained:
 def test_retention__clears_people_of_old_closed_cases_and_keeps_the_figures(database_url: str) -> None:
     store = Store.from_url(database_url)
     w = _retention_world(store)
+    with store.session() as s:  # meaning vectors, read from the old post
+        s.get_one(CaseRow, w.old_case).meaning = s.get_one(WaveRow, w.wave).meaning = VECTOR
     untouched = snapshot(store)
     assert apply_retention(store, "acme", None, NOW) is None  # no retention: keep everything
     assert apply_retention(store, "other-brand", KEEP, NOW) is not None
@@ -251,6 +256,8 @@ def test_retention__clears_people_of_old_closed_cases_and_keeps_the_figures(data
         payloads = {r.id: r.payload for r in s.scalars(select(OutboxRow))}
         labels = [r.mention_id for r in s.scalars(select(LabelRow))]
         assert s.get_one(WaveRow, w.wave).topic == ""
+        assert s.get_one(WaveRow, w.wave).meaning is None
+        assert s.get_one(CaseRow, w.old_case).meaning is None
         links = [(r.key_a, r.key_b) for r in s.scalars(select(CustomerLinkRow))]
     assert payloads[w.sent_id] == {} and payloads[w.pending_id] == Refresh(w.old_case, 8).payload()
     assert labels == [w.open_mention]
@@ -376,6 +383,9 @@ def _jan(store: Store, w: Forgettable) -> tuple[Any, ...]:
 def test_forget__erases_every_trace_and_keeps_an_anonymised_audit_trail(database_url: str) -> None:
     store = Store.from_url(database_url)
     w = _forget_world(store)
+    with store.session() as s:  # meaning vectors, read from Maya's posts
+        s.get_one(CaseRow, w.maya_case).meaning = VECTOR
+        s.get_one(WaveRow, w.shared_wave).meaning = VECTOR
     jan_before = _jan(store, w)
     events_before = store.events(w.maya_case)
     needles = ("mayaq", "maya_quist", "quist", "7731", *MAYA_POSTS)
@@ -414,6 +424,8 @@ def test_forget__erases_every_trace_and_keeps_an_anonymised_audit_trail(database
     with store.session() as s:
         assert s.get(WaveRow, w.lone_wave) is None
         assert s.get_one(WaveRow, w.shared_wave).topic == "acme parcel late again, never on time"
+        assert s.get_one(WaveRow, w.shared_wave).meaning is None
+        assert s.get_one(CaseRow, w.maya_case).meaning is None
         emptied = s.get_one(MentionRow, case.mention_id)
         assert (emptied.severity, emptied.is_complaint, emptied.category) == (4, True, "delivery")
     trail = audit_trail(store, RECENT - timedelta(days=1))  # the audit trail is still whole
