@@ -17,6 +17,7 @@
 No network. Usage:
 
     python benchmarks/volume.py [--sizes 1000,10000,50000] [--database-url URL] [--keyword]
+                                [--databases sqlite,postgres]
 """
 
 from __future__ import annotations
@@ -190,6 +191,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=None,
                         help=f"PostgreSQL to measure besides SQLite (default {PG_DEFAULT} when "
                              "it answers; 'none' to skip)")
+    parser.add_argument("--databases", default="sqlite,postgres",
+                        help="which of sqlite and postgres to measure (default both)")
     parser.add_argument("--keyword", action="store_true",
                         help="the tests' keyword classifier instead of the shipped one: the "
                              "database and the case engine alone")
@@ -204,9 +207,10 @@ def main() -> None:
 
         classifier = build_classifier()
         classifier.warm_up()
-    databases: list[tuple[str, str | None]] = [("sqlite", None)]
+    wanted = set(args.databases.split(","))
+    databases: list[tuple[str, str | None]] = [("sqlite", None)] if "sqlite" in wanted else []
     pg = args.database_url or PG_DEFAULT
-    if args.database_url != "none" and _answers(pg):
+    if "postgres" in wanted and args.database_url != "none" and _answers(pg):
         databases.append(("postgres", pg))
     print(f"classifier: {getattr(classifier, 'name', classifier)}")
     print(f"{'database':<9} {'waves':>5} {'posts':>7} {'posts/s':>8}")
