@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from monitor.classify import scoring, training
 from monitor.classify.build import build, leave_one_source_out
 from monitor.classify.cascade import DefaultClassifier
 from monitor.classify.data import Example
 from monitor.classify.encoder import E5Encoder, Encoder
+from monitor.classify.fit import fit_dense_logreg, mlp_logits, sigmoid
 from monitor.classify.heads import Heads, load_heads
 from monitor.classify.metrics import binary_report
 from monitor.classify.progress import Progress
@@ -108,6 +111,87 @@ def unseen_domains(examples: Sequence[Example], seed: int = 0, folds: int = 5,
                      f"{f['precision']:.3f} / {f['recall']:.3f}  (n={f['n']}, "
                      f"threshold {f['threshold']:.2f})")
     return "\n".join(lines)
+
+
+@dataclass
+class LeftOut:
+    """One corpus left out of training and scored on it, its posts read two ways."""
+
+    examples: list[Example]
+    y: np.ndarray
+    thresholds: np.ndarray  # each post's, from the other corpora of its language
+    whole: np.ndarray  # the blend's probability, the encoder reading the whole post
+    windowed: np.ndarray  # the same, the encoder reading the window of the post
+    changed: np.ndarray  # the posts the window shortens (elsewhere both are the same)
+
+
+class _Windowed:
+    """The encoder reading each text through a window; its cache folder is its own, keyed
+    by the whole text, so the encoder sees the window exactly as the cascade builds it."""
+
+    def __init__(self, encoder: Encoder, window: Callable[[str], str], tag: str) -> None:
+        self.encoder = encoder
+        self.window = window
+        self.cache_tag = f"{getattr(encoder, 'cache_tag', 'encoder')}-{tag}"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encoder.encode([self.window(t) for t in texts])
+
+
+def left_out_windowed(examples: Sequence[Example], sources: Sequence[str],
+                      window: Callable[[str], str], tag: str, seed: int = 0, folds: int = 5,
+                      cache: Path | None = None, encoder: Encoder | None = None,
+                      shallow: Encoder | None = None) -> dict[str, LeftOut]:
+    """Leave each of `sources` out of training as `unseen_domains` does and score its posts
+    with the encoder reading each post whole (as training reads every post) and reading
+    `window` of the normalised post (as the cascade does); `tag` names the window in the
+    embedding cache. The n-gram stage reads the whole post both times. With the whole post,
+    the scores are those `unseen_domains` reports."""
+    embeddings, shallow_embeddings = _caches(cache, encoder, shallow)
+    windowed = EmbeddingCache(_Windowed(embeddings.encoder, window, tag), cache)
+    everything = [*examples, *seed_examples()]
+    known = {e.source for e in examples} - {"team"}
+    if unknown := [s for s in sources if s not in known]:
+        raise ValueError(f"no corpus to leave out named {', '.join(unknown)}")
+    texts = [normalise(e.text) for e in everything]
+    shortened = [t for e, t in zip(everything, texts, strict=True)
+                 if e.source in sources and window(t) != t]
+    progress = _embed_all(everything, (embeddings, shallow_embeddings),
+                          -(-windowed.missing(shortened) // CHUNK) + 2 * folds + len(sources),
+                          "window")
+    windowed.embed(shortened, progress.advance)
+    data = training.prepare(everything, embeddings, shallow_embeddings, progress.advance)
+    cv = training.cross_validate(data, folds, seed, progress.advance)
+    blend_x = scoring.blend_features(cv["z1"], cv["z2"], data.langs, data.tones)
+    out: dict[str, LeftOut] = {}
+    for source in sources:
+        held = data.sources == source
+        train_rows, test_rows = np.flatnonzero(~held), np.flatnonzero(held)
+        models = training.fit_stages(data, train_rows, seed, cv["targets"])
+        w, b = fit_dense_logreg(blend_x[train_rows], data.y[train_rows],
+                                data.weight[train_rows], l2=0.1)
+        table = training.per_language_thresholds(data.langs, data.y, cv["blended"],
+                                                 ~held & (data.sources != "seeds"))
+        langs = [data.langs[i] for i in test_rows]
+        changed = np.array([window(texts[i]) != texts[i] for i in test_rows], dtype=bool)
+        feats = data.feats[test_rows].copy()
+        if changed.any():
+            rows = test_rows[changed]
+            feats[changed] = scoring.emb_features(windowed.embed([texts[i] for i in rows]),
+                                                  data.signals[rows],
+                                                  [data.langs[i] for i in rows])
+        z1, z2 = models.logits(data, test_rows)
+        tones = data.tones[test_rows]
+        out[source] = LeftOut(
+            examples=[data.examples[i] for i in test_rows], y=data.y[test_rows],
+            thresholds=np.array([table.get(lang, table["other"]) for lang in langs]),
+            whole=sigmoid(scoring.blend_features(z1, z2, langs, tones) @ w + b),
+            windowed=sigmoid(scoring.blend_features(z1, mlp_logits(models.emb, feats), langs,
+                                                    tones) @ w + b),
+            changed=changed)
+        progress.advance(1)
+    progress.close()
+    return out
 
 
 def _format(before: dict | None, after: dict, cv: dict, out: Path, n_held: int) -> str:
