@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("BRAND_MONITOR_SLACK_RATE", "100000/1s")  # see benchmarks/waves.py
 
 import numpy as np
 from sqlalchemy import func, select, text

@@ -13,6 +13,7 @@ FakeSlack and the alerts/s and statements per wave update printed. No network. U
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -22,6 +23,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The fake Slack takes messages as fast as they come, and the clock stands still: without
+# this the channel's pacing (10 in 10 s) would stop the wave after ten messages, and the
+# figure would measure the pacing, not the sender.
+os.environ.setdefault("BRAND_MONITOR_SLACK_RATE", "100000/1s")
 
 from pydantic import SecretStr
 from sqlalchemy import event
