@@ -106,3 +106,39 @@ class E5Encoder:
             chunk = todo[start:start + self.batch_size]
             out[chunk] = getattr(model, self.prefix)([texts[i] for i in chunk])
         return out
+
+
+def encode_long(encoder: Encoder, texts: Sequence[str], words: int = 90, chunks: int = 4
+                ) -> np.ndarray:
+    """Embed normalised texts, a long one as the mean of some of its pieces. A text of more
+    than `words` words is cut into the fewest runs of near-equal length that keep each to
+    `words` words; the first, the last and evenly spaced ones between, `chunks` at most, are
+    encoded (in one call for all texts) and their vectors averaged and L2-normalised. The
+    cost per text is bounded by `chunks` reads of `words` words, where reading it whole grows
+    faster than its length, and each read is about as long as the posts the heads learned
+    from. A text of `words` words or fewer gets the encoder's own vector for it."""
+    if words < 1 or chunks < 1:
+        raise ValueError(f"need at least one word and one piece, not {words} and {chunks}")
+    if not texts:
+        return np.zeros((0, DIM), dtype=np.float32)
+    pieces: list[str] = []
+    owner: list[int] = []
+    for i, text in enumerate(texts):
+        split = text.split(" ")
+        runs = -(-len(split) // words)
+        if runs <= 1:
+            pieces.append(text)
+            owner.append(i)
+            continue
+        bounds = np.linspace(0, len(split), runs + 1).round().astype(int)
+        for k in np.linspace(0, runs - 1, min(runs, chunks)).round().astype(int):
+            pieces.append(" ".join(split[bounds[k]:bounds[k + 1]]))
+            owner.append(i)
+    vecs = np.asarray(encoder.encode(pieces), dtype=np.float32)
+    out = np.zeros((len(texts), vecs.shape[1]), dtype=np.float32)
+    np.add.at(out, owner, vecs)
+    several = np.bincount(owner, minlength=len(texts)) > 1
+    norms = np.linalg.norm(out[several], axis=1, keepdims=True)
+    out[several] = np.divide(out[several], norms, out=np.zeros_like(out[several]),
+                             where=norms > 0)
+    return out

@@ -125,45 +125,76 @@ class LeftOut:
     changed: np.ndarray  # the posts the window shortens (elsewhere both are the same)
 
 
-class _Windowed:
-    """The encoder reading each text through a window; its cache folder is its own, keyed
-    by the whole text, so the encoder sees the window exactly as the cascade builds it."""
+@dataclass(frozen=True)
+class Reading:
+    """One way for the encoder to read a normalised post: `read(encoder, texts)` gives one
+    vector per text, and `changes(text)` is true where that is not the vector of the whole
+    text (elsewhere the whole text's cached vector is used). `tag` names it in the cache."""
 
-    def __init__(self, encoder: Encoder, window: Callable[[str], str], tag: str) -> None:
+    tag: str
+    read: Callable[[Encoder, Sequence[str]], np.ndarray]
+    changes: Callable[[str], bool]
+
+
+def window_reading(window: Callable[[str], str], tag: str) -> Reading:
+    """The encoder reading `window` of each text, as the cascade reads `clip_words`."""
+    return Reading(tag, lambda encoder, texts: encoder.encode([window(t) for t in texts]),
+                   lambda text: window(text) != text)
+
+
+@dataclass
+class LeftOutReads:
+    """One corpus left out of training and scored on it, read whole and by each reading."""
+
+    examples: list[Example]
+    y: np.ndarray
+    thresholds: np.ndarray  # each post's, from the other corpora of its language
+    whole: np.ndarray  # the blend's probability, the encoder reading the whole post
+    read: dict[str, np.ndarray]  # the same by reading (its tag), the encoder reading so
+    changed: dict[str, np.ndarray]  # by reading, the posts it reads otherwise than whole
+
+
+class _Read:
+    """The encoder behind a reading; its cache folder is its own, keyed by the whole text,
+    so the encoder sees each text exactly as the reading builds it."""
+
+    def __init__(self, encoder: Encoder, reading: Reading) -> None:
         self.encoder = encoder
-        self.window = window
-        self.cache_tag = f"{getattr(encoder, 'cache_tag', 'encoder')}-{tag}"
+        self.reading = reading
+        self.cache_tag = f"{getattr(encoder, 'cache_tag', 'encoder')}-{reading.tag}"
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        return self.encoder.encode([self.window(t) for t in texts])
+        return self.reading.read(self.encoder, texts)
 
 
-def left_out_windowed(examples: Sequence[Example], sources: Sequence[str],
-                      window: Callable[[str], str], tag: str, seed: int = 0, folds: int = 5,
-                      cache: Path | None = None, encoder: Encoder | None = None,
-                      shallow: Encoder | None = None) -> dict[str, LeftOut]:
+def left_out_reads(examples: Sequence[Example], sources: Sequence[str],
+                   readings: Sequence[Reading], seed: int = 0, folds: int = 5,
+                   cache: Path | None = None, encoder: Encoder | None = None,
+                   shallow: Encoder | None = None) -> dict[str, LeftOutReads]:
     """Leave each of `sources` out of training as `unseen_domains` does and score its posts
-    with the encoder reading each post whole (as training reads every post) and reading
-    `window` of the normalised post (as the cascade does); `tag` names the window in the
-    embedding cache. The n-gram stage reads the whole post both times. With the whole post,
-    the scores are those `unseen_domains` reports."""
+    with the encoder reading each post whole (as training reads every post) and by each of
+    `readings`. The n-gram stage reads the whole post every time; the stages and the blend
+    are fitted once per corpus, so the readings differ in the encoder's vector alone. With
+    the whole post, the scores are those `unseen_domains` reports."""
     embeddings, shallow_embeddings = _caches(cache, encoder, shallow)
-    windowed = EmbeddingCache(_Windowed(embeddings.encoder, window, tag), cache)
+    read = {r.tag: EmbeddingCache(_Read(embeddings.encoder, r), cache) for r in readings}
     everything = [*examples, *seed_examples()]
     known = {e.source for e in examples} - {"team"}
     if unknown := [s for s in sources if s not in known]:
         raise ValueError(f"no corpus to leave out named {', '.join(unknown)}")
     texts = [normalise(e.text) for e in everything]
-    shortened = [t for e, t in zip(everything, texts, strict=True)
-                 if e.source in sources and window(t) != t]
+    changed_texts = {r.tag: [t for e, t in zip(everything, texts, strict=True)
+                             if e.source in sources and r.changes(t)] for r in readings}
     progress = _embed_all(everything, (embeddings, shallow_embeddings),
-                          -(-windowed.missing(shortened) // CHUNK) + 2 * folds + len(sources),
-                          "window")
-    windowed.embed(shortened, progress.advance)
+                          sum(-(-read[tag].missing(t) // CHUNK)
+                              for tag, t in changed_texts.items()) + 2 * folds + len(sources),
+                          "readings")
+    for tag, changed_here in changed_texts.items():
+        read[tag].embed(changed_here, progress.advance)
     data = training.prepare(everything, embeddings, shallow_embeddings, progress.advance)
     cv = training.cross_validate(data, folds, seed, progress.advance)
     blend_x = scoring.blend_features(cv["z1"], cv["z2"], data.langs, data.tones)
-    out: dict[str, LeftOut] = {}
+    out: dict[str, LeftOutReads] = {}
     for source in sources:
         held = data.sources == source
         train_rows, test_rows = np.flatnonzero(~held), np.flatnonzero(held)
@@ -173,25 +204,41 @@ def left_out_windowed(examples: Sequence[Example], sources: Sequence[str],
         table = training.per_language_thresholds(data.langs, data.y, cv["blended"],
                                                  ~held & (data.sources != "seeds"))
         langs = [data.langs[i] for i in test_rows]
-        changed = np.array([window(texts[i]) != texts[i] for i in test_rows], dtype=bool)
-        feats = data.feats[test_rows].copy()
-        if changed.any():
-            rows = test_rows[changed]
-            feats[changed] = scoring.emb_features(windowed.embed([texts[i] for i in rows]),
-                                                  data.signals[rows],
-                                                  [data.langs[i] for i in rows])
         z1, z2 = models.logits(data, test_rows)
         tones = data.tones[test_rows]
-        out[source] = LeftOut(
+        part = LeftOutReads(
             examples=[data.examples[i] for i in test_rows], y=data.y[test_rows],
             thresholds=np.array([table.get(lang, table["other"]) for lang in langs]),
             whole=sigmoid(scoring.blend_features(z1, z2, langs, tones) @ w + b),
-            windowed=sigmoid(scoring.blend_features(z1, mlp_logits(models.emb, feats), langs,
-                                                    tones) @ w + b),
-            changed=changed)
+            read={}, changed={})
+        for r in readings:
+            changed = np.array([r.changes(texts[i]) for i in test_rows], dtype=bool)
+            feats = data.feats[test_rows].copy()
+            if changed.any():
+                rows = test_rows[changed]
+                feats[changed] = scoring.emb_features(read[r.tag].embed([texts[i] for i in rows]),
+                                                      data.signals[rows],
+                                                      [data.langs[i] for i in rows])
+            part.read[r.tag] = sigmoid(scoring.blend_features(z1, mlp_logits(models.emb, feats),
+                                                              langs, tones) @ w + b)
+            part.changed[r.tag] = changed
+        out[source] = part
         progress.advance(1)
     progress.close()
     return out
+
+
+def left_out_windowed(examples: Sequence[Example], sources: Sequence[str],
+                      window: Callable[[str], str], tag: str, seed: int = 0, folds: int = 5,
+                      cache: Path | None = None, encoder: Encoder | None = None,
+                      shallow: Encoder | None = None) -> dict[str, LeftOut]:
+    """`left_out_reads` with one reading, the encoder reading `window` of the normalised post
+    (as the cascade does); `tag` names the window in the embedding cache."""
+    parts = left_out_reads(examples, sources, [window_reading(window, tag)], seed, folds,
+                           cache, encoder, shallow)
+    return {source: LeftOut(examples=p.examples, y=p.y, thresholds=p.thresholds,
+                            whole=p.whole, windowed=p.read[tag], changed=p.changed[tag])
+            for source, p in parts.items()}
 
 
 def _format(before: dict | None, after: dict, cv: dict, out: Path, n_held: int) -> str:

@@ -1,4 +1,5 @@
-"""The encoder's window measured on a corpus left out of training (`left_out_windowed`)."""
+"""The encoder's window, and other readings of a long post, measured on a corpus left out of
+training (`left_out_windowed`, `left_out_reads`); the chunk mean (`encode_long`)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import pytest
 
 from monitor.classify.build import leave_one_source_out
 from monitor.classify.data import Example
+from monitor.classify.encoder import encode_long
 from monitor.classify.metrics import binary_report
-from monitor.classify.retrain import left_out_windowed
+from monitor.classify.retrain import Reading, left_out_reads, left_out_windowed, window_reading
 from monitor.classify.seeds import seed_examples
 from monitor.classify.text import clip_words, normalise
 from monitor.classify.training import EmbeddingCache
@@ -94,3 +96,79 @@ def test_left_out_windowed__unknown_corpus(examples: list[Example]) -> None:
     with pytest.raises(ValueError, match="shop_z"):
         left_out_windowed(examples, ["shop_z"], clip_words, "w", folds=2,
                           encoder=FakeEncoder(), shallow=FakeEncoder())
+
+
+def _words(n: int) -> str:
+    return " ".join(f"w{i}" for i in range(n))
+
+
+def test_encode_long__short_text_is_the_encoders_own_vector() -> None:
+    encoder = _Recording()
+    texts = [_words(90), "", "refund still missing"]
+    got = encode_long(encoder, texts, words=90, chunks=4)
+    assert encoder.seen == texts  # one piece each, the text itself
+    assert (got == FakeEncoder().encode(texts)).all()
+    assert encode_long(encoder, [], words=90).shape == (0, 384)
+
+
+def test_encode_long__long_text_is_the_mean_of_its_first_last_and_middle_pieces() -> None:
+    encoder = _Recording()
+    text = _words(1000)  # twelve runs of 83 or 84 words
+    got = encode_long(encoder, [_words(100), text], words=90, chunks=4)
+    halves, pieces = encoder.seen[:2], encoder.seen[2:]
+    assert [len(h.split(" ")) for h in halves] == [50, 50]
+    assert " ".join(halves) == _words(100)
+    assert len(pieces) == 4 and all(len(p.split(" ")) <= 90 for p in pieces)
+    assert pieces[0].startswith("w0 ") and pieces[-1].endswith(" w999")
+    starts = [int(p.split(" ")[0][1:]) for p in pieces]
+    assert starts == sorted(starts) and 250 < starts[1] < starts[2] < 750  # spread between
+    for row, part in ((0, halves), (1, pieces)):
+        mean = FakeEncoder().encode(part).mean(axis=0)
+        assert np.allclose(got[row], mean / np.linalg.norm(mean), atol=1e-6)
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-6)
+    # fewer pieces allowed: still the first and the last
+    encoder.seen.clear()
+    encode_long(encoder, [text], words=90, chunks=2)
+    assert len(encoder.seen) == 2 and encoder.seen[-1].endswith(" w999")
+
+
+def _chunked(words: int = 90) -> Reading:
+    return Reading("chunks", lambda encoder, texts: encode_long(encoder, texts, words=words),
+                   lambda text: len(text.split(" ")) > words)
+
+
+def test_left_out_reads__each_reading_against_the_same_whole_post_fit(
+        examples: list[Example]) -> None:
+    window = window_reading(clip_words, "w")
+    parts = left_out_reads(examples, ["shop_b"], [window, _chunked()], folds=2,
+                           encoder=FakeEncoder(), shallow=FakeEncoder())
+    part = parts["shop_b"]
+    alone = left_out_windowed(examples, ["shop_b"], clip_words, "w", folds=2,
+                              encoder=FakeEncoder(), shallow=FakeEncoder())["shop_b"]
+    assert (part.whole == alone.whole).all() and (part.read["w"] == alone.windowed).all()
+    assert (part.changed["w"] == alone.changed).all()
+    # the chunk mean reads the same long posts otherwise, and only those
+    chunks, changed = part.read["chunks"], part.changed["chunks"]
+    assert (changed == alone.changed).all() and changed.sum() == 27
+    assert (chunks[~changed] == part.whole[~changed]).all()
+    assert (chunks[changed] != part.whole[changed]).all()
+    assert (chunks[changed] != part.read["w"][changed]).all()
+
+
+def test_left_out_reads__each_reading_cached_under_its_own_tag(
+        examples: list[Example], tmp_path: Path) -> None:
+    encoder = _Recording()
+    left_out_reads(examples, ["shop_b"], [window_reading(clip_words, "w"), _chunked()],
+                   folds=2, cache=tmp_path, encoder=encoder, shallow=_Shallow())
+    long = [normalise(e.text) for e in examples if e.source == "shop_b"
+            and len(normalise(e.text).split(" ")) > 90]
+    probe = _Recording()
+    encode_long(probe, long)
+    assert len(probe.seen) == 2 * len(long)  # two halves each
+    assert set(probe.seen) <= set(encoder.seen)  # the reading was handed the encoder itself
+    assert {p.name for p in tmp_path.iterdir() if p.is_dir()} == {"shallow", "encoder-w",
+                                                                 "encoder-chunks"}
+    again = _Recording()
+    left_out_reads(examples, ["shop_b"], [window_reading(clip_words, "w"), _chunked()],
+                   folds=2, cache=tmp_path, encoder=again, shallow=_Shallow())
+    assert again.seen == []
