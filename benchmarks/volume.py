@@ -4,8 +4,9 @@
    100) for each N, waves off and on, on SQLite and on PostgreSQL (`--database-url`, default
    the local test database when it answers), and the ratio of the largest N to the smallest
    (1.00 = flat). Posts are our own synthetic phrases, 40% of them complaints.
-2. On the largest database: `status`, the slash command's open / overdue / stats answers and
-   the outbox counts, each the median of 5 (so at N = 50,000: 50,000 mentions, 20,000 cases).
+2. On the largest database (of the first `--waves` setting): `status`, the slash command's
+   open / overdue / stats answers and the outbox counts, each the median of 5 (so at
+   N = 50,000: 50,000 mentions, 20,000 cases).
 3. The deadline sweep there with every open case due for its reminder, checked: every one
    reminded.
 4. Messages/s to a local fake Slack with a wave of 200 cases (`benchmarks/waves.py`).
@@ -17,7 +18,7 @@
 No network. Usage:
 
     python benchmarks/volume.py [--sizes 1000,10000,50000] [--database-url URL] [--keyword]
-                                [--databases sqlite,postgres]
+                                [--databases sqlite,postgres] [--waves off,on]
 """
 
 from __future__ import annotations
@@ -92,16 +93,33 @@ def _world(tmp: Path, url: str | None, classifier: Any) -> World:
     return make_world(tmp, url, classifier=classifier)
 
 
-def _feed(world: World, n: int, waves: bool) -> float:
-    """Posts/s of n posts through the pipeline, 100 at a time, 20 posts a second of clock."""
+def _feed(world: World, n: int, waves: bool) -> tuple[float, int]:
+    """Posts/s of n posts through the pipeline, 100 at a time, 20 posts a second of clock,
+    and how many of them the classifier read for a meaning vector (complaints of a category
+    with a wave under way, when waves are on: more of them as the day goes on)."""
     brand = world.runtime.config.brands[0]
     brand = brand.model_copy(update={"waves": brand.waves.model_copy(update={"enabled": waves})})
     mentions = _posts(n, n)
-    started = time.perf_counter()
-    for at in range(0, n, BATCH):
-        world.clock.now = T0 + timedelta(seconds=0.05 * at)
-        process(world.runtime, brand, "posts", mentions[at:at + BATCH], world.clock())
-    return n / (time.perf_counter() - started)
+    classifier: Any = world.runtime.classifier
+    meanings = classifier.meanings
+    read = 0
+
+    def counted(*args: Any) -> list:
+        nonlocal read
+        vectors = meanings(*args)
+        read += sum(v is not None for v in vectors)
+        return vectors
+
+    classifier.meanings = counted
+    try:
+        started = time.perf_counter()
+        for at in range(0, n, BATCH):
+            world.clock.now = T0 + timedelta(seconds=0.05 * at)
+            process(world.runtime, brand, "posts", mentions[at:at + BATCH], world.clock())
+        took = time.perf_counter() - started
+    finally:
+        del classifier.meanings  # the method again
+    return n / took, read
 
 
 def _median_ms(call: Callable[[], object], times: int = 5) -> float:
@@ -194,6 +212,8 @@ def main() -> None:
                              "it answers; 'none' to skip)")
     parser.add_argument("--databases", default="sqlite,postgres",
                         help="which of sqlite and postgres to measure (default both)")
+    parser.add_argument("--waves", default="off,on",
+                        help="measure with waves off, on or both (default off,on)")
     parser.add_argument("--keyword", action="store_true",
                         help="the tests' keyword classifier instead of the shipped one: the "
                              "database and the case engine alone")
@@ -209,22 +229,25 @@ def main() -> None:
         classifier = build_classifier()
         classifier.warm_up()
     wanted = set(args.databases.split(","))
+    modes = [w == "on" for w in ("off", "on") if w in args.waves.split(",")]
+    if not modes or not set(args.waves.split(",")) <= {"off", "on"}:
+        sys.exit(f"volume: --waves takes off, on or off,on, not {args.waves!r}")
     databases: list[tuple[str, str | None]] = [("sqlite", None)] if "sqlite" in wanted else []
     pg = args.database_url or PG_DEFAULT
     if "postgres" in wanted and args.database_url != "none" and _answers(pg):
         databases.append(("postgres", pg))
     print(f"classifier: {getattr(classifier, 'name', classifier)}")
-    print(f"{'database':<9} {'waves':>5} {'posts':>7} {'posts/s':>8}")
+    print(f"{'database':<9} {'waves':>5} {'posts':>7} {'posts/s':>8} {'meaning reads':>14}")
     for name, url in databases:
-        for waves in (False, True):
+        for waves in modes:
             rates = {}
             for n in sizes:
                 with tempfile.TemporaryDirectory() as tmp:
                     world = _world(Path(tmp), url, classifier)
-                    rates[n] = _feed(world, n, waves)
-                    print(f"{name:<9} {'on' if waves else 'off':>5} {n:>7} {rates[n]:>8.0f}",
-                          flush=True)
-                    if n == sizes[-1] and not waves:
+                    rates[n], read = _feed(world, n, waves)
+                    print(f"{name:<9} {'on' if waves else 'off':>5} {n:>7} {rates[n]:>8.0f} "
+                          f"{read:>14}", flush=True)
+                    if n == sizes[-1] and waves == modes[0]:
                         _queries(world)
                         _sweep(world)
                     world.runtime.store.engine.dispose()
