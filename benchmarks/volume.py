@@ -3,7 +3,9 @@
 1. Posts/s through store + classify + case + queue (`monitor.pipeline.process`, batches of
    100) for each N, waves off and on, on SQLite and on PostgreSQL (`--database-url`, default
    the local test database when it answers), and the ratio of the largest N to the smallest
-   (1.00 = flat). Posts are our own synthetic phrases, 40% of them complaints.
+   (1.00 = flat). Posts are our own synthetic phrases, 40% of them complaints. Each line also
+   gives the posts read for a meaning vector (waves on) and a post's milliseconds in the
+   classifier and in the rest (database, case engine, queue), to say which part grows.
 2. On the largest database (of the first `--waves` setting): `status`, the slash command's
    open / overdue / stats answers and the outbox counts, each the median of 5 (so at
    N = 50,000: 50,000 mentions, 20,000 cases).
@@ -32,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -93,24 +96,42 @@ def _world(tmp: Path, url: str | None, classifier: Any) -> World:
     return make_world(tmp, url, classifier=classifier)
 
 
-def _feed(world: World, n: int, waves: bool) -> tuple[float, int]:
-    """Posts/s of n posts through the pipeline, 100 at a time, 20 posts a second of clock,
-    and how many of them the classifier read for a meaning vector (complaints of a category
-    with a wave under way, when waves are on: more of them as the day goes on)."""
+@dataclass
+class Fed:
+    """One run of the pipeline: posts/s, the posts read for a meaning vector, and the
+    milliseconds a post spent in the classifier (classify and meanings) and elsewhere
+    (the database, the case engine, the queue)."""
+
+    rate: float
+    meaning_reads: int
+    classifier_ms: float
+    rest_ms: float
+
+
+def _feed(world: World, n: int, waves: bool) -> Fed:
+    """n posts through the pipeline, 100 at a time, 20 posts a second of clock. With waves
+    on, complaints of a category with a wave under way are read for a meaning vector: more
+    of them as the day goes on."""
     brand = world.runtime.config.brands[0]
     brand = brand.model_copy(update={"waves": brand.waves.model_copy(update={"enabled": waves})})
     mentions = _posts(n, n)
     classifier: Any = world.runtime.classifier
-    meanings = classifier.meanings
-    read = 0
+    methods = {name: getattr(classifier, name) for name in ("classify", "meanings")}
+    read, inside = 0, 0.0
 
-    def counted(*args: Any) -> list:
-        nonlocal read
-        vectors = meanings(*args)
-        read += sum(v is not None for v in vectors)
-        return vectors
+    def timed(name: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            nonlocal read, inside
+            started = time.perf_counter()
+            out = methods[name](*args, **kwargs)
+            inside += time.perf_counter() - started
+            if name == "meanings":
+                read += sum(v is not None for v in out)
+            return out
+        return call
 
-    classifier.meanings = counted
+    for name in methods:
+        setattr(classifier, name, timed(name))
     try:
         started = time.perf_counter()
         for at in range(0, n, BATCH):
@@ -118,8 +139,9 @@ def _feed(world: World, n: int, waves: bool) -> tuple[float, int]:
             process(world.runtime, brand, "posts", mentions[at:at + BATCH], world.clock())
         took = time.perf_counter() - started
     finally:
-        del classifier.meanings  # the method again
-    return n / took, read
+        for name in methods:
+            delattr(classifier, name)  # the methods again
+    return Fed(n / took, read, 1000 * inside / n, 1000 * (took - inside) / n)
 
 
 def _median_ms(call: Callable[[], object], times: int = 5) -> float:
@@ -237,16 +259,19 @@ def main() -> None:
     if "postgres" in wanted and args.database_url != "none" and _answers(pg):
         databases.append(("postgres", pg))
     print(f"classifier: {getattr(classifier, 'name', classifier)}")
-    print(f"{'database':<9} {'waves':>5} {'posts':>7} {'posts/s':>8} {'meaning reads':>14}")
+    print(f"{'database':<9} {'waves':>5} {'posts':>7} {'posts/s':>8} {'meaning reads':>14} "
+          f"{'classifier ms/post':>19} {'rest ms/post':>13}")
     for name, url in databases:
         for waves in modes:
             rates = {}
             for n in sizes:
                 with tempfile.TemporaryDirectory() as tmp:
                     world = _world(Path(tmp), url, classifier)
-                    rates[n], read = _feed(world, n, waves)
-                    print(f"{name:<9} {'on' if waves else 'off':>5} {n:>7} {rates[n]:>8.0f} "
-                          f"{read:>14}", flush=True)
+                    fed = _feed(world, n, waves)
+                    rates[n] = fed.rate
+                    print(f"{name:<9} {'on' if waves else 'off':>5} {n:>7} {fed.rate:>8.0f} "
+                          f"{fed.meaning_reads:>14} {fed.classifier_ms:>19.2f} "
+                          f"{fed.rest_ms:>13.2f}", flush=True)
                     if n == sizes[-1] and waves == modes[0]:
                         _queries(world)
                         _sweep(world)
