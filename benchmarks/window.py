@@ -1,15 +1,15 @@
-"""Print what the encoder's window changes on posts the model never saw, in one run.
+"""Print what reading a long post otherwise changes on posts the model never saw, in one run.
 
 Each corpus with enough long posts is left out of training in turn, as `brand-monitor train
 --unseen` does, and its posts are scored with the encoder reading the whole post (before)
-and reading its first 60 and last 30 words (after: what the cascade's encoder reads,
-`text.clip_words`). `--readings` sets other ways of reading a long post side by side with
-that window, each against the whole post: `wide` (the first 120 and last 60 words),
-`chunks` (`encoder.encode_long`: the mean of at most 4 pieces of at most 90 words) and
-`chunks3` (at most 3 pieces). Training reads every post whole, as `brand-monitor train`
-does; the n-gram stage reads the whole post every time. For each corpus left out it prints
-n, macro-F1, ROC-AUC, precision and recall over its posts of more than 90 words (the only
-ones the window changes) and over all its posts, then the posts/s of the cascade's encoder
+and reading it as the cascade does (after: `encoder.encode_long`, the mean of at most 4
+pieces of at most 90 words). `--readings` sets other ways side by side, each against the
+whole post: `window` (the first 60 and last 30 words, `text.clip_words`, which the cascade
+read before), `wide` (the first 120 and last 60 words) and `chunks3` (at most 3 pieces).
+Training reads every post whole, as `brand-monitor train` does; the n-gram stage reads the
+whole post every time. For each corpus left out it prints n, macro-F1, ROC-AUC, precision
+and recall over its posts of more than 90 words (the only ones the readings change) and
+over all its posts, then the posts/s of the cascade's encoder
 (8 layers) on those long posts, whole and by each reading: the median of `--repeats`
 timings of the same posts, the readings timed in turn within each round so that a busy
 moment on the shared cores costs them alike.
@@ -24,7 +24,7 @@ the embeddings (whole posts and each reading under different keys) for the next 
 Progress goes to stderr. No network. Usage:
 
     python benchmarks/window.py [--data DIR_OR_CSV ...] [--cache DIR] [--timed 200]
-                                [--repeats 3] [--readings window,wide,chunks]
+                                [--repeats 3] [--readings chunks,window,wide,chunks3]
 """
 
 from __future__ import annotations
@@ -144,8 +144,9 @@ def main() -> None:
                         help="long posts per corpus to time the encoder on")
     parser.add_argument("--repeats", type=int, default=3,
                         help="timings of those posts per reading; the median is printed")
-    parser.add_argument("--readings", default="window",
-                        help=f"comma-separated, of {', '.join(READINGS)} (default window)")
+    parser.add_argument("--readings", default="chunks",
+                        help=f"comma-separated, of {', '.join(READINGS)} (default chunks, "
+                             "what the cascade reads)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()
@@ -153,7 +154,7 @@ def main() -> None:
     if not chosen or any(n not in READINGS for n in chosen):
         sys.exit(f"window: --readings takes {', '.join(READINGS)}, not {args.readings!r}")
     readings = [READINGS[n][1] for n in chosen]
-    # with the window alone, its lines read before/after as they always have
+    # with one reading alone, its lines read before/after
     names = ({readings[0].tag: "after"} if len(readings) == 1
              else {r.tag: n for n, r in zip(chosen, readings, strict=True)})
     examples = [e for path in csv_files(args.data) for e in read_csv(path)]

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from monitor.classify import scoring, target
-from monitor.classify.encoder import Encoder
+from monitor.classify.encoder import Encoder, encode_long
 from monitor.classify.marking import Marked, reader_for
 from monitor.classify.target import CATEGORIES, CLASSES, TargetHeads
-from monitor.classify.text import clip_words, normalise
+from monitor.classify.text import normalise
 from monitor.domain import BrandContext, Category, Kind, Severity
 
 _KIND = {"complaint": Kind.COMPLAINT, "question": Kind.QUESTION, "praise": Kind.PRAISE}
@@ -85,7 +85,7 @@ class BlameReader:
         unsure = [j for j in range(len(rows)) if low <= kinds[j, 0] <= high]
         if unsure:
             deep_x = self._inputs(texts, scored, [rows[j] for j in unsure], marked,
-                                  self.deep.encode([clip_words(plain[j]) for j in unsure]))
+                                  encode_long(self.deep, [plain[j] for j in unsure]))
             kinds[unsure] = heads.kinds(deep_x, ngram[unsure], deep=True)
             unsure_grams = [grams[j] for j in unsure]
             cats[unsure] = heads.categories(target.category_inputs(deep_x, cues[unsure]),

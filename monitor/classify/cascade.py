@@ -19,7 +19,7 @@ from threadpoolctl import ThreadpoolController
 from monitor.classify import explain, langid, lexicon, scoring
 from monitor.classify.blame import Blame, BlameReader
 from monitor.classify.category import categorise
-from monitor.classify.encoder import E5Encoder, Encoder
+from monitor.classify.encoder import E5Encoder, Encoder, encode_long
 from monitor.classify.features import word_bucket, words_of
 from monitor.classify.fit import mlp_logits, sigmoid
 from monitor.classify.heads import Heads
@@ -27,7 +27,7 @@ from monitor.classify.meaning import LAYERS as MEANING_LAYERS
 from monitor.classify.meaning import MeaningReader
 from monitor.classify.severity import anger_cues, anger_score, severity_from
 from monitor.classify.target import TargetHeads
-from monitor.classify.text import clip_words, fold, normalise, original_phrase, text_key
+from monitor.classify.text import fold, normalise, original_phrase, text_key
 from monitor.classify.thresholds import resolve
 from monitor.classify.vader_signal import Vader
 from monitor.domain import BrandContext, Category, Classification, Kind, Severity
@@ -197,7 +197,7 @@ class DefaultClassifier:
                           vaders: dict[int, np.ndarray], tones: dict[int, np.ndarray],
                           z1: dict[int, float]) -> dict[int, _Scored]:
         self.stats["encoded"] += len(rows)
-        emb = self.encoder.encode([clip_words(texts[i]) for i in rows])
+        emb = encode_long(self.encoder, [texts[i] for i in rows])
         row_langs = [langs[i] for i in rows]
         feats = scoring.emb_features(emb, np.stack([vaders[i] for i in rows]), row_langs)
         z2 = mlp_logits(self.heads.emb, feats)

@@ -16,8 +16,10 @@ _ARABIC_FORMS = str.maketrans({
     "\u200c": " ", "\u200f": "", "\u200e": "", "\u200b": "",
 })
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
-# The encoder's window on a long post: its first and last words. The heads learned from posts
-# of up to about 75 words, and the encoder's cost per token grows with the length.
+# A window on a long post, its first and last words, for the encoder's readings that only
+# compare posts (meaning vectors, the report's causes): its cost per token grows with the
+# length. The classifier reads a long post in pieces instead (`encoder.encode_long`): its
+# heads learned from whole posts, and this window lost long complaints they would have caught.
 DEEP_HEAD, DEEP_TAIL = 60, 30
 # One read of a post asks for its normalised and folded forms a dozen times (cascade, brand
 # marking, features, cues, the "why"); the forms of the last few batches are kept.

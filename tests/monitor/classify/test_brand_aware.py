@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 
@@ -149,6 +151,22 @@ def test_blame_reader__deep_network_only_inside_the_band(fake_encoder) -> None: 
     [deep] = inside.read(["Kredo lost my card"], [("en", 0.5)], [KREDO])
     assert outside.stats["deep"] == 0 and inside.stats["deep"] == 1
     assert fast is not None and deep is not None and deep.complaint > fast.complaint
+
+
+def test_blame_reader__deep_network_reads_a_long_post_in_pieces(fake_encoder) -> None:  # type: ignore[no-untyped-def]
+    seen: list[str] = []
+
+    class Recording:
+        def encode(self, texts: Sequence[str]) -> np.ndarray:
+            seen.extend(texts)
+            return fake_encoder.encode(texts)
+
+    reader = BlameReader(_tiny_heads(-3.0, band=(0.0, 1.0)), fake_encoder, Recording())
+    post = "Kredo lost my card " + " ".join(f"w{i}" for i in range(400)) + " still waiting"
+    [read] = reader.read([post], [("en", 0.5)], [KREDO])
+    assert read is not None and reader.stats["deep"] == 1
+    assert len(seen) == 4 and all(len(piece.split(" ")) <= 90 for piece in seen)
+    assert seen[-1].endswith("still waiting")
 
 
 def test_clip_words__long_posts_keep_head_and_tail() -> None:

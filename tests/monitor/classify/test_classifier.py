@@ -246,7 +246,7 @@ def test_classify__batches_from_several_threads_take_turns(classifier: Classifie
     assert [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] == before
 
 
-def test_classify__the_encoder_reads_a_long_posts_head_and_tail_only(
+def test_classify__the_encoder_reads_a_long_post_in_at_most_four_pieces(
         classifier: Classifier) -> None:
     assert isinstance(classifier, DefaultClassifier)
     heads = copy.deepcopy(classifier.heads)
@@ -259,10 +259,13 @@ def test_classify__the_encoder_reads_a_long_posts_head_and_tail_only(
             seen.extend(texts)
             return inner.encode(texts)
 
-    words = [f"word{i}" for i in range(300)]
+    words = [f"word{i}" for i in range(600)]
     long_post = "my parcel never arrived " + " ".join(words) + " and nobody answers"
     DefaultClassifier(heads, Recording(), shallow=classifier.shallow).classify([long_post])
-    [read] = seen
-    kept = read.split(" ")
-    assert len(kept) == 60 + 1 + 30, "the first 60 words, an ellipsis, the last 30"
-    assert read.startswith("my parcel never arrived") and read.endswith("and nobody answers")
+    assert len(seen) == 4, "608 words are seven runs of at most 90; four of them are read"
+    assert all(len(piece.split(" ")) <= 90 for piece in seen)
+    assert seen[0].startswith("my parcel never arrived") and seen[-1].endswith("and nobody answers")
+    seen.clear()
+    DefaultClassifier(heads, Recording(), shallow=classifier.shallow).classify(
+        ["my parcel never arrived and nobody answers"])
+    assert seen == ["my parcel never arrived and nobody answers"], "a short post is read whole"
