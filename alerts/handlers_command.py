@@ -13,7 +13,7 @@ from alerts.blocks_kit import Message
 from alerts.blocks_queue import MAX_LISTED
 from alerts.slack_app import Desk, origin
 from monitor import casework
-from monitor.case_view import case_view
+from monitor.case_view import listed_view
 from monitor.ports import Services as Runtime
 from monitor.reports import day_stats
 
@@ -80,5 +80,5 @@ def queue_message(runtime: Runtime, brand_ids: list[str], kind: str, user: str) 
         brand_ids=brand_ids, overdue_at=overdue_at, assignee=mine)
     cases = [] if kind == "stats" else runtime.store.cases(
         brand_ids=brand_ids, overdue_at=overdue_at, assignee=mine, limit=MAX_LISTED)
-    views = [case_view(runtime, c.id) for c in cases]  # only the ones shown
+    views = [listed_view(runtime, c) for c in cases]  # only the ones shown, no query each
     return blocks.build_queue(kind, views, stats, now, total=total)  # type: ignore[arg-type]

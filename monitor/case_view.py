@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from monitor.domain import CaseStatus, CaseView
@@ -9,6 +10,7 @@ from monitor.ports import Brands, Clock, ConnectorLookup
 from monitor.store import classification_from_row, mention_from_row
 
 if TYPE_CHECKING:
+    from monitor.records import Case
     from monitor.store import Store
 
 
@@ -23,6 +25,21 @@ def case_view(runtime: ViewDeps, case_id: int) -> CaseView:
     """Return the current state of case `case_id` as the alert builders need it."""
     store = runtime.store
     case = store.case(case_id)
+    brand = runtime.brand(case.brand_id)
+    return replace(
+        listed_view(runtime, case),
+        suggestions=tuple(store.suggestions(case.id)),
+        history=store.history(customer_keys(runtime, brand.id, case.customer_key), case.id),
+        events=tuple(store.events(case.id)), gloss=case.gloss, gloss_lang=brand.team_language,
+        drafts_origin=case.drafts_origin, drafts_note=case.drafts_note,
+        **_ticket_facts(runtime, case.id, brand.helpdesk.type if brand.helpdesk else None),
+    )
+
+
+def listed_view(runtime: ViewDeps, case: Case) -> CaseView:
+    """A case as a list shows it (`/brand-monitor open`): read from the case and its post,
+    already loaded, with no query of its own; its suggestions, the customer's history, the
+    events and the ticket are left empty (`case_view` reads them)."""
     row = case.mention
     brand = runtime.brand(case.brand_id)
     try:
@@ -34,14 +51,9 @@ def case_view(runtime: ViewDeps, case_id: int) -> CaseView:
         case_id=case.id, reference=case.reference, brand_id=brand.id, brand_name=brand.name,
         mention=mention_from_row(row), classification=classification_from_row(row),
         status=CaseStatus(case.status), opened_at=case.opened_at, deadline_at=case.deadline_at,
-        suggestions=tuple(store.suggestions(case.id)), can_reply=can_reply, reply_limit=limit,
-        platform_title=title, assignee=case.assignee, replied_by=case.replied_by,
-        replied_at=case.replied_at, reply_url=case.reply_url, last_error=case.last_error,
-        history=store.history(customer_keys(runtime, brand.id, case.customer_key), case.id),
-        events=tuple(store.events(case.id)), acknowledgement=case.acknowledgement,
-        gloss=case.gloss, gloss_lang=brand.team_language,
-        drafts_origin=case.drafts_origin, drafts_note=case.drafts_note,
-        **_ticket_facts(runtime, case.id, brand.helpdesk.type if brand.helpdesk else None),
+        can_reply=can_reply, reply_limit=limit, platform_title=title, assignee=case.assignee,
+        replied_by=case.replied_by, replied_at=case.replied_at, reply_url=case.reply_url,
+        last_error=case.last_error, acknowledgement=case.acknowledgement,
     )
 
 

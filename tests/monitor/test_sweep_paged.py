@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -54,6 +56,35 @@ def test_queue__counted_by_the_database_listed_by_the_page(tmp_path: Path, datab
     assert store.count_cases(open_only=False, overdue_at=world.clock()) == sum(
         is_overdue(c.status, c.replied_at, c.deadline_at, world.clock()) for c in every), \
         "the SQL and the engine agree on what overdue means"
+
+
+def test_queue_answer__lists_the_nearest_deadlines_in_a_few_statements(
+        tmp_path: Path, database_url: str) -> None:
+    from sqlalchemy import event
+
+    from alerts.handlers_command import queue_message
+
+    world = make_world(tmp_path, database_url, extra="    waves: {enabled: false}\n")
+    world.add_posts(*[post(str(i), f"acme order {i} is late", author=f"u{i}",
+                           published_at=T0 - timedelta(minutes=i)) for i in range(45)])
+    poll_all(world.runtime)
+    issued: list[str] = []
+
+    def record(*args: Any) -> None:
+        issued.append(args[2])
+
+    engine = world.runtime.store.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        answer = json.dumps(queue_message(world.runtime, ["acme"], "open", "U0ALLOWED"))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert "(45)" in answer and "25 more" in answer
+    listed = list(dict.fromkeys(re.findall(r"ACME-\d{4}", answer)))
+    nearest = [c.reference for c in world.runtime.store.cases(brand_ids=["acme"], limit=20)]
+    assert listed == nearest, "the 20 nearest deadlines, in order"
+    assert "order 44 is late" in answer  # the oldest post: the nearest deadline
+    assert len(issued) <= 4, f"a count and a page, not a query per case listed: {len(issued)}"
 
 
 def test_sweep__a_case_that_fails_holds_back_no_other(tmp_path: Path, database_url: str,
