@@ -12,21 +12,22 @@
 3. The deadline sweep there with every open case due for its reminder, checked: every one
    reminded.
 4. Messages/s to a local fake Slack with a wave of 200 cases (`benchmarks/waves.py`).
-5. Review-length posts (700 characters) per second with the encoder's window on long posts
-   and without, and the macro-F1 of long labelled reviews with and without (the Polish
-   reviews of ../shared/data/dev, where present: they are in the cascade's training data, so
-   the figure shows what the window changes, not how well unseen reviews are read).
+5. Review-length posts (700 characters) per second with the encoder reading a long post
+   whole (before), through the earlier 60+30-word window, and as the mean of at most four
+   pieces of at most 90 words (after: `encoder.encode_long`, what the cascade reads); then
+   the macro-F1 of the Polish reviews over 90 words of ../shared/data/dev, where present,
+   with their corpus left out of training (`benchmarks/window.py` does the same for every
+   corpus with long posts; `--cache` keeps the embeddings between runs).
 
 No network. Usage:
 
     python benchmarks/volume.py [--sizes 1000,10000,50000] [--database-url URL] [--keyword]
-                                [--databases sqlite,postgres] [--waves off,on]
+                                [--databases sqlite,postgres] [--waves off,on] [--cache DIR]
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import random
 import statistics
@@ -50,6 +51,9 @@ from sqlalchemy import func, select, text
 
 from alerts.handlers_command import queue_message
 from monitor import deadlines
+from monitor.classify.commands import _default_cache
+from monitor.classify.data import csv_files, read_csv
+from monitor.classify.text import normalise
 from monitor.domain import Mention
 from monitor.models import CaseRow
 from monitor.outbox import Outbox
@@ -59,6 +63,7 @@ from monitor.store import Store
 from tests.factories import T0, World, empty_database, make_world
 
 BATCH = 100
+REVIEWS_CORPUS = "pl_polemo_reviews"  # the corpus with most long posts (520 of 723)
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WORDS = [f"{a}{b}{c}" for a in "bcdfghklmnprstvz" for b in "aeiou" for c in ("x", "nd", "lt", "rk")]
 COMPLAINTS = ["my order is {n} days late and never arrived", "charged me twice and no refund yet",
@@ -184,10 +189,18 @@ def _sweep(world: World) -> None:
           f"{escalated} escalated, {missed} due and not reminded")
 
 
-def _reviews(classifier: Any) -> None:
-    """Review-length posts/s and long-review macro-F1, with the encoder's window and without."""
+def _reviews(classifier: Any, cache: Path) -> None:
+    """Review-length posts/s with the encoder reading a long post whole (before), through
+    the earlier 60+30-word window, and as the mean of its pieces (after: what the cascade
+    reads); then the macro-F1 of the Polish reviews with their corpus left out of training
+    (`benchmarks/window.py`, which prints the other corpora and readings too)."""
+    import window as window_bench
+
     from monitor.classify import blame, cascade
-    from monitor.classify.metrics import binary_report
+    from monitor.classify.encoder import E5Encoder, encode_long
+    from monitor.classify.retrain import left_out_reads
+    from monitor.classify.text import clip_words
+    from monitor.classify.training import ENCODER_LAYERS
     from monitor.domain import BrandContext
 
     rng = random.Random(5)
@@ -195,35 +208,38 @@ def _reviews(classifier: Any) -> None:
                + REVIEW.format(n=rng.randint(2, 9)) + f" #{i}" for i in range(200)]
     acme = BrandContext(id="acme", name="Acme Coffee", names=("Acme", "Acme Coffee"),
                         handles=("acmecoffee",))
-    data = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev" / "pl_polemo_reviews.csv"
-    labelled: list[tuple[str, int]] = []
-    if data.is_file():
-        with data.open(encoding="utf-8", newline="") as handle:
-            labelled = [(r["text"], int(r["label"])) for r in csv.DictReader(handle)]
-        labelled = [(t, y) for t, y in labelled if len(t.split()) > 90]
-    print(f"\nreview-length posts ({statistics.mean(len(r) for r in reviews):.0f} characters), "
-          "batches of 64")
-    window = cascade.clip_words
-    for label, clip in (("whole post (before)", lambda t, *a, **k: t), ("window (after)", window)):
-        cascade.clip_words = blame.clip_words = clip  # type: ignore[assignment]
-        classifier._cache.clear()
-        for mode, brand in (("brand-aware", acme), ("brand-blind", None)):
-            started = time.perf_counter()
-            for at in range(0, len(reviews), 64):
-                chunk = reviews[at:at + 64]
-                classifier.classify(chunk, brands=[brand] * len(chunk))
-            rate = len(reviews) / (time.perf_counter() - started)
-            print(f"  {label:<20} {mode:<12} {rate:6.1f} posts/s")
-        if labelled:
-            verdicts = classifier.classify([t for t, _ in labelled], ["pl"] * len(labelled))
-            report = binary_report(np.array([y for _, y in labelled]),
-                                   np.array([v.is_complaint for v in verdicts]),
-                                   np.array([v.score for v in verdicts]))
-            print(f"  {label:<20} {len(labelled)} Polish reviews over 90 words: macro-F1 "
-                  f"{report['macro_f1']:.3f}, AUC {report['auc']:.3f}")
-    cascade.clip_words = blame.clip_words = window
-    if not labelled:
-        print("  (no ../shared/data: long-review macro-F1 not measured)")
+    print(f"\nreview-length posts ({statistics.mean(len(r) for r in reviews):.0f} characters, "
+          f"{statistics.mean(len(r.split()) for r in reviews):.0f} words), batches of 64")
+    ways: tuple[tuple[str, Callable[..., np.ndarray]], ...] = (
+        ("whole post (before)", lambda encoder, texts: encoder.encode(texts)),
+        ("60+30 window", lambda encoder, texts: encoder.encode([clip_words(t) for t in texts])),
+        ("pieces (after)", encode_long))
+    try:
+        for label, read in ways:
+            cascade.encode_long = blame.encode_long = read
+            classifier._cache.clear()
+            for mode, brand in (("brand-aware", acme), ("brand-blind", None)):
+                started = time.perf_counter()
+                for at in range(0, len(reviews), 64):
+                    chunk = reviews[at:at + 64]
+                    classifier.classify(chunk, brands=[brand] * len(chunk))
+                rate = len(reviews) / (time.perf_counter() - started)
+                print(f"  {label:<20} {mode:<12} {rate:6.1f} posts/s")
+    finally:
+        cascade.encode_long = blame.encode_long = encode_long
+    if not window_bench.DATA.is_dir():
+        print("  (no ../shared/data: left-out macro-F1 not measured)")
+        return
+    examples = [e for path in csv_files([str(window_bench.DATA)]) for e in read_csv(path)]
+    chosen = ("window", "chunks")
+    readings = [window_bench.READINGS[name][1] for name in chosen]
+    [part] = left_out_reads(examples, [REVIEWS_CORPUS], readings, cache=cache,
+                            encoder=E5Encoder(layers=ENCODER_LAYERS)).values()
+    long = np.array([clip_words(normalise(e.text)) != normalise(e.text) for e in part.examples])
+    names = {readings[0].tag: "window", readings[1].tag: "after"}
+    print(f"\n{REVIEWS_CORPUS} left out of training (the cascade's encoder on every post; "
+          "before: whole, after: the mean of its pieces)")
+    print("\n".join(window_bench._figures("over 90 words", long, part, names)))
 
 
 def main() -> None:
@@ -236,6 +252,8 @@ def main() -> None:
                         help="which of sqlite and postgres to measure (default both)")
     parser.add_argument("--waves", default="off,on",
                         help="measure with waves off, on or both (default off,on)")
+    parser.add_argument("--cache", type=Path, default=_default_cache(),
+                        help="folder caching sentence embeddings for the left-out reviews")
     parser.add_argument("--keyword", action="store_true",
                         help="the tests' keyword classifier instead of the shipped one: the "
                              "database and the case engine alone")
@@ -282,7 +300,7 @@ def main() -> None:
 
     wave_bench._wave_alerts(200)
     if not args.keyword:
-        _reviews(classifier)
+        _reviews(classifier, args.cache)
 
 
 def _answers(url: str) -> bool:
