@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 CONNECTIONS_ENV = "BRAND_MONITOR_SOCKET_CONNECTIONS"
 MAX_CONNECTIONS = 10
 """Slack allows an app at most 10 Socket Mode connections at once."""
+CLOSE_WAIT = 10.0
+"""Seconds `SocketConnections.close` waits for the connections to stop."""
 
 
 def connections_wanted(environ: Mapping[str, str] | None = None) -> int:
@@ -63,16 +66,30 @@ class SocketConnections:
 
     def close(self) -> None:
         """Close every connection, side by side (each client takes up to a second to stop its
-        threads), even when closing one of them fails."""
-        with ThreadPoolExecutor(len(self.handlers), thread_name_prefix="socket-close") as pool:
-            failures = [exc for exc in pool.map(_close, self.handlers) if exc is not None]
-        for exc in failures:
-            log.error("closing a Socket Mode connection failed: %s", exc, exc_info=exc)
+        threads), even when closing one of them fails. One that has not stopped after
+        `CLOSE_WAIT` seconds is logged and left to end with the process: slack_sdk's client can
+        restart its read loop while it is being closed and then waits on it forever, and
+        shutting down must not hang on that."""
+        outcomes: dict[int, BaseException | None] = {}
+        closers = [threading.Thread(target=_close, args=(each, outcomes, i), daemon=True,
+                                    name=f"socket-close-{i}")
+                   for i, each in enumerate(self.handlers)]
+        for closer in closers:
+            closer.start()
+        deadline = time.monotonic() + CLOSE_WAIT
+        for closer in closers:
+            closer.join(max(0.0, deadline - time.monotonic()))
+        for i, closer in enumerate(closers):
+            if closer.is_alive():
+                log.warning("Socket Mode connection %d of %d did not stop within %.0f s; "
+                            "leaving it to end with the process", i + 1, len(closers), CLOSE_WAIT)
+            elif (exc := outcomes.get(i)) is not None:
+                log.error("closing a Socket Mode connection failed: %s", exc, exc_info=exc)
 
 
-def _close(handler: SocketModeHandler) -> BaseException | None:
+def _close(handler: SocketModeHandler, outcomes: dict[int, BaseException | None], i: int) -> None:
     try:
         handler.close()
+        outcomes[i] = None
     except Exception as exc:
-        return exc
-    return None
+        outcomes[i] = exc

@@ -217,3 +217,43 @@ def test_one_connection_refused__the_opened_ones_closed_and_the_error_raised(wor
     slack.wait(lambda: len(slack.connections) == 1 and slack.closed == 1)
     time.sleep(0.3)
     assert len(slack.of("apps.connections.open")) == 2, "no retry after the refusal"
+
+
+def test_close__a_connection_that_never_stops_does_not_hang_the_others(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """slack_sdk's client can restart its read loop while close() runs and then wait on it
+    forever; closing gives up on that one after CLOSE_WAIT and still closes the rest."""
+    from alerts import socket_mode
+
+    release = threading.Event()
+
+    class Handler:
+        def __init__(self, how: str) -> None:
+            self.how, self.closed = how, False
+
+        def close(self) -> None:
+            if self.how == "hangs":
+                release.wait()
+            if self.how == "fails":
+                raise RuntimeError("socket already gone")
+            self.closed = True
+
+    monkeypatch.setattr(socket_mode, "CLOSE_WAIT", 0.3)
+    connections = socket_mode.SocketConnections.__new__(socket_mode.SocketConnections)
+    handlers = [Handler("hangs"), Handler("closes"), Handler("fails"), Handler("closes")]
+    connections.handlers = handlers  # type: ignore[assignment]
+    unstick = threading.Timer(6, release.set)  # so that a close() that waits ends, and fails
+    unstick.start()
+    started = time.monotonic()
+    try:
+        with caplog.at_level("WARNING", logger="alerts.socket_mode"):
+            connections.close()
+        took = time.monotonic() - started
+    finally:
+        release.set()
+        unstick.cancel()
+    assert took < 5, "close() gave up on the stuck connection instead of waiting on it"
+    assert [h.closed for h in handlers] == [False, True, False, True]
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("connection 1 of 4 did not stop" in m for m in messages)
+    assert any("closing a Socket Mode connection failed: socket already gone" in m for m in messages)
