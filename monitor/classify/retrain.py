@@ -113,18 +113,6 @@ def unseen_domains(examples: Sequence[Example], seed: int = 0, folds: int = 5,
     return "\n".join(lines)
 
 
-@dataclass
-class LeftOut:
-    """One corpus left out of training and scored on it, its posts read two ways."""
-
-    examples: list[Example]
-    y: np.ndarray
-    thresholds: np.ndarray  # each post's, from the other corpora of its language
-    whole: np.ndarray  # the blend's probability, the encoder reading the whole post
-    windowed: np.ndarray  # the same, the encoder reading the window of the post
-    changed: np.ndarray  # the posts the window shortens (elsewhere both are the same)
-
-
 @dataclass(frozen=True)
 class Reading:
     """One way for the encoder to read a normalised post: `read(encoder, texts)` gives one
@@ -137,7 +125,7 @@ class Reading:
 
 
 def window_reading(window: Callable[[str], str], tag: str) -> Reading:
-    """The encoder reading `window` of each text, as the cascade reads `clip_words`."""
+    """The encoder reading `window` of each text (`text.clip_words`, say)."""
     return Reading(tag, lambda encoder, texts: encoder.encode([window(t) for t in texts]),
                    lambda text: window(text) != text)
 
@@ -226,19 +214,6 @@ def left_out_reads(examples: Sequence[Example], sources: Sequence[str],
         progress.advance(1)
     progress.close()
     return out
-
-
-def left_out_windowed(examples: Sequence[Example], sources: Sequence[str],
-                      window: Callable[[str], str], tag: str, seed: int = 0, folds: int = 5,
-                      cache: Path | None = None, encoder: Encoder | None = None,
-                      shallow: Encoder | None = None) -> dict[str, LeftOut]:
-    """`left_out_reads` with one reading, the encoder reading `window` of the normalised post
-    (as the cascade does); `tag` names the window in the embedding cache."""
-    parts = left_out_reads(examples, sources, [window_reading(window, tag)], seed, folds,
-                           cache, encoder, shallow)
-    return {source: LeftOut(examples=p.examples, y=p.y, thresholds=p.thresholds,
-                            whole=p.whole, windowed=p.read[tag], changed=p.changed[tag])
-            for source, p in parts.items()}
 
 
 def _format(before: dict | None, after: dict, cv: dict, out: Path, n_held: int) -> str:

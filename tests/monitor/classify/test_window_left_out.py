@@ -1,11 +1,14 @@
 """The encoder's window, and other readings of a long post, measured on a corpus left out of
-training (`left_out_windowed`, `left_out_reads`); the chunk mean (`encode_long`)."""
+training (`left_out_reads`, with the window alone and beside another reading); the chunk
+mean (`encode_long`)."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,7 +17,7 @@ from monitor.classify.build import leave_one_source_out
 from monitor.classify.data import Example
 from monitor.classify.encoder import encode_long
 from monitor.classify.metrics import binary_report
-from monitor.classify.retrain import Reading, left_out_reads, left_out_windowed, window_reading
+from monitor.classify.retrain import Reading, left_out_reads, window_reading
 from monitor.classify.seeds import seed_examples
 from monitor.classify.text import clip_words, normalise
 from monitor.classify.training import EmbeddingCache
@@ -56,10 +59,19 @@ def examples() -> list[Example]:
     return [*_corpus("shop_a", 80, 1), *_corpus("shop_b", 80, 2, long_every=3)]
 
 
-def test_left_out_windowed__whole_posts_score_as_unseen_domains_and_only_long_posts_change(
+def _windowed(examples: list[Example], sources: list[str], **kwargs: Any
+              ) -> dict[str, SimpleNamespace]:
+    """`left_out_reads` with the cascade's old 60+30 window as the one reading, its scores
+    named as the window's (`windowed`, `changed`)."""
+    parts = left_out_reads(examples, sources, [window_reading(clip_words, "w")], folds=2, **kwargs)
+    return {source: SimpleNamespace(examples=p.examples, y=p.y, thresholds=p.thresholds,
+                                    whole=p.whole, windowed=p.read["w"], changed=p.changed["w"])
+            for source, p in parts.items()}
+
+
+def test_left_out_window__whole_posts_score_as_unseen_domains_and_only_long_posts_change(
         examples: list[Example]) -> None:
-    parts = left_out_windowed(examples, ["shop_b"], clip_words, "w", folds=2,
-                              encoder=FakeEncoder(), shallow=FakeEncoder())
+    parts = _windowed(examples, ["shop_b"], encoder=FakeEncoder(), shallow=FakeEncoder())
     part = parts["shop_b"]
     assert [e.text for e in part.examples] == [e.text for e in examples if e.source == "shop_b"]
     long = np.array([len(normalise(e.text).split(" ")) > 90 for e in part.examples])
@@ -75,27 +87,24 @@ def test_left_out_windowed__whole_posts_score_as_unseen_domains_and_only_long_po
     assert (part.windowed[part.changed] != part.whole[part.changed]).all()
 
 
-def test_left_out_windowed__encoder_sees_whole_posts_and_windows_cached_apart(
+def test_left_out_window__encoder_sees_whole_posts_and_windows_cached_apart(
         examples: list[Example], tmp_path: Path) -> None:
     encoder = _Recording()
-    left_out_windowed(examples, ["shop_b"], clip_words, "w", folds=2, cache=tmp_path,
-                      encoder=encoder, shallow=_Shallow())
+    _windowed(examples, ["shop_b"], cache=tmp_path, encoder=encoder, shallow=_Shallow())
     long = [normalise(e.text) for e in examples if e.source == "shop_b"
             and clip_words(normalise(e.text)) != normalise(e.text)]
     assert set(long) <= set(encoder.seen)  # training reads the whole post
-    assert {clip_words(t) for t in long} <= set(encoder.seen)  # the window, as the cascade
+    assert {clip_words(t) for t in long} <= set(encoder.seen)  # the window
     again = _Recording()
-    rerun = left_out_windowed(examples, ["shop_b"], clip_words, "w", folds=2, cache=tmp_path,
-                              encoder=again, shallow=_Shallow())
+    rerun = _windowed(examples, ["shop_b"], cache=tmp_path, encoder=again, shallow=_Shallow())
     assert again.seen == []  # both reads came from the cache, each under its own key
     assert (rerun["shop_b"].windowed[rerun["shop_b"].changed]
             != rerun["shop_b"].whole[rerun["shop_b"].changed]).all()
 
 
-def test_left_out_windowed__unknown_corpus(examples: list[Example]) -> None:
+def test_left_out_window__unknown_corpus(examples: list[Example]) -> None:
     with pytest.raises(ValueError, match="shop_z"):
-        left_out_windowed(examples, ["shop_z"], clip_words, "w", folds=2,
-                          encoder=FakeEncoder(), shallow=FakeEncoder())
+        _windowed(examples, ["shop_z"], encoder=FakeEncoder(), shallow=FakeEncoder())
 
 
 def _words(n: int) -> str:
@@ -143,8 +152,7 @@ def test_left_out_reads__each_reading_against_the_same_whole_post_fit(
     parts = left_out_reads(examples, ["shop_b"], [window, _chunked()], folds=2,
                            encoder=FakeEncoder(), shallow=FakeEncoder())
     part = parts["shop_b"]
-    alone = left_out_windowed(examples, ["shop_b"], clip_words, "w", folds=2,
-                              encoder=FakeEncoder(), shallow=FakeEncoder())["shop_b"]
+    alone = _windowed(examples, ["shop_b"], encoder=FakeEncoder(), shallow=FakeEncoder())["shop_b"]
     assert (part.whole == alone.whole).all() and (part.read["w"] == alone.windowed).all()
     assert (part.changed["w"] == alone.changed).all()
     # the chunk mean reads the same long posts otherwise, and only those
