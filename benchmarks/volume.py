@@ -212,8 +212,8 @@ def _reviews(classifier: Any, cache: Path) -> None:
           f"{statistics.mean(len(r.split()) for r in reviews):.0f} words), batches of 64")
     ways: tuple[tuple[str, Callable[..., np.ndarray]], ...] = (
         ("whole post (before)", lambda encoder, texts: encoder.encode(texts)),
-        ("60+30 window", lambda encoder, texts: encoder.encode([clip_words(t) for t in texts])),
-        ("pieces (after)", encode_long))
+        ("60+30 window", window_bench.READINGS["window"][1].read),
+        ("pieces (after)", window_bench.READINGS["chunks"][1].read))
     try:
         for label, read in ways:
             cascade.encode_long = blame.encode_long = read
