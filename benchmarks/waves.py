@@ -57,14 +57,14 @@ def _old_join_wave(tx: Tx, brand: BrandConfig, case_id: int, text: str, now: dat
     since = now - cfg.window
     for wave in tx.recent_waves(brand.id, since):
         if similarity(words, tokens(wave.topic)) >= cfg.similarity:
-            tx.put_in_wave(wave, [case_id], now)
+            tx.put_in_wave(wave, [case_id], now, now)
             return wave.id
     similar = [c for c in tx.recent_unwaved_cases(brand.id, since, case_id)
                if similarity(words, tokens(c.mention.text)) >= cfg.similarity]
     if len(similar) + 1 < cfg.min_cases:
         return None
     wave = tx.add_wave(brand.id, min(c.opened_at for c in similar), now, text, brand.slack.channel)
-    tx.put_in_wave(wave, [*(c.id for c in similar), case_id], now)
+    tx.put_in_wave(wave, [*(c.id for c in similar), case_id], now, now)
     return wave.id
 
 

@@ -38,6 +38,7 @@ from monitor.waves import (
     MAX_CANDIDATES,
     band_keys,
     cosine,
+    key_lag,
     meaning_keys,
     pack,
     similarity,
@@ -189,8 +190,7 @@ def _join_wave(tx: Tx, brand: BrandConfig, case: CaseRow, text: str, meaning: np
         return None
     words = tokens(text)
     vector = meaning if cfg.across_languages and category else None
-    since = now - cfg.window
-    tx.prune_wave_keys(brand.id, since)
+    since, lag = now - cfg.window, key_lag(cfg.window)
     keys = band_keys(words, cfg.similarity)
     if vector is not None:
         keys += meaning_keys(vector)
@@ -207,11 +207,11 @@ def _join_wave(tx: Tx, brand: BrandConfig, case: CaseRow, text: str, meaning: np
         return other is not None and cosine(vector, other) >= cfg.meaning_similarity
 
     buckets = sorted({bucket for _, bucket in keys})
-    for wave in tx.waves_sharing_keys(brand.id, since, buckets, MAX_CANDIDATES):
+    for wave in tx.waves_sharing_keys(brand.id, since, buckets, MAX_CANDIDATES, lag):
         if alike(wave.topic, wave.meaning, wave.category):
             if vector is not None and wave.category == category:
                 wave.meaning = _summed(wave.meaning, [case.meaning])
-            tx.put_in_wave(wave, [case.id], now)
+            tx.put_in_wave(wave, [case.id], now, now - lag)
             return wave.id
     similar = [c for c in tx.cases_sharing_keys(brand.id, since, buckets, case.id, MAX_CANDIDATES)
                if alike(c.text, c.meaning, c.category)]
@@ -223,7 +223,7 @@ def _join_wave(tx: Tx, brand: BrandConfig, case: CaseRow, text: str, meaning: np
     wave = tx.add_wave(brand.id, min(c.opened_at for c in similar), now, text,
                        brand.slack.channel, meaning=meaning_sum, category=category)
     tx.add_wave_keys(brand.id, keys, now, wave_id=wave.id)
-    tx.put_in_wave(wave, [*(c.id for c in similar), case.id], now)
+    tx.put_in_wave(wave, [*(c.id for c in similar), case.id], now, now - lag)
     return wave.id
 
 

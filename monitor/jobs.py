@@ -16,8 +16,9 @@ procrastinate's tables in the bot's own database; no other server is needed.
 - **send** (queue `send`): the sender; claims make concurrent senders safe.
 - **tick** (every 15 s, any worker): defers a poll of every source that is due and has none
   queued, and a send. Whichever worker is alive reschedules every source.
-- **sweep** (every 30 s), **retention** (hourly), **stalled** (every 10 s: jobs of a worker
-  that stopped sending heartbeats, e.g. killed with SIGKILL, go back to the queue).
+- **sweep** (every 30 s), **upkeep** (every minute: `monitor.upkeep`), **retention** (hourly),
+  **stalled** (every 10 s: jobs of a worker that stopped sending heartbeats, e.g. killed with
+  SIGKILL, go back to the queue).
 
 Failed jobs are retried with exponential waits; jobs that succeed are deleted, so the table
 holds no post text once its batch is done.
@@ -233,6 +234,15 @@ def sweep(timestamp: int) -> None:
     reminded, escalated = deadlines.sweep(_runtime())
     if reminded or escalated:
         _defer(send, queueing_lock="send")
+
+
+@app.periodic(cron="* * * * *", periodic_id="upkeep")
+@app.task(name="brand_monitor.upkeep", queue="timers", queueing_lock="upkeep", lock="upkeep")
+def upkeep(timestamp: int) -> None:
+    """Wave keys past their window; the vacuum a PostgreSQL without autovacuum never does."""
+    from monitor.upkeep import run_upkeep
+
+    run_upkeep(_runtime())
 
 
 @app.periodic(cron="*/5 * * * *", periodic_id="spikes")

@@ -51,6 +51,12 @@ def retention_job() -> None:
     run_retention(_runtime())
 
 
+def upkeep_job() -> None:
+    from monitor.upkeep import run_upkeep
+
+    run_upkeep(_runtime())
+
+
 def spikes_job() -> None:
     from monitor.spike_watch import check
 
@@ -85,6 +91,7 @@ def build_scheduler(runtime: Runtime, flush: object | None = None) -> Background
                               next_run_time=runtime.clock(), replace_existing=True)
     scheduler.add_job(sweep_job, "interval", seconds=60, id="sweep", replace_existing=True)
     scheduler.add_job(retention_job, "interval", hours=1, id="retention", replace_existing=True)
+    scheduler.add_job(upkeep_job, "interval", seconds=60, id="upkeep", replace_existing=True)
     scheduler.add_job(reports_job, "interval", seconds=60, id="reports", replace_existing=True)
     scheduler.add_job(spikes_job, "interval", minutes=5, id="spikes", replace_existing=True)
     if callable(flush):

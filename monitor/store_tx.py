@@ -11,7 +11,7 @@ import enum
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, LargeBinary, Text, bindparam, column, delete, func, insert, select, update
@@ -283,7 +283,10 @@ class Tx:
         self.session.flush()
         return wave
 
-    def put_in_wave(self, wave: WaveRow, case_ids: Sequence[int], now: datetime) -> None:
+    def put_in_wave(self, wave: WaveRow, case_ids: Sequence[int], now: datetime,
+                    redate_before: datetime) -> None:
+        """Cases join `wave`. Its keys are re-dated only where older than `redate_before`
+        (`waves.key_lag`): the wave's own `last_at` says exactly when it was last joined."""
         wave.last_at = now
         for case_id in case_ids:
             case = self.session.get_one(CaseRow, case_id)
@@ -292,7 +295,9 @@ class Tx:
         # A case in a wave is found through its wave now; the wave's keys stay as recent as it.
         if case_ids:
             self.session.execute(delete(WaveKeyRow).where(WaveKeyRow.case_id.in_(case_ids)))
-        self.session.execute(update(WaveKeyRow).where(WaveKeyRow.wave_id == wave.id).values(at=now))
+        self.session.execute(update(WaveKeyRow).where(WaveKeyRow.wave_id == wave.id,
+                                                      WaveKeyRow.at < redate_before)
+                             .values(at=now).execution_options(synchronize_session=False))
 
     def add_wave_keys(self, brand_id: str, keys: Sequence[tuple[int, int]], at: datetime, *,
                       case_id: int | None = None, wave_id: int | None = None) -> None:
@@ -303,9 +308,10 @@ class Tx:
                  "wave_id": wave_id, "at": at} for band, bucket in keys])
 
     def prune_wave_keys(self, brand_id: str, before: datetime) -> None:
-        """Forget the keys of cases opened, and waves last joined, before the wave window."""
+        """Forget the keys dated before `before`: past the wave window (`monitor.upkeep`)."""
         self.session.execute(delete(WaveKeyRow).where(WaveKeyRow.brand_id == brand_id,
-                                                      WaveKeyRow.at < before))
+                                                      WaveKeyRow.at < before)
+                             .execution_options(synchronize_session=False))
 
     def _sharing(self, owner: str, brand_id: str, since: datetime, buckets: Sequence[int],
                  per_bucket: int) -> tuple[str, dict[str, Any]]:
@@ -332,17 +338,21 @@ class Tx:
         return sql_text(sql).bindparams(bindparam("since", type_=WaveKeyRow.__table__.c.at.type))
 
     def waves_sharing_keys(self, brand_id: str, since: datetime, buckets: Sequence[int],
-                           limit: int) -> list[WaveRow]:
-        """Waves joined since `since` whose topic shares a bucket: newest first, at most `limit`."""
+                           limit: int, lag: timedelta) -> list[WaveRow]:
+        """Waves joined since `since` whose topic shares a bucket: newest first, at most `limit`.
+
+        Their keys may lag up to `lag` behind the wave's last join (`put_in_wave`), so the
+        keys are read from `since - lag` and the wave's own `last_at` decides."""
         if not buckets:
             return []
-        sql, params = self._sharing("wave_id", brand_id, since, buckets, min(limit, PER_BUCKET))
+        sql, params = self._sharing("wave_id", brand_id, since - lag, buckets,
+                                    min(limit, PER_BUCKET))
         ids = list(self.session.scalars(self._typed(f"{sql} GROUP BY owner ORDER BY owner DESC LIMIT :limit"),
                                         {**params, "limit": limit}))
         if not ids:
             return []
-        return list(self.session.scalars(select(WaveRow).where(WaveRow.id.in_(ids))
-                                          .order_by(WaveRow.id.desc())))
+        return list(self.session.scalars(select(WaveRow).where(
+            WaveRow.id.in_(ids), WaveRow.last_at >= since).order_by(WaveRow.id.desc())))
 
     def cases_sharing_keys(self, brand_id: str, since: datetime, buckets: Sequence[int],
                            other_than: int, limit: int) -> list[WaveCandidate]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from datetime import timedelta
 
 import numpy as np
 
@@ -35,6 +36,10 @@ MAX_CANDIDATES = 200
 """At most this many recent cases (and waves) sharing a band are checked exactly per new case."""
 PER_BUCKET = 50
 """Of each bucket only the newest this many rows are read: common words make crowded buckets."""
+REDATE_PARTS = 10
+"""A wave's keys carry the time it was last joined to within a tenth of the window: they are
+re-dated when that much has passed, not on every join, since every re-dating leaves a dead
+row version behind in PostgreSQL for each key, and scans walk those until a vacuum."""
 _PRIME = (1 << 61) - 1  # Mersenne prime: universal hashes (a*x + b) mod p, 0 < a, b < p, x < 2**32
 
 
@@ -48,6 +53,11 @@ _MAX_ROWS = 4
 # every release computes the same signature for the same words.
 _A = tuple(_seeded(i, b"a") for i in range(BANDS * _MAX_ROWS))
 _B = tuple(_seeded(i, b"b") for i in range(BANDS * _MAX_ROWS))
+
+
+def key_lag(window: timedelta) -> timedelta:
+    """How far a wave's keys may lag behind its last join (see `REDATE_PARTS`)."""
+    return window / REDATE_PARTS
 
 
 def tokens(text: str) -> frozenset[str]:

@@ -109,7 +109,7 @@ def _acknowledge(store: Store, case_id: int, text: str) -> None:
 def _wave(store: Store, topic: str, at: datetime, case_ids: list[int]) -> int:
     with store.transaction() as tx:
         wave = tx.add_wave("acme", at, at, topic, "C0ACME")
-        tx.put_in_wave(wave, case_ids, at)
+        tx.put_in_wave(wave, case_ids, at, at)
         return wave.id
 
 
@@ -350,7 +350,7 @@ def _forget_world(store: Store) -> Forgettable:
     shared = _wave(store, MAYA_POSTS[0], RECENT, [maya_case, jan_case])
     with store.transaction() as tx:
         lone = tx.add_wave("north", RECENT, RECENT, MAYA_POSTS[1], "C0ACME")
-        tx.put_in_wave(lone, [north_case], RECENT)
+        tx.put_in_wave(lone, [north_case], RECENT, RECENT)
         lone_id = lone.id
     outbox.put(WaveAlert(lone_id, north_case), RECENT, brand_id="north")
     store.link_customers("acme", "x:mayaq", "reddit:quinn_r", "U0ALLOWED", RECENT)

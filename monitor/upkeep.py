@@ -1,0 +1,70 @@
+"""The database's upkeep, every few minutes: what the hot path leaves for later.
+
+- Wave keys (`wave_keys`) past their window are deleted here, not by every new case: each
+  delete leaves dead index entries, and a delete per case walked all of them again (on a
+  PostgreSQL without a vacuum, 690 pages a case after 30,000 posts).
+- A PostgreSQL whose `autovacuum` is off never vacuums nor analyses the tables: dead rows
+  pile up, and the planner keeps treating a table of 50,000 mentions as empty (a lookup of
+  100 posts then reads every mention of the brand). There the busy tables are vacuumed and
+  analysed here, and the log says once how to turn autovacuum back on.
+- SQLite gets `PRAGMA optimize`, which SQLite advises running from time to time.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine
+
+from monitor.waves import key_lag
+
+if TYPE_CHECKING:
+    from monitor.wiring import Runtime
+
+log = logging.getLogger(__name__)
+
+BUSY_TABLES = ("mentions", "cases", "case_events", "suggestions", "waves", "wave_keys", "outbox",
+               "counters")
+"""The tables every post writes to, vacuumed and analysed where autovacuum is off."""
+
+
+class _Warned:
+    autovacuum = False
+
+
+def run_upkeep(runtime: Runtime) -> bool:
+    """Forget wave keys past their window; vacuum and analyse where no one else does.
+    Returns whether it vacuumed."""
+    now = runtime.clock()
+    with runtime.store.transaction() as tx:
+        for brand in runtime.config.brands:
+            window = brand.waves.window
+            # A live wave's keys lag at most `key_lag` behind its last join.
+            tx.prune_wave_keys(brand.id, now - window - key_lag(window))
+    engine = runtime.store.engine
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA optimize")
+        return False
+    if engine.dialect.name != "postgresql" or autovacuum_on(engine):
+        return False
+    if not _Warned.autovacuum:
+        _Warned.autovacuum = True
+        log.warning("PostgreSQL's autovacuum is off: brand-monitor vacuums and analyses its own "
+                    "tables every few minutes. Set autovacuum = on in postgresql.conf (the "
+                    "default) to leave it to PostgreSQL.")
+    vacuum(engine, BUSY_TABLES)
+    return True
+
+
+def autovacuum_on(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return str(conn.exec_driver_sql("SHOW autovacuum").scalar()) == "on"
+
+
+def vacuum(engine: Engine, tables: tuple[str, ...]) -> None:
+    """VACUUM (ANALYZE) the tables, outside any transaction as PostgreSQL requires."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # Fixed names from BUSY_TABLES only, never input.
+        conn.exec_driver_sql(f"VACUUM (ANALYZE) {', '.join(tables)}")
