@@ -1,12 +1,13 @@
-"""The database's upkeep, every few minutes: what the hot path leaves for later.
+"""The database's upkeep, every minute: what the hot path leaves for later.
 
 - Wave keys (`wave_keys`) past their window are deleted here, not by every new case: each
   delete leaves dead index entries, and a delete per case walked all of them again (on a
   PostgreSQL without a vacuum, 690 pages a case after 30,000 posts).
 - A PostgreSQL whose `autovacuum` is off never vacuums nor analyses the tables: dead rows
   pile up, and the planner keeps treating a table of 50,000 mentions as empty (a lookup of
-  100 posts then reads every mention of the brand). There the busy tables are vacuumed and
-  analysed here, and the log says once how to turn autovacuum back on.
+  100 posts then read every mention of the brand: 8,200 pages at 30,000). There the busy tables are vacuumed and
+  analysed here, and the log says once how to turn autovacuum back on. (The SQL is in
+  `monitor.store_upkeep`.)
 - SQLite gets `PRAGMA optimize`, which SQLite advises running from time to time.
 """
 
@@ -15,8 +16,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
+from monitor.store_upkeep import autovacuum_on, optimise, vacuum
 from monitor.waves import key_lag
 
 if TYPE_CHECKING:
@@ -44,27 +44,14 @@ def run_upkeep(runtime: Runtime) -> bool:
             tx.prune_wave_keys(brand.id, now - window - key_lag(window))
     engine = runtime.store.engine
     if engine.dialect.name == "sqlite":
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA optimize")
+        optimise(engine)
         return False
     if engine.dialect.name != "postgresql" or autovacuum_on(engine):
         return False
     if not _Warned.autovacuum:
         _Warned.autovacuum = True
         log.warning("PostgreSQL's autovacuum is off: brand-monitor vacuums and analyses its own "
-                    "tables every few minutes. Set autovacuum = on in postgresql.conf (the "
+                    "tables every minute. Set autovacuum = on in postgresql.conf (the "
                     "default) to leave it to PostgreSQL.")
     vacuum(engine, BUSY_TABLES)
     return True
-
-
-def autovacuum_on(engine: Engine) -> bool:
-    with engine.connect() as conn:
-        return str(conn.exec_driver_sql("SHOW autovacuum").scalar()) == "on"
-
-
-def vacuum(engine: Engine, tables: tuple[str, ...]) -> None:
-    """VACUUM (ANALYZE) the tables, outside any transaction as PostgreSQL requires."""
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        # Fixed names from BUSY_TABLES only, never input.
-        conn.exec_driver_sql(f"VACUUM (ANALYZE) {', '.join(tables)}")
