@@ -5,9 +5,9 @@
   PostgreSQL without a vacuum, 690 pages a case after 30,000 posts).
 - A PostgreSQL whose `autovacuum` is off never vacuums nor analyses the tables: dead rows
   pile up, and the planner keeps treating a table of 50,000 mentions as empty (a lookup of
-  100 posts then read every mention of the brand: 8,200 pages at 30,000). There the busy tables are vacuumed and
-  analysed here, and the log says once how to turn autovacuum back on. (The SQL is in
-  `monitor.store_upkeep`.)
+  100 posts then read every mention of the brand: 8,200 pages at 30,000). There the busy
+  tables are vacuumed and analysed here, and the log says once how to turn autovacuum back
+  on. (The SQL is in `monitor.store_upkeep`.)
 - SQLite gets `PRAGMA optimize`, which SQLite advises running from time to time.
 """
 
