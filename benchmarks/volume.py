@@ -64,7 +64,7 @@ from monitor.pipeline import process
 from monitor.status_report import render_status
 from monitor.store import Store
 from monitor.upkeep import run_upkeep
-from tests.factories import T0, World, empty_database, make_world
+from tests.factories import T0, World, make_world
 
 BATCH = 100
 UPKEEP_EVERY = 1200
@@ -107,8 +107,7 @@ def _world(tmp: Path, url: str | None, classifier: Any) -> World:
     by row: rows deleted leave dead versions that a later run would walk (this machine's
     PostgreSQL runs without autovacuum)."""
     if url:
-        empty_database(url, migrate_schema=True)
-        engine = Store.from_url(url, migrate_schema=False).engine
+        engine = Store.from_url(url).engine  # migrated first where need be
         with engine.begin() as conn:
             conn.execute(text("TRUNCATE " + ", ".join(t.name for t in Base.metadata.sorted_tables)))
         engine.dispose()

@@ -292,7 +292,7 @@ class Tx:
             case = self.session.get_one(CaseRow, case_id)
             case.wave_id = wave.id
             case.meaning = None  # found through its wave now: its vector is no longer needed
-        # A case in a wave is found through its wave now; the wave's keys stay as recent as it.
+        # A case in a wave is found through its wave now, whose keys stay within the lag of it.
         if case_ids:
             self.session.execute(delete(WaveKeyRow).where(WaveKeyRow.case_id.in_(case_ids)))
         self.session.execute(update(WaveKeyRow).where(WaveKeyRow.wave_id == wave.id,
