@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 
 from monitor import upkeep
 from monitor.domain import Mention
-from monitor.models import CaseRow, WaveKeyRow
+from monitor.models import CaseRow, MentionRow, WaveKeyRow
 from monitor.pipeline import process
 from monitor.scheduler import build_scheduler, upkeep_job
 from monitor.settings import BrandConfig
@@ -50,7 +50,7 @@ def _utc(at: datetime) -> datetime:
 def _wave_of(world: World, i: int) -> int | None:
     with world.runtime.store.session() as s:
         return s.scalar(select(CaseRow.wave_id).join(CaseRow.mention)
-                        .where(CaseRow.mention.has(external_id=f"p{i}")))
+                        .where(MentionRow.external_id == f"p{i}"))
 
 
 def test_a_waves_keys_are_redated_once_a_tenth_of_the_window(tmp_path: Path,
