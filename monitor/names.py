@@ -31,8 +31,8 @@ from monitor.names_pl import declensions
 
 #: Arabic particles written joined to the next word: و ف (and, then), ب ل ك (with, for, like),
 #: ال (the) and their combinations; after ل the alef of ال drops (للأوربيتا).
-_PREFIXES = ("و", "ف", "ب", "ك", "ل", "ال", "لل", "بال", "كال", "وب", "وك", "ول", "وال", "ولل",
-             "وبال", "وكال", "فب", "فك", "فل", "فال", "فلل", "فبال", "فكال")
+ARABIC_PARTICLES = ("و", "ف", "ب", "ك", "ل", "ال", "لل", "بال", "كال", "وب", "وك", "ول", "وال",
+                    "ولل", "وبال", "وكال", "فب", "فك", "فل", "فال", "فلل", "فبال", "فكال")
 #: Pronouns and plurals written joined after a name, folded (ی is ي, ک is ك): Arabic, Persian.
 _JOINED_ENDINGS = (
     "ها", "هم", "كم", "ه", "ي", "نا", "ك", "هما", "كما", "هن", "كن",
@@ -97,7 +97,8 @@ class NameMatcher:
                 self._handles.setdefault(fold(handle.strip().removeprefix("@")), handle)
         # Every expression starts with a literal character, so the engine skips ahead to the
         # places where a name could begin; the word boundary before it is checked after it.
-        joined = {prefix + form: name for prefix in ("", *_PREFIXES) for form, name in words.items()}
+        joined = {prefix + form: name for prefix in ("", *ARABIC_PARTICLES)
+                  for form, name in words.items()}
         self._words = {_key(form): name for form, name in reversed(joined.items())}
         self._tags = {_key(form): name for form, name in reversed(tags.items())}
         self._handle_re = _compile(rf"@(?<![\w@]@)(?P<handle>{_trie(self._handles, literal=True)})"

@@ -2,8 +2,9 @@
 
 The heads then read "Rivalco lost my parcel, switched to Brandco" the same way whatever
 the brands are called, so what they learn about blame carries over to brands they never
-saw. Namesakes (`not_us`: "Orbita FC") are matched first and left as written, so the
-brand's name inside them is not marked as ours.
+saw. Namesakes (`not_us`: "Orbita FC", also as "klub Orbita" or "نادي أوربيتا":
+`names_namesake`) are matched first and left as written, so the brand's name inside them is
+not marked as ours.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 
 from monitor.domain import BrandContext
 from monitor.names import NameMatcher, Span
+from monitor.names_namesake import NamesakeFinder
 
 US = "Brandco"
 RIVAL = "Rivalco"
@@ -55,15 +57,20 @@ class BrandReader:
         self._ours = NameMatcher(brand.names, brand.handles)
         self._rivals = NameMatcher(brand.competitors) if brand.competitors else None
         self._namesakes = NameMatcher(brand.not_us) if brand.not_us else None
+        self._namesakes_near = NamesakeFinder(self._ours, brand.not_us) if brand.not_us else None
 
     def mark(self, text: str) -> Marked:
         """Replace our names by `US` and competitors' by `RIVAL`, namesakes kept as written."""
+        named = self._ours.spans(text)
         namesakes = self._namesakes.spans(text) if self._namesakes else []
+        if self._namesakes_near:
+            namesakes += [s for s in self._namesakes_near.spans(text, named)
+                          if not _overlaps(s, [(n.start, n.end) for n in namesakes])]
         taken = [(s.start, s.end) for s in namesakes]
         rivals = [s for s in (self._rivals.spans(text) if self._rivals else [])
                   if not _overlaps(s, taken)]
         taken += [(s.start, s.end) for s in rivals]
-        ours = [s for s in self._ours.spans(text) if not _overlaps(s, taken)]
+        ours = [s for s in named if not _overlaps(s, taken)]
         edits = sorted([(s, US) for s in ours] + [(s, RIVAL) for s in rivals],
                        key=lambda e: e[0].start)
         out, at = [], 0

@@ -1,0 +1,76 @@
+"""Namesakes written as people write them: the word of their kind before or after the name,
+declined, or in the post's own language; the brand itself next to an ordinary word is not one."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.classify.marking import US, BrandReader
+from monitor.domain import BrandContext
+from monitor.names import NameMatcher
+from monitor.names_namesake import NamesakeFinder
+
+KREDO = NameMatcher(["Kredo", "Kredo Bank", "كريدو", "کردو"])
+FINDER = NamesakeFinder(KREDO, ["Kredo FC", "Kredo dish soap"])
+
+
+def named(text: str, finder: NamesakeFinder = FINDER) -> list[tuple[str, str]]:
+    """What each namesake span covers as written, and the entry it was named by."""
+    return [(text[s.start:s.end], s.name) for s in finder.spans(text)]
+
+
+@pytest.mark.parametrize(("text", "covered", "entry"), [
+    # English: as configured, the kind word first, another word of the kind
+    ("Kredo FC lost 3-0 again", "Kredo FC", "Kredo FC"),
+    ("the FC Kredo defence is a joke", "FC Kredo", "Kredo FC"),
+    ("that Kredo football club needs a new coach", "Kredo football", "Kredo FC"),
+    ("Kredo soap leaves streaks on every glass", "Kredo soap", "Kredo dish soap"),
+    # Polish: declined kind word, the name declined too
+    ("klub Kredo znowu przegrał u siebie", "klub Kredo", "Kredo FC"),
+    ("Mydło Kredo wysusza ręce", "Mydło Kredo", "Kredo dish soap"),
+    ("kibicuję od lat, ale stadion Kredo to ruina", "stadion Kredo", "Kredo FC"),
+    # Arabic: the kind word with a particle joined, one word between
+    ("نادي كريدو خسر مرة ثانية، فضيحة", "نادي كريدو", "Kredo FC"),
+    ("بالنادي كريدو ما في لاعب واحد يعرف يلعب", "بالنادي كريدو", "Kredo FC"),
+    ("صابون الصحون كريدو ما ينظف شي", "صابون الصحون كريدو", "Kredo dish soap"),
+    # Persian: written with a non-joiner ending
+    ("باشگاه‌های کردو همیشه می‌بازند", "باشگاه‌های کردو", "Kredo FC"),
+    ("شوینده کردو دستمو خشک کرد", "شوینده کردو", "Kredo dish soap"),
+])
+def test_spans__namesake_in_every_language(text: str, covered: str, entry: str) -> None:
+    assert named(text) == [(covered, entry)]
+
+
+@pytest.mark.parametrize("text", [
+    "Kredo blocked my card and the football match tickets were never refunded",  # far away
+    "Kredo. Club night was fun though",  # another sentence
+    "Kredo Bank charged me twice, nobody answers",  # the brand, no kind word
+    "my Kredo team at the branch was rude",  # "team" is not a word of the club kind
+    "كريدو سحب من حسابي مرتين ولا أحد يرد",
+    "Serio, Kredo? Gdzie moje pieniądze",  # "serio" is not "serial", and no show is listed
+])
+def test_spans__the_brand_itself_is_not_a_namesake(text: str) -> None:
+    assert named(text) == []
+
+
+def test_spans__entry_without_a_kind_word_is_matched_only_as_written() -> None:
+    lumen = NamesakeFinder(NameMatcher(["Lumen"]), ["lumens"])
+
+    assert named("Lumen app broke, 2000 lumens of anger", lumen) == []
+
+
+def test_spans__kinds_only_from_the_brands_own_entries() -> None:
+    only_club = NamesakeFinder(KREDO, ["Kredo FC"])
+
+    assert named("Kredo soap leaves streaks", only_club) == []
+    assert named("Kredo hotel was dirty", only_club) == []
+
+
+def test_mark__namesake_by_kind_left_unmarked_and_reported() -> None:
+    brand = BrandContext(id="kredo", name="Kredo", names=("Kredo", "كريدو"), not_us=("Kredo FC",))
+
+    marked = BrandReader(brand).mark("نادي كريدو خسر، و كريدو سحب من حسابي")
+
+    assert marked.namesakes == ("Kredo FC",)
+    assert marked.ours == 1
+    assert marked.text == f"نادي كريدو خسر، و {US} سحب من حسابي"
