@@ -4,7 +4,9 @@ Each row is a post found for a brand of `corpus/brands.yaml`, labelled with what
 for that brand (`kind`, `style`), who is blamed, the problems (`category`, up to two,
 `|`-separated) and the severity. A complaint about the competitor is also a complaint
 in the competitor's own feed: `brand_rows` adds that mirror row, so the same words teach
-both sides of the pair.
+both sides of the pair. A namesake row is also read as if its brand listed no namesakes
+(`UNLISTED`), so the heads learn a namesake from what the post says of it, not only from
+`not_us`: a team's list never names every namesake.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
 _STYLE_CLASS = {"competitor": "competitor", "namesake": "namesake", "news": "news",
                 "excused": "no_blame"}
 SEVERITY_NAMES = ("no explicit reproach", "disapproval", "accusation", "blame")
+UNLISTED = "namesake, not listed"
+"""The style of a namesake row's copy read against its brand with `not_us` emptied."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,8 @@ def brand_rows(row: dict[str, str], contexts: dict[str, BrandContext], groups: d
                        severity=severity if target == "complaint" else 0, rating=rating,
                        group=groups[brand.id], writer=writer, variety=row["variety"].strip(),
                        style=style, post=row["id"])
+    if target == "namesake" and brand.not_us:
+        return [own, replace(own, brand=replace(brand, not_us=()), style=UNLISTED)]
     blamed = (row.get("blamed") or "").strip()
     if target != "competitor" or blamed not in contexts or blamed == brand.id:
         return [own]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from monitor.classify import scoring, target
-from monitor.classify.corpus import BrandExample
+from monitor.classify.corpus import UNLISTED, BrandExample
 from monitor.classify.features import Sparse
 from monitor.classify.fit import (
     fit_dense_logreg,
@@ -271,13 +271,17 @@ def report(data: TargetData, kinds: np.ndarray, oof: dict[str, np.ndarray],
     style, category and severity of the complaints caught."""
     p = kinds[:, 0]
     flag = p >= _limits(data, limits)
+    styles = np.array([e.style for e in data.examples])
     out: dict[str, Any] = {"all": {**binary_report(data.y, flag, p), "n": len(p)}}
     for lang in sorted(set(data.langs.tolist())):
         rows = data.langs == lang
         out[lang] = {**binary_report(data.y[rows], flag[rows], p[rows]), "n": int(rows.sum())}
-    styles = np.array([e.style for e in data.examples])
     out["alerted_share"] = {c: round(float(flag[data.cls == CLASSES.index(c)].mean()), 3)
                             for c in CLASSES[1:] if (data.cls == CLASSES.index(c)).any()}
+    for listed, rows in (("namesake_listed", styles == "namesake"),
+                         ("namesake_unlisted", styles == UNLISTED)):
+        if rows.any():
+            out["alerted_share"][listed] = round(float(flag[rows].mean()), 3)
     out["recall_by_style"] = {s: round(float(flag[(styles == s) & (data.cls == 0)].mean()), 3)
                               for s in sorted(set(styles.tolist()))
                               if ((styles == s) & (data.cls == 0)).any()}
