@@ -21,7 +21,7 @@ from monitor.names_fold import ZWNJ, fold
 from monitor.names_kinds import KINDS
 
 NEAR = 2
-"""Words between the name and the word of its kind, at most, plus one."""
+"""How many words before the name, and after it, are read for a word of its kind."""
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|[\u064b-\u065f\u0670\u200c])*")
 _SENTENCE_END = re.compile(r"[.!?؟\n;|]")
 _NOT_KIND = frozenset(("the", "a", "an", "of", "and", "for", "new", "my", "our", "ال", "de", "el"))
@@ -29,8 +29,9 @@ _NOT_KIND = frozenset(("the", "a", "an", "of", "and", "for", "new", "my", "our",
 
 @dataclass(frozen=True)
 class _Entry:
+    """A `not_us` entry's words (folded: its own and those of their kinds), indexed."""
+
     name: str  # as configured
-    words: frozenset[str]  # folded: the entry's own words and those of their kinds
     short: frozenset[str] = frozenset()  # words of up to three letters, and with -s
     by_head: dict[str, tuple[str, ...]] = field(default_factory=dict)  # longer, by 4 letters
 
@@ -40,7 +41,7 @@ class _Entry:
         heads: dict[str, list[str]] = {}
         for w in words - short:
             heads.setdefault(w[:4], []).append(w)
-        return cls(name, frozenset(words), frozenset(short | {w + "s" for w in short}),
+        return cls(name, frozenset(short | {w + "s" for w in short}),
                    {head: tuple(ws) for head, ws in heads.items()})
 
     def has(self, word: str) -> bool:
@@ -54,7 +55,7 @@ class NamesakeFinder:
 
     def __init__(self, names: NameMatcher, not_us: Sequence[str]) -> None:
         self._names = names
-        self._entries = [e for e in (_entry(names, n) for n in not_us) if e.words]
+        self._entries = [e for e in (_entry(names, n) for n in not_us) if e.short or e.by_head]
 
     def spans(self, text: str, ours: Sequence[Span] | None = None) -> list[Span]:
         """Where `text` names a namesake by the brand's name and a word of its kind: each span
