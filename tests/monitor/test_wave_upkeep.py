@@ -146,3 +146,26 @@ def test_the_scheduler_runs_the_upkeep_every_minute(tmp_path: Path) -> None:
     upkeep_job()  # the scheduler's runtime: the keys go
     with world.runtime.store.session() as s:
         assert s.scalar(select(text("count(*)")).select_from(WaveKeyRow)) == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_the_workers_upkeep_task_runs_every_minute_and_forgets_old_keys(
+        tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor import jobs
+
+    periodic = jobs.app.periodic_registry.periodic_tasks[(jobs.upkeep.name, "upkeep")]
+    assert periodic.cron == "* * * * *" and jobs.upkeep.lock == "upkeep"  # one worker at a time
+    world = make_world(tmp_path, database_url)
+    _post(world, 0, T0)
+    monkeypatch.setattr(jobs, "_RUNTIME", world.runtime)
+    monkeypatch.setattr(upkeep, "autovacuum_on", lambda engine: False)
+    with world.runtime.store.session() as s:
+        assert s.scalar(select(text("count(*)")).select_from(WaveKeyRow))
+    world.clock.now = T0 + WINDOW + LAG + timedelta(seconds=1)
+    jobs.upkeep(int(world.clock.now.timestamp()))
+    with world.runtime.store.session() as s:
+        assert s.scalar(select(text("count(*)")).select_from(WaveKeyRow)) == 0
+    with world.runtime.store.engine.connect() as conn:  # analysed: the planner knows the post
+        assert conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = "
+                                 "'mentions'::regclass")).scalar_one() == 1
