@@ -156,14 +156,20 @@ def make_world(tmp: Path, database_url: str | None = None, extra: str = "",
 
 
 def empty_database(url: str, migrate_schema: bool = False) -> None:
-    """Delete every row of brand-monitor's tables (and the scheduler's jobs) at `url`, so a
-    run starts on an empty database; `migrate_schema` creates the tables first if need be."""
+    """Empty brand-monitor's tables (and the scheduler's jobs) at `url`, so a run starts on
+    an empty database; `migrate_schema` creates the tables first if need be."""
     from monitor.models import Base
 
     store = Store.from_url(url, migrate_schema=migrate_schema)
     with store.engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
+        tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
         if store.engine.dialect.has_table(conn, "apscheduler_jobs"):
-            conn.exec_driver_sql("DELETE FROM apscheduler_jobs")
+            tables.append("apscheduler_jobs")
+        if store.engine.dialect.name == "postgresql":
+            # One TRUNCATE leaves no dead rows behind: a DELETE's stay until a vacuum, and on
+            # a server without autovacuum they slow every run that follows.
+            conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
+        else:
+            for name in tables:
+                conn.exec_driver_sql(f"DELETE FROM {name}")
     store.engine.dispose()
