@@ -13,6 +13,7 @@ a container whose port is published to that proxy.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -132,6 +133,7 @@ class HttpServer:
         self._stop = threading.Event()
         self._grace = 5.0
         self._closed = False
+        self._down = False
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._serve, name="slack-http", daemon=True)
 
@@ -155,7 +157,12 @@ class HttpServer:
             self._shutdown()
             return
         self._stop.set()
-        self._wake.pull_trigger()
+        with self._lock:
+            if not self._down:
+                # Wake the loop now; where the pipe is already gone (EBADF, seen once in CI)
+                # the loop still sees the stop within its timeout.
+                with contextlib.suppress(OSError):
+                    self._wake.pull_trigger()
         self._thread.join(grace + 5)
 
     def __enter__(self) -> HttpServer:
@@ -189,6 +196,8 @@ class HttpServer:
             getattr(d, "total_outbufs_len", 0) for d in list(self._map.values()))
 
     def _shutdown(self) -> None:
+        with self._lock:  # no wake-up is written to the pipe once it may be closed
+            self._down = True
         self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
         wasyncore.close_all(self._map, ignore_all=True)
 

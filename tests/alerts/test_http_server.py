@@ -11,6 +11,7 @@ import http.client
 import inspect
 import json
 import logging
+import os
 import socket
 import threading
 import time
@@ -338,3 +339,17 @@ def test_cli_host__defaults_to_loopback_and_reaches_the_server(monkeypatch: pyte
     thread.start()
     thread.join(10)
     assert hosts == ["10.1.2.3"]
+
+
+def test_close__the_wake_up_pipe_already_closed_still_stops_the_server() -> None:
+    def hello(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"hi"]
+
+    server = HttpServer(hello, "127.0.0.1", 0, Limits()).start()
+    os.close(server._wake.trigger)  # what a stray close elsewhere in the process does to it
+    started = time.monotonic()
+    server.close(grace=0)  # no EBADF: the loop sees the stop within its timeout
+    assert not server._thread.is_alive() and time.monotonic() - started < 5
+    with pytest.raises(ConnectionRefusedError):  # nothing listens there any more
+        socket.create_connection(("127.0.0.1", server.port), timeout=1).close()
