@@ -74,3 +74,41 @@ def test_mark__namesake_by_kind_left_unmarked_and_reported() -> None:
     assert marked.namesakes == ("Kredo FC",)
     assert marked.ours == 1
     assert marked.text == f"نادي كريدو خسر، و {US} سحب من حسابي"
+
+
+@pytest.mark.parametrize(("text", "covered", "entry"), [
+    ("Kredo were awful tonight, the striker missed a penalty and the referee gave nothing",
+     "Kredo", "Kredo FC"),
+    ("كريدو خسر المباراة والحكم ظلمنا بركلة جزاء", "كريدو", "Kredo FC"),
+    ("کردو دیشب باخت، داور پنالتی رو نگرفت", "کردو", "Kredo FC"),
+    ("Kredo znowu przegrało mecz, sędzia nie dał karnego", "Kredo", "Kredo FC"),
+    ("Kredo leaves a rash on my skin and no lather at all", "Kredo", "Kredo dish soap"),
+])
+def test_spans__namesake_by_its_topic_without_a_kind_word(text: str, covered: str, entry: str) -> None:
+    assert named(text) == [(covered, entry)]
+
+
+@pytest.mark.parametrize("text", [
+    # a customer's dealings keep it the brand's, whatever else the post talks about
+    "Kredo declined my card at the match, the referee was luckier with his drink",
+    "Kredo, why is everything so slow today? at the match and nothing loads",  # one word only
+    "كريدو رفض بطاقتي في المباراة وما قدرت أدفع ثمن التذكرة",
+    "Kredo zablokowało mi konto w trakcie meczu, a sędzia jeszcze doliczył czas",
+])
+def test_spans__topic_words_with_a_customers_dealings_or_alone_are_the_brand(text: str) -> None:
+    assert named(text) == []
+
+
+def test_spans__topics_only_of_the_brands_own_kinds() -> None:
+    only_club = NamesakeFinder(KREDO, ["Kredo FC"])
+
+    assert named("Kredo leaves a rash on my skin and no lather at all", only_club) == []
+
+
+def test_mark__namesake_by_topic_leaves_the_name_unmarked() -> None:
+    brand = BrandContext(id="kredo", name="Kredo", names=("Kredo",), not_us=("Kredo FC",))
+    text = "Kredo were awful tonight, the striker missed a penalty and the referee gave nothing"
+
+    marked = BrandReader(brand).mark(text)
+
+    assert (marked.namesakes, marked.ours, marked.text) == (("Kredo FC",), 0, text)

@@ -1,0 +1,270 @@
+"""Words that tell what a post is about when it never says what kind of thing it means.
+
+"Kredo were robbed: the referee waved away a clear penalty" is about the club called Kredo, yet
+it says neither "club" nor "FC", so the kind words of `names_kinds` miss it. For each kind there,
+`TOPICS` lists the words people use when they talk about a thing of that kind without naming the
+kind: a club's players and referee, a hotel's minibar and housekeeping, a perfume's sillage,
+a street's potholes. They come in English, Arabic (MSA and the common Gulf, Egyptian and
+Levantine words), Persian (formal, colloquial and a few Finglish words) and Polish.
+
+A post that names the brand and uses at least two distinct words of one kind's topic is read as
+being about the brand's namesake of that kind, unless it also uses a word of `SERVICE`. Those
+are the words of a customer's dealings with a consumer brand (a refund, a parcel, a flight, a
+bill, a policy, a meter); one of them keeps the post the brand's, so that a real complaint that
+happens to touch a topic is never put down to the namesake.
+
+Words are matched as the kind words are: case, accents and the letters Arabic and Persian write
+two ways are folded, joined Arabic particles (و ب ل ال ف ك) are taken off, and a word of four
+letters or more also matches with up to four letters of ending. So each word is written once,
+as people write it. Where Polish or Arabic changes the word itself, the forms are listed
+(recepcja and recepcji, مباراة and مباريات), or one real form short enough for its endings to
+reach the others (boisk for boisko, boiska, boisku; sędzi for sędzia, sędziego).
+
+Left out of the topics: every word that a customer of a bank, mobile operator, airline, food
+delivery, online shop, ride-hailing firm, energy supplier, insurer, coffee chain or electronics
+shop would write about that brand (order, seat, screen, taste, traffic, check-in, reception),
+every word whose endings reach such words (quest reaches question, spokes reaches spokesman,
+pieni reaches pieniądze), and the words of `names_kinds` themselves. No word is in both a topic
+and `SERVICE`, nor does either reach the other by its endings.
+"""
+
+from __future__ import annotations
+
+#: For each kind of namesake, the words of its talk, in English, Arabic, Persian and Polish.
+TOPICS: dict[str, tuple[str, ...]] = {
+    "sports club": (
+        "players", "referee", "goal", "striker", "penalty", "match", "relegation", "fans", "supporters",
+        "goalkeeper", "keeper", "derby", "midfielder", "offside", "hattrick", "kickoff", "fixtures", "squad",
+        "lineup", "trophy", "equaliser",
+        "لاعب", "مباراة", "مباريات", "ماتش", "تحكيم", "مدرب", "مرمى", "بلنتي", "ركلة", "تسلل", "هداف", "مشجع",
+        "ألتراس", "ديربي", "كلاسيكو", "بطولة", "موسم", "صافرة", "تعادل", "كورة",
+        "بازیکن", "داور", "پنالتی", "آفساید", "مربی", "سرمربی", "هوادار", "تماشاگر", "گلزن", "هافبک", "دربی",
+        "شهرآورد", "قهرمانی", "نیمکت", "کرنر", "مسابقه", "تساوی", "bazikon", "morabi", "havadar",
+        "piłkarz", "zawodnik", "sędzi", "bramka", "karny", "mecz", "spadek", "trener", "kibic", "kibol",
+        "sezon", "boisk", "ekstraklasa", "remis", "napastnik", "awans",
+    ),
+    "music": (
+        "stage", "encore", "drummer", "vocals", "vocalist", "setlist", "tour", "guitar", "bassist",
+        "frontman", "lyrics", "chorus", "acoustic", "backstage", "soundcheck", "rapper", "tracklist", "remix",
+        "discography",
+        "مسرح", "عازف", "طبال", "درامز", "جيتار", "غيتار", "ألحان", "ملحن", "كليب", "غناء", "يغني", "كورال",
+        "مقطوعة", "ريمكس", "إيقاع", "طرب", "أوركسترا",
+        "صحنه", "نوازنده", "درامر", "گیتار", "ترانه", "ملودی", "ریتم", "ارکستر", "کلیپ", "رپر", "خوانندگی",
+        "ویولن", "پیانو", "سنتور", "آواز", "استیج", "navazande", "gitar", "avaz",
+        "scen", "perkusista", "perkusja", "wokal", "wokalistka", "gitarzysta", "basista", "refren",
+        "teledysk", "raper", "muzycy", "nagłośnienie", "akustyczny", "chórek", "remiks", "dyskografia",
+    ),
+    "festival": (
+        "headliner", "lineup", "stage", "tent", "camping", "campsite", "wristband", "moshpit", "portaloo",
+        "glamping", "muddy", "fireworks", "parade", "performers", "afterparty", "organisers", "organizers",
+        "volunteers", "ravers",
+        "فعاليات", "مسرح", "خيمة", "تخييم", "مخيم", "مفرقعات", "منظمين", "متطوعين", "فقرات", "أجنحة", "زوار",
+        "استعراض", "موكب", "كرنفال", "ختام", "بوث", "فنانين", "فلكلور", "تراثي",
+        "غرفه", "صحنه", "کمپینگ", "داوران", "اختتامیه", "برگزیدگان", "بازدیدکنندگان", "کارناوال", "هنرمندان",
+        "رژه", "نمایشگاه", "سانس", "فراخوان", "آثار", "برگزارکننده", "برگزاری", "ghorfe",
+        "scen", "namiot", "kemping", "opask", "uczestnicy", "organizator", "wolontariusze", "stoisk",
+        "fajerwerki", "parada", "artyści", "wystawcy", "atrakcje", "plener", "juwenalia", "jarmark", "błoto",
+    ),
+    "hotel": (
+        "room", "receptionist", "housekeeping", "buffet", "pool", "minibar", "suite", "towels", "concierge",
+        "bellboy", "lobby", "balcony", "jacuzzi", "sauna", "doorman", "valet", "amenities", "ensuite",
+        "bathrobe", "toiletries",
+        "غرفة", "ريسبشن", "مسبح", "بيسين", "جناح", "بوفيه", "مناشف", "شراشف", "ملايات", "لوبي", "بلكونة",
+        "شرفة", "جاكوزي", "ساونا", "نزلاء", "نزيل", "شاليه", "إطلالة",
+        "اتاق", "رسپشن", "استخر", "بوفه", "سوئیت", "حوله", "ملحفه", "ملافه", "لابی", "بالکن", "جکوزی", "سونا",
+        "اسپا", "ویلا", "دربان", "اقامتگاه", "otagh", "estakhr",
+        "pokój", "recepcja", "recepcji", "recepcjonista", "basen", "apartament", "ręcznik", "zameldowanie",
+        "wymeldowanie", "nocleg", "balkon", "portier", "bufet",
+    ),
+    "restaurant": (
+        "waiter", "waitress", "chef", "cuisine", "ambience", "ambiance", "decor", "terrace", "sommelier",
+        "tablecloth", "dining", "dined", "michelin", "maitre", "entree", "candlelit", "corkage", "busboy",
+        "patio", "buffet",
+        "نادل", "جرسون", "جارسون", "ويتر", "شيف", "طاهي", "ديكور", "أجواء", "إطلالة", "تراس", "ميشلان",
+        "شيشة", "أرجيلة", "نرجيلة", "بوفيه", "سفرجي",
+        "گارسون", "سرآشپز", "آشپز", "پیشخدمت", "دکور", "دکوراسیون", "دنج", "قلیان", "بوفه", "میشلن", "چیدمان",
+        "نورپردازی", "رومانتیک", "garson", "ghalyoon", "sarashpaz",
+        "kelner", "kucharz", "wystrój", "taras", "ogródek", "ogródku", "stolik", "degustacja", "degustacyjne",
+        "atmosfera", "obrus", "bufet", "nakrycie", "szatnia",
+    ),
+    "perfume": (
+        "scent", "notes", "sillage", "longevity", "projection", "bergamot", "musk", "oud", "amber",
+        "sandalwood", "patchouli", "floral", "woody", "atomizer", "parfum", "drydown", "dupe", "vetiver",
+        "tuberose",
+        "فواح", "فوحان", "يفوح", "ثبات", "عود", "عنبر", "بخور", "دخون", "مخلط", "نوتات", "ياسمين", "باتشولي",
+        "برغموت", "بخاخ", "عطور", "عطار", "مسكي",
+        "رایحه", "ماندگاری", "دکانت", "پرفیوم", "خوشبو", "پاچولی", "برگاموت", "وتیور", "ادوپرفیوم",
+        "ادوتویلت", "سیلاژ", "rayehe", "mandegari", "adkolon",
+        "zapach", "nuty", "projekcja", "piżmo", "paczula", "jaśmin", "flakon", "toaletowa", "odlewka",
+        "odlewki", "drzewny", "ambra",
+    ),
+    "sweets": (
+        "chewy", "minty", "mints", "spearmint", "sugarfree", "bubblegum", "lollipop", "truffles", "nougat",
+        "gummies", "licorice", "liquorice", "candies", "bonbon", "confectionery", "gumball", "lozenges",
+        "fudge", "jawbreaker",
+        "سكاكر", "بونبون", "جيلي", "حلقوم", "نوجا", "نوقا", "براليه", "تسوس", "شيكولاتة", "كاندي", "مستكة",
+        "مستيكة", "دروبس", "يمضغ", "لوليبوب",
+        "جویدن", "آبنبات", "پاستیل", "تافی", "سوهان", "لواشک", "پشمک", "پوسیدگی", "پرالین", "مغزدار", "ژله",
+        "abnabat", "pastil",
+        "żucie", "żucia", "miętówki", "lizak", "landrynki", "żelki", "żelek", "pralin", "trufle", "krówki",
+        "toffi", "karmelki", "nugat", "próchnica", "bombonierka", "czekoladki", "batonik", "lukrecja",
+        "drażetki",
+    ),
+    "soap": (
+        "lather", "suds", "rinse", "stains", "laundry", "moisturising", "moisturizing", "dermatologist",
+        "eczema", "rash", "bleach", "limescale", "softener", "residue", "glycerin", "handwash", "bodywash",
+        "antibacterial", "sanitizer", "sanitiser",
+        "رغوة", "مواعين", "بقعة", "ترطيب", "تهيج", "جفاف", "معقم", "كلور", "شامبو", "استحمام", "ليفة",
+        "إسفنج", "جليسرين", "مطهر", "مسحوق", "إكزيما", "احمرار",
+        "شستشو", "سفیدکننده", "وایتکس", "آبرسان", "خشکی", "التهاب", "اگزما", "شامپو", "حمام", "گلیسیرین",
+        "ضدعفونی", "جرمگیر", "اسکراب", "ظروف", "saboon",
+        "piana", "plam", "zmywanie", "naczyń", "nawilża", "podrażnienie", "podrażnienia", "wysypka", "egzema",
+        "wybielacz", "odplamiacz", "zmiękczacz", "szampon", "gąbka", "gąbki", "gliceryna", "antybakteryjny",
+        "prysznic", "kąpiel",
+    ),
+    "game": (
+        "quests", "multiplayer", "respawn", "dice", "dlc", "npc", "speedrun", "loot", "crafting", "dungeon",
+        "playthrough", "walkthrough", "cutscene", "leaderboard", "pvp", "meeple", "nerfed", "rpg", "hitbox",
+        "ليفل", "جيمر", "قيمز", "قيمر", "جيمز", "ببجي", "فورتنايت", "كلان", "ستريمر", "ألعاب", "لاعب",
+        "شطرنج", "مونوبولي", "كوتشينة", "دومينو", "شخصيات", "فيفا",
+        "گیمر", "گیمپلی", "مهره", "منچ", "مونوپولی", "پاسور", "کاراکتر", "استریمر", "پابجی", "کالاف", "گیمنت",
+        "بردگیم", "bazi",
+        "rozgrywka", "rozgrywki", "gracz", "plansza", "pionek", "pionki", "fabuł", "ekwipunek", "szachy",
+        "warcaby", "granie", "kooperacja", "esport", "misja", "misje", "monopoly",
+    ),
+    "lamp": (
+        "lumen", "wattage", "dimmer", "dimmable", "lampshade", "filament", "halogen", "fluorescent",
+        "incandescent", "kelvin", "e27", "e14", "gu10", "beam", "headlamp", "lantern", "chandelier", "sconce",
+        "luminaire", "lightbulb",
+        "شمعة", "نيون", "هالوجين", "فلورسنت", "أباجورة", "نجفة", "كشاف", "فتيل", "سبوت", "شعاع", "مصابيح",
+        "فانوس", "فوانيس", "قنديل", "شمعدان", "لومن", "ديمر",
+        "لوستر", "آباژور", "مهتابی", "هالوژن", "نورپردازی", "سرپیچ", "پرنور", "ریسه", "چلچراغ", "loster",
+        "abajoor",
+        "żarówki", "żarówek", "abażur", "klosz", "trzonek", "gwint", "ściemniacz", "świetlówka", "świetlówki",
+        "żyrandol", "kinkiet", "latarń", "świeczka", "kelwin",
+    ),
+    "bicycle": (
+        "pedal", "gears", "saddle", "handlebars", "puncture", "derailleur", "cycling", "cyclist", "bmx",
+        "mtb", "pannier", "crank", "sprocket", "freewheel", "kickstand", "velodrome", "mudguard", "ebike",
+        "بدال", "جنزير", "تروس", "دراجات", "هوائية", "سيكل", "سياكل", "عجلاتي", "سرج", "دواسات", "منفاخ",
+        "بيسكليت",
+        "پدال", "دنده", "رکاب", "تیوپ", "شیفتر", "طوقه", "گلگیر", "تلمبه", "فیکسی", "rekab",
+        "łańcuch", "siodeł", "przerzutka", "przerzutki", "szprych", "dętka", "dętki", "rowerzysta", "sakw",
+        "korb", "błotnik", "kolarz", "kolarstwo", "szosówka", "pompka",
+    ),
+    "lunch box": (
+        "leakproof", "insulated", "thermos", "flask", "bpa", "tupperware", "sippy", "spout", "latches",
+        "icepack", "dividers", "hydration", "airtight",
+        "ترمس", "مطرة", "زمزمية", "عازل", "لانش", "بنتو", "تقسيمات", "فلاسك", "تابروير", "كولمان",
+        "عایق", "لانچ", "تاپرور", "کلمن", "ترموس", "یخدان", "ghomghome", "falask",
+        "śniadaniówki", "termos", "szczelna", "szczelny", "przegródki", "przegródka", "ustnik", "zakrętka",
+        "wieczko",
+    ),
+    "tv show": (
+        "plot", "character", "writers", "finale", "showrunner", "spoiler", "binge", "premiere", "cliffhanger",
+        "storyline", "subplot", "spinoff", "rerun", "actors", "actress", "villain", "rewatch", "airing",
+        "season",
+        "حلقة", "حلقات", "موسم", "حبكة", "تتر", "بطلة", "كاست", "مشهد", "مشاهد", "كوميديا", "سيتكوم", "مذيع",
+        "مونتاج", "كواليس",
+        "قسمت", "بازیگر", "کارگردان", "فیلمنامه", "شخصیت", "اسپویل", "مجری", "کمدی", "درام", "سیتکام",
+        "دوبله", "زیرنویس", "بازپخش", "تیتراژ", "سکانس", "کلیشه", "ghesmat", "bazigar",
+        "odcinki", "odcinku", "bohater", "postacie", "scenarzyści", "scenariusz", "obsada", "aktor",
+        "zwiastun", "napisy", "lektor", "telenowela", "widzowie", "sezon", "fabuł", "dubbing",
+    ),
+    "film": (
+        "actors", "actress", "cinematography", "screenplay", "soundtrack", "cinema", "trailer", "plot",
+        "sequel", "prequel", "remake", "cameo", "blockbuster", "premiere", "oscar", "subtitles", "cgi",
+        "villain", "starring", "filmmaker", "imdb",
+        "سينما", "بطولة", "أفلام", "تريلر", "أوسكار", "مؤثرات", "مونتاج", "دبلجة", "مدبلج", "كومبارس", "مشهد",
+        "مشاهد", "كاست", "هوليوود", "بوليوود", "أكشن",
+        "بازیگر", "کارگردان", "فیلمبرداری", "اکران", "سکانس", "اسکار", "دوبله", "زیرنویس", "گیشه", "سیمرغ",
+        "منتقد", "هالیوود", "sinama", "bazigar",
+        "kino", "kina", "kinie", "reżyser", "scenariusz", "aktor", "obsada", "zwiastun", "fabuł", "napisy",
+        "lektor", "ekranizacja", "seans", "oskar", "thriller", "dubbing",
+    ),
+    "book": (
+        "chapter", "authors", "paperback", "hardcover", "plot", "protagonist", "narrator", "audiobook",
+        "sequel", "trilogy", "publisher", "poetry", "memoir", "fiction", "manuscript", "literature",
+        "مؤلف", "كاتب", "روائي", "روايات", "طبعة", "ناشر", "قصيدة", "ديوان", "سيرة", "مذكرات", "أدبي",
+        "مخطوطة", "راوي", "شخصيات",
+        "نویسنده", "شخصیت", "انتشارات", "کتابفروشی", "شاعر", "زندگینامه", "خاطرات", "نثر", "ویراستار",
+        "تخیلی", "nevisande", "ketab",
+        "rozdział", "autor", "pisarz", "pisarka", "wydawnictw", "okładka", "okładki", "trylogia", "wiersze",
+        "poezja", "biografia", "epilog", "prolog", "czytelnicy", "księgarnia", "lektura", "literatura",
+        "rękopis", "proza",
+    ),
+    "street": (
+        "potholes", "pavement", "sidewalk", "council", "residents", "pedestrians", "asphalt", "gutter",
+        "litter", "graffiti", "boulevard", "alleyway", "cobbled", "mayor", "municipality", "crosswalk",
+        "footpath",
+        "مطبات", "رصيف", "أرصفة", "بلدية", "أسفلت", "سفلتة", "تبليط", "مجاري", "مشاة", "سكان", "أهالي",
+        "حارة", "زقاق", "أزقة", "قمامة", "نفايات", "باعة", "تشجير", "كورنيش",
+        "چاله", "شهرداری", "آسفالت", "زباله", "کوچه", "محله", "ساکنان", "فاضلاب", "درختکاری", "کسبه",
+        "دستفروش", "سنگفرش", "بلوار", "سرعتگیر", "koche", "shahrdari",
+        "dziur", "chodnik", "asfalt", "krawężnik", "latarń", "mieszkańcy", "ratusz", "gmin", "burmistrz",
+        "śmieci", "bruk", "deptak", "kamienic", "studzienka", "kanalizacja", "jezdnia", "nawierzchnia",
+        "pobocze",
+    ),
+    "bird": (
+        "feathers", "wingspan", "beak", "talons", "prey", "flock", "chicks", "hatched", "perched",
+        "birdwatching", "ornithology", "plumage", "species", "wildlife", "sanctuary", "aviary", "fledgling",
+        "raptor", "endangered", "zoo",
+        "ريشة", "منقار", "مخالب", "فريسة", "أسراب", "قفص", "زقزقة", "مقناص", "صقار", "حبارى", "محمية", "طيور",
+        "بيطري", "نسر", "بومة", "ببغاء", "كناري", "انقراض",
+        "لانه", "شکار", "طعمه", "قفس", "شاهین", "عقاب", "جغد", "طوطی", "قناری", "کبوتر", "پرندگان", "دامپزشک",
+        "toti",
+        "upierzenie", "skrzydła", "dziób", "szpony", "stado", "pisklę", "ornitolog", "rezerwat", "weterynarz",
+        "drapieżnik", "drapieżny", "sowa", "papug", "kanarek", "gołębie", "orzeł", "jastrząb", "karmnik",
+    ),
+    "beer": (
+        "hops", "hoppy", "brewery", "microbrewery", "stout", "pint", "keg", "draught", "malt", "taproom",
+        "brewpub", "hangover", "abv", "pub", "ipa", "hefeweizen", "brewmaster", "ales",
+        "جعة", "سكران", "ثمالة", "حانة", "خمارة", "خمر", "تخمير", "لاجر", "بيلسنر", "ستاوت", "شعير", "بيرا",
+        "ماءالشعیر", "مستی", "رازک", "مالت", "لاگر", "پیلسنر", "خماری", "پاب", "استوت", "بشکه", "abjo",
+        "browar", "chmiel", "piwa", "piwko", "kufel", "kufla", "pils", "porter", "kraft", "kac", "kaca",
+        "nalewak", "beczka", "bezalkoholowe", "pszeniczne",
+    ),
+    "school": (
+        "teacher", "homework", "exams", "pupils", "headteacher", "classroom", "classmates", "curriculum",
+        "playground", "semester", "detention", "kindergarten", "lecture", "professor", "campus", "enrolment",
+        "graduation", "coursework", "dissertation", "alumni",
+        "معلم", "مدرسين", "واجبات", "امتحان", "اختبارات", "تلاميذ", "تلميذ", "مناهج", "ناظر", "فسحة",
+        "دراسية", "خريجين", "محاضرة", "كلية", "طالبات", "روضة", "ثانوية", "إعدادية", "ابتدائية",
+        "آموزگار", "مشق", "آزمون", "کنکور", "ناظم", "کارنامه", "نمره", "نمرات", "مدارس", "شهریه", "خوابگاه",
+        "دانشکده", "دبستان", "دبیرستان", "المپیاد", "مهدکودک", "moallem", "konkur",
+        "nauczyciel", "lekcje", "lekcji", "sprawdzian", "klasówka", "egzamin", "matur", "uczniów", "uczeń",
+        "wychowawca", "wychowawczyni", "wagary", "korepetycje", "semestr", "wykład", "przedszkole", "liceum",
+        "podstawówka", "absolwent",
+    ),
+}
+
+#: Words of a customer's dealings with a consumer brand; any one of them vetoes the topics.
+SERVICE: tuple[str, ...] = (
+    "refund", "order", "account", "card", "transfer", "app", "delivery", "delivered", "parcel", "courier",
+    "driver", "taxi", "passenger", "flight", "baggage", "luggage", "layover", "airport", "signal", "roaming",
+    "esim", "topup", "recharge", "handset", "sms", "broadband", "outage", "bill", "invoice", "charged",
+    "overcharged", "fees", "payment", "subscription", "claim", "policy", "insurance", "insurer", "customer",
+    "helpline", "hotline", "chatbot", "login", "password", "otp", "tariff", "meter", "electricity", "boiler",
+    "kwh", "loan", "mortgage", "overdraft", "atm", "debit", "deposit", "withdrawal", "iban", "transaction",
+    "fraudulent", "shipment", "shipped", "dispatched", "tracking", "seller", "warranty", "receipt", "faulty",
+    "defective", "voucher", "coupon", "cashback", "barista", "fares",
+    "استرداد", "استرجاع", "مرتجع", "طلبية", "طلبي", "أوردر", "ديليفري", "حساب", "بطاقة", "تحويل", "تطبيق",
+    "توصيل", "شحنة", "شحن", "مندوب", "سائق", "تاكسي", "رحلة", "طيران", "طائرة", "مطار", "أمتعة", "شبكة",
+    "انترنت", "باقة", "شريحة", "مكالمة", "فاتورة", "فواتير", "خصموا", "رصيد", "اشتراك", "مطالبة", "تعويض",
+    "بوليصة", "تأمين", "عملاء", "تعرفة", "عداد", "كهرباء", "انقطاع", "عمولة", "قرض", "بنك", "صراف", "إيداع",
+    "محفظة", "تتبع", "كوبون", "قسيمة", "ضمان", "بائع", "تالف", "مبلغ", "فلوسي", "احتيال", "أقساط", "إيصال",
+    "حوالة", "سداد", "مدفوعات", "دفعت", "كاشير",
+    "عودت", "مرجوعی", "سفارش", "کارت", "انتقال", "واریز", "اپلیکیشن", "ارسال", "مرسوله", "پیک", "راننده",
+    "پرواز", "فرودگاه", "چمدان", "آنتن", "اپراتور", "سیمکارت", "شارژ", "اینترنت", "پیامک", "قبض", "فاکتور",
+    "خسارت", "بیمه", "پشتیبانی", "مشتری", "کنتور", "برق", "کارمزد", "وام", "بانک", "عابربانک", "خودپرداز",
+    "موجودی", "تماس", "پیگیری", "رهگیری", "گارانتی", "معیوب", "فروشنده", "تراکنش", "کلاهبرداری", "پولم",
+    "درگاه", "پرداخت", "sefaresh", "poshtibani", "ghabz", "hesab",
+    "zwrot", "zamówi", "konto", "konta", "koncie", "karta", "kartę", "przelew", "aplikacja", "aplikacji",
+    "apka", "dostaw", "paczka", "paczki", "paczkę", "paczkomat", "przesyłka", "kurier", "kierowca",
+    "taksówka", "pasażer", "samolot", "lotnisk", "odprawa", "bagaż", "zasięg", "sieć", "operator",
+    "doładowanie", "internet", "rachunek", "rachunku", "faktur", "obciąż", "abonament", "subskrypcja",
+    "odszkodowanie", "polis", "ubezpiecz", "ubezpieczyciel", "infolinia", "konsultant", "reklamacja",
+    "reklamacji", "taryfa", "licznik", "prąd", "opłat", "płatność", "płatności", "kredyt", "pożyczka",
+    "bankomat", "saldo", "blik", "hasło", "logowanie", "transakcja", "paragon", "gwarancja", "sprzedawca",
+    "wadliwy", "klient", "oszust",
+)
