@@ -31,6 +31,7 @@ TOPIC_WORDS = 2
 about it."""
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|[\u064b-\u065f\u0670\u200c])*")
 _SENTENCE_END = re.compile(r"[.!?؟\n;|]")
+_CHANGING_ENDS = frozenset("aeiouysةهىياوی")
 _NOT_KIND = frozenset(("the", "a", "an", "of", "and", "for", "new", "my", "our", "ال", "de", "el"))
 
 
@@ -41,15 +42,16 @@ class _Words:
 
     short: dict[str, str] = field(default_factory=dict)
     by_head: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    whole: bool = False  # a written word must begin with the whole word (`_begins`)
 
     @classmethod
-    def of(cls, words: set[str]) -> _Words:
+    def of(cls, words: set[str], *, whole: bool = False) -> _Words:
         short = {w for w in words if len(w) <= 3}
         heads: dict[str, list[str]] = {}
         for w in words - short:
             heads.setdefault(w[:4], []).append(w)
         return cls({**{w + "s": w for w in short}, **{w: w for w in short}},
-                   {head: tuple(ws) for head, ws in heads.items()})
+                   {head: tuple(ws) for head, ws in heads.items()}, whole)
 
     def __bool__(self) -> bool:
         return bool(self.short or self.by_head)
@@ -63,8 +65,9 @@ class _Words:
         for form in _forms(word):
             if form in self.short:
                 return self.short[form]
+            alike = _begins if self.whole else _alike
             for known in self.by_head.get(form[:4], ()):
-                if _alike(form, known):
+                if alike(form, known):
                     return known
         return None
 
@@ -149,7 +152,7 @@ def _entry(names: NameMatcher, configured: str) -> _Entry:
         if any(_alike(w, k) or _alike(k, w) for w in own for k in folded):
             kind |= folded
             topic |= _folded(TOPICS.get(name, ()))
-    return _Entry(configured, _Words.of(kind), _Words.of(topic))
+    return _Entry(configured, _Words.of(kind), _Words.of(topic, whole=True))
 
 
 def _folded(words: Iterable[str]) -> set[str]:
@@ -169,6 +172,19 @@ def _forms(word: str) -> set[str]:
     forms |= {f[len(p):] for f in list(forms) for p in ARABIC_PARTICLES
               if f.startswith(p) and len(f) - len(p) >= 2}
     return forms
+
+
+def _begins(word: str, known: str) -> bool:
+    """`word` is `known` with an ending of up to four letters; from six letters on, a last
+    vowel or -s of `known` may change or go, with at most one letter more (bramka → bramki,
+    players → player, مباراة → مباريات). Stricter than `_alike`: the topic words are many, and
+    a looser match reaches common words (exams → example, waiter → waited)."""
+    if len(word) > len(known) + 4:
+        return False
+    if word.startswith(known):
+        return True
+    return (len(known) >= 6 and known[-1] in _CHANGING_ENDS and len(word) <= len(known) + 1
+            and word.startswith(known[:-1]))
 
 
 def _alike(word: str, kind: str) -> bool:

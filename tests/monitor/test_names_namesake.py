@@ -112,3 +112,14 @@ def test_mark__namesake_by_topic_leaves_the_name_unmarked() -> None:
     marked = BrandReader(brand).mark(text)
 
     assert (marked.namesakes, marked.ours, marked.text) == (("Kredo FC",), 0, text)
+
+
+def test_spans__topic_words_begin_the_written_word_and_reach_no_common_one() -> None:
+    near_a_restaurant = NamesakeFinder(KREDO, ["Kredo restaurant", "Kredo FC"])
+
+    # "waited" is not "waiter": one topic word (chef) is not enough
+    assert named("Kredo is a joke, I waited an hour and the chef was on the phone",
+                 near_a_restaurant) == []
+    # a last vowel or -s may change: player for players, bramki for bramka
+    assert named("Kredo: one player scored, the bramki were empty", near_a_restaurant) == [
+        ("Kredo", "Kredo FC")]
