@@ -128,8 +128,8 @@ class Fed:
 
 def _feed(world: World, n: int, waves: bool) -> Fed:
     """n posts through the pipeline, 100 at a time, 20 posts a second of clock. With waves
-    on, complaints of a category with a wave under way are read for a meaning vector: more
-    of them as the day goes on."""
+    on, every complaint is read for a meaning vector; the wave window (10 minutes: 12,000
+    posts) fills up to N = 12,000, and then recent cases leave it as fast as new ones come."""
     brand = world.runtime.config.brands[0]
     brand = brand.model_copy(update={"waves": brand.waves.model_copy(update={"enabled": waves})})
     mentions = _posts(n, n)

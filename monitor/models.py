@@ -429,3 +429,7 @@ Index("ix_cases_brand_opened", CaseRow.brand_id, CaseRow.opened_at)
 Index("ix_waves_brand_last", WaveRow.brand_id, WaveRow.last_at)
 Index("ix_cases_brand_deadline", CaseRow.brand_id, CaseRow.deadline_at)
 Index("ix_cases_brand_replied", CaseRow.brand_id, CaseRow.replied_at)
+# The cases that still keep a meaning vector, those of the last wave window: the upkeep finds
+# them here to clear it (`monitor.upkeep`), however many older cases the brand has.
+Index("ix_cases_meaning", CaseRow.brand_id, CaseRow.opened_at,
+      postgresql_where=CaseRow.meaning.is_not(None), sqlite_where=CaseRow.meaning.is_not(None))

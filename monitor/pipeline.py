@@ -147,7 +147,7 @@ def process(deps: Ingest, brand: BrandConfig, source: str, mentions: Sequence[Me
         raise PipelineError(f"the classifier failed: {type(exc).__name__}: {exc}") from exc
     observe_classifier(time.perf_counter() - started, len(todo))
     judged = [(m, apply_rating(v, m.rating)) for m, v in zip(todo, verdicts, strict=True)]
-    meanings = _meanings(deps, brand, judged, now)
+    meanings = _meanings(deps, brand, judged)
     opened: list[int] = []
     for at in range(0, len(judged), TX_BATCH):
         chunk = [(m, v, meanings[at + k]) for k, (m, v) in enumerate(judged[at:at + TX_BATCH])]
@@ -179,22 +179,17 @@ def process(deps: Ingest, brand: BrandConfig, source: str, mentions: Sequence[Me
     return _outcome(tally, filtered)
 
 
-def _meanings(deps: Ingest, brand: BrandConfig, judged: Sequence[tuple[Mention, Classification]],
-              now: datetime) -> list[np.ndarray | None]:
-    """The meaning vectors, in one batch, of the posts that will open cases of a category
-    with a wave under way, so that a wave begun in one language gathers the others; None
-    elsewhere. The encoder reads the full depth (about 17 ms a tweet on two cores), so
-    outside waves it reads nothing."""
+def _meanings(deps: Ingest, brand: BrandConfig, judged: Sequence[tuple[Mention, Classification]]
+              ) -> list[np.ndarray | None]:
+    """The meaning vectors, in one batch, of the posts that will open cases, so that
+    complaints alike in meaning form a wave or join one in any language; None elsewhere.
+    Every such post is read (the encoder's full depth: about 17 ms a tweet on two cores),
+    so a post costs the same whether or not waves are under way, and reports of one outage
+    spread over four languages form a wave from their first few posts."""
     out: list[np.ndarray | None] = [None] * len(judged)
     if not (brand.waves.enabled and brand.waves.across_languages):
         return out
-    since = now - brand.waves.window
-    try:
-        waving = deps.store.recent_wave_categories(brand.id, since)
-    except Exception as exc:
-        raise PipelineError(f"the database could not be read: {exc}") from exc
-    want = [i for i, (_m, v) in enumerate(judged)
-            if v.category.value in waving and case_engine.verdict_opens_case(brand, v)]
+    want = [i for i, (_m, v) in enumerate(judged) if case_engine.verdict_opens_case(brand, v)]
     found = _vectors(deps, brand, [case_engine.mention_summary(judged[i][0]) for i in want],
                      [judged[i][1].lang for i in want])
     for i, vector in zip(want, found, strict=True):
@@ -203,8 +198,9 @@ def _meanings(deps: Ingest, brand: BrandConfig, judged: Sequence[tuple[Mention, 
 
 
 def _read_new_waves(deps: Ingest, brand: BrandConfig, now: datetime) -> None:
-    """Give waves begun by words a meaning vector (after they committed): the sum of their
-    newest posts' vectors, so that posts in other languages can join them."""
+    """Give waves that have no meaning vector (begun by words while the encoder failed) one,
+    after they committed: the sum of their newest posts' vectors, so that posts in other
+    languages can join them."""
     if not (brand.waves.enabled and brand.waves.across_languages):
         return
     pending = deps.store.waves_to_read(brand.id, now - brand.waves.window)

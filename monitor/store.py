@@ -525,14 +525,6 @@ class Store:
             return [case_record(r) for r in s.scalars(select(CaseRow).where(CaseRow.wave_id == wave_id)
                                                 .order_by(CaseRow.id))]
 
-    def recent_wave_categories(self, brand_id: str, since: datetime) -> set[str]:
-        """The main categories of the brand's waves joined since `since` (one indexed query):
-        the complaints worth a meaning vector, since only those can join a wave by meaning."""
-        with self.session() as s:
-            return {c for c in s.scalars(select(WaveRow.category).distinct().where(
-                WaveRow.brand_id == brand_id, WaveRow.last_at >= since,
-                WaveRow.category.is_not(None))) if c}
-
     def waves_to_read(self, brand_id: str, since: datetime, limit: int = 20, samples: int = 5
                       ) -> list[tuple[int, list[tuple[str, str]]]]:
         """The brand's recent waves that have no meaning vector yet, each with the (text,

@@ -313,6 +313,14 @@ class Tx:
                                                       WaveKeyRow.at < before)
                              .execution_options(synchronize_session=False))
 
+    def forget_case_meanings(self, brand_id: str, before: datetime) -> None:
+        """Clear the meaning vectors of cases opened before `before`: past the wave window,
+        no new case can find them any more (`monitor.upkeep`)."""
+        self.session.execute(update(CaseRow).where(CaseRow.brand_id == brand_id,
+                                                   CaseRow.meaning.is_not(None),
+                                                   CaseRow.opened_at < before)
+                             .values(meaning=None).execution_options(synchronize_session=False))
+
     def _sharing(self, owner: str, brand_id: str, since: datetime, buckets: Sequence[int],
                  per_bucket: int) -> tuple[str, dict[str, Any]]:
         """SQL for (owner, buckets shared) over the newest `per_bucket` rows of each bucket.

@@ -2,7 +2,8 @@
 
 - Wave keys (`wave_keys`) past their window are deleted here, not by every new case: each
   delete leaves dead index entries, and a delete per case walked all of them again (on a
-  PostgreSQL without a vacuum, 690 pages a case after 30,000 posts).
+  PostgreSQL without a vacuum, 690 pages a case after 30,000 posts). The meaning vectors
+  of cases past the window (768 bytes each) are cleared with them.
 - A PostgreSQL whose `autovacuum` is off never vacuums nor analyses the tables: dead rows
   pile up, and the planner keeps treating a table of 50,000 mentions as empty (a lookup of
   100 posts then read every mention of the brand: 8,200 pages at 30,000). There the busy
@@ -34,7 +35,7 @@ class _Warned:
 
 
 def run_upkeep(runtime: Runtime) -> bool:
-    """Forget wave keys past their window; vacuum and analyse where no one else does.
+    """Forget wave keys and case meaning vectors past their window; vacuum and analyse where no one else does.
     Returns whether it vacuumed."""
     now = runtime.clock()
     with runtime.store.transaction() as tx:
@@ -42,6 +43,7 @@ def run_upkeep(runtime: Runtime) -> bool:
             window = brand.waves.window
             # A live wave's keys lag at most `key_lag` behind its last join.
             tx.prune_wave_keys(brand.id, now - window - key_lag(window))
+            tx.forget_case_meanings(brand.id, now - window)
     engine = runtime.store.engine
     if engine.dialect.name == "sqlite":
         optimise(engine)

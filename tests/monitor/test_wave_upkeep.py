@@ -1,23 +1,25 @@
 """A wave's keys re-dated once a tenth of the window, not on every join; the upkeep that
-forgets old keys and vacuums a PostgreSQL whose autovacuum is off."""
+forgets old keys and case meaning vectors and vacuums a PostgreSQL whose autovacuum is off."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import select, text
 
 from monitor import upkeep
-from monitor.domain import Mention
+from monitor.domain import BrandContext, Mention
 from monitor.models import CaseRow, MentionRow, WaveKeyRow
 from monitor.pipeline import process
 from monitor.scheduler import build_scheduler, upkeep_job
 from monitor.settings import BrandConfig
-from monitor.waves import key_lag
-from tests.factories import T0, World, make_world
+from monitor.waves import MEANING_DIM, key_lag
+from tests.factories import T0, KeywordClassifier, World, make_world
 
 OUTAGE = "acme app is broken again, cannot log in since the update"
 WINDOW = timedelta(minutes=10)  # the default wave window
@@ -97,6 +99,36 @@ def test_upkeep_forgets_keys_past_the_window_and_keeps_the_rest(tmp_path: Path,
     upkeep.run_upkeep(world.runtime)
     with world.runtime.store.session() as s:
         assert s.scalar(select(text("count(*)")).select_from(WaveKeyRow)) == 0
+
+
+class _Meaning(KeywordClassifier):
+    """The keyword classifier, with a meaning vector for every post."""
+
+    def meanings(self, texts: Sequence[str], langs: Sequence[str],
+                 brands: Sequence[BrandContext]) -> list[np.ndarray | None]:
+        return [np.ones(MEANING_DIM, dtype=np.float32) * (i + 1) for i in range(len(texts))]
+
+
+def test_upkeep_clears_the_meaning_vectors_of_cases_past_the_window(tmp_path: Path,
+                                                                    database_url: str) -> None:
+    world = make_world(tmp_path, database_url, classifier=_Meaning())
+    _post(world, 0, T0)  # a lone case keeps its vector for the window
+    _post(world, 1, T0 + WINDOW)
+
+    def kept() -> list[str]:
+        with world.runtime.store.session() as s:
+            return sorted(s.scalars(select(MentionRow.external_id).join(CaseRow.mention)
+                                    .where(CaseRow.meaning.is_not(None))))
+
+    assert kept() == ["p0", "p1"]
+    world.clock.now = T0 + WINDOW
+    upkeep.run_upkeep(world.runtime)  # exactly at the edge: kept
+    assert kept() == ["p0", "p1"]
+    world.clock.now = T0 + WINDOW + timedelta(seconds=1)
+    upkeep.run_upkeep(world.runtime)
+    assert kept() == ["p1"]
+    with world.runtime.store.session() as s:
+        assert s.scalar(select(text("count(*)")).select_from(CaseRow)) == 2  # the cases stay
 
 
 @pytest.mark.postgres

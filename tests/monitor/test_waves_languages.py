@@ -1,5 +1,5 @@
-"""Waves across languages: complaints alike in meaning join a wave whatever their words, only
-within its main category, read only while a wave of their category is under way, and by
+"""Waves across languages: complaints alike in meaning form a wave or join one whatever their
+words, only within one main category; every complaint is read once, as it opens its case; by
 their words alone when no vector can be had."""
 
 from __future__ import annotations
@@ -103,14 +103,27 @@ def test_reports_in_other_languages_join_the_wave_by_meaning(tmp_path: Path,
     waved = _waved(world)
     wave = waved[ENGLISH[0]]
     assert wave is not None and set(waved.values()) == {wave} and len(waved) == 9
-    # Nothing is read before a wave is under way; then its posts once, then each new complaint.
-    assert told.asked == [*reversed(ENGLISH), *(t for _l, t in FOREIGN)]
+    # Each complaint read once, as it came: none again when the wave formed.
+    assert told.asked == [t for _l, t in OUTAGE]
     with world.runtime.store.session() as s:
         row = s.get_one(WaveRow, wave)
         assert row.category == "app"
         summed = waves.unpack(row.meaning)
         assert summed is not None and waves.cosine(summed, BASE) > 0.95  # the members' average
         assert all(c.meaning is None for c in s.query(CaseRow))  # in the wave: not kept
+
+
+def test_reports_in_five_languages_with_no_word_in_common_form_a_wave(tmp_path: Path,
+                                                                      database_url: str) -> None:
+    spread = [("en", ENGLISH[0]), *FOREIGN]  # one English report, then four others
+    told = Told(CLOSE)
+    world = _run(tmp_path, database_url, told, spread)
+    waved = _waved(world)
+    assert len(waved) == 5 and None not in waved.values() and len(set(waved.values())) == 1
+    with world.runtime.store.session() as s:
+        row = s.get_one(WaveRow, waved[ENGLISH[0]])
+        summed = waves.unpack(row.meaning)
+        assert summed is not None and waves.cosine(summed, BASE) > 0.95
 
 
 def test_words_alone_cannot_group_these_posts(tmp_path: Path, database_url: str) -> None:
@@ -126,7 +139,7 @@ def test_alike_in_meaning_but_of_another_category_stays_out(tmp_path: Path,
     told = Told(CLOSE, {t: Category.PAYMENT for _l, t in FOREIGN})
     world = _run(tmp_path, database_url, told, OUTAGE)
     assert [_waved(world)[t] for _l, t in FOREIGN] == [None] * 4
-    assert told.asked == ENGLISH[::-1]  # no payment wave: the payment complaints are not read
+    assert told.asked == [t for _l, t in OUTAGE]
 
 
 def test_unlike_meanings_stay_out(tmp_path: Path, database_url: str) -> None:
