@@ -16,7 +16,7 @@ from monitor.classify.encoder import E5Encoder, Encoder
 from monitor.classify.fit import fit_dense_logreg, mlp_logits, sigmoid
 from monitor.classify.heads import Heads, load_heads
 from monitor.classify.metrics import binary_report
-from monitor.classify.progress import Progress
+from monitor.classify.progress import Progress, timings_file
 from monitor.classify.seeds import seed_examples
 from monitor.classify.text import normalise
 from monitor.classify.training import CHUNK, ENCODER_LAYERS, EmbeddingCache, stratified_folds
@@ -56,14 +56,15 @@ def _caches(cache: Path | None, encoder: Encoder | None, shallow: Encoder | None
 
 
 def _embed_all(examples: Sequence[Example], caches: tuple[EmbeddingCache, EmbeddingCache],
-               later_steps: int, label: str) -> Progress:
-    """Encode every text once, up front, and return the progress for the steps after it.
+               later: Sequence[tuple[str, int]], label: str, cache: Path | None) -> Progress:
+    """Encode every text once, up front, and return the progress for the `later` phases.
     The shallow encoder goes first, untimed: it is over in seconds, and counting its quick
     chunks as steps would make the estimate of the time left far too short."""
     texts = [normalise(e.text) for e in examples]
     embeddings, shallow = caches
     shallow.embed(texts)
-    progress = Progress(-(-embeddings.missing(texts) // CHUNK) + later_steps, label)
+    progress = Progress(0, label, phases=[("encoder chunks", -(-embeddings.missing(texts) // CHUNK)),
+                                          *later], timings=timings_file(cache))
     embeddings.embed(texts, progress.advance)
     return progress
 
@@ -78,7 +79,7 @@ def retrain(examples: Sequence[Example], out: Path, seed: int = 0, folds: int = 
     held = [e for e, f in zip(examples, split, strict=True) if f == 0]
     seeds = seed_examples()
     progress = _embed_all([*examples, *seeds], (embeddings, shallow_embeddings),
-                          2 * (2 * folds + 1), "train")
+                          [("model fits", 2 * (2 * folds + 1))], "train", cache)
     measuring = (_CachedEncoder(embeddings), _CachedEncoder(shallow_embeddings))
     before = None
     if (out / "heads.npz").is_file():
@@ -101,7 +102,7 @@ def unseen_domains(examples: Sequence[Example], seed: int = 0, folds: int = 5,
     seeds = seed_examples()
     sources = {e.source for e in examples} - {"team"}
     progress = _embed_all([*examples, *seeds], (embeddings, shallow_embeddings),
-                          2 * folds + len(sources), "unseen")
+                          [("model fits", 2 * folds + len(sources))], "unseen", cache)
     figures = leave_one_source_out([*examples, *seeds], embeddings, shallow_embeddings, seed,
                                    folds, progress.advance)
     progress.close()
@@ -174,9 +175,9 @@ def left_out_reads(examples: Sequence[Example], sources: Sequence[str],
     changed_texts = {r.tag: [t for e, t in zip(everything, texts, strict=True)
                              if e.source in sources and r.changes(t)] for r in readings}
     progress = _embed_all(everything, (embeddings, shallow_embeddings),
-                          sum(-(-read[tag].missing(t) // CHUNK)
-                              for tag, t in changed_texts.items()) + 2 * folds + len(sources),
-                          "readings")
+                          [("chunks read another way", sum(-(-read[tag].missing(t) // CHUNK)
+                                                           for tag, t in changed_texts.items())),
+                           ("model fits", 2 * folds + len(sources))], "readings", cache)
     for tag, changed_here in changed_texts.items():
         read[tag].embed(changed_here, progress.advance)
     data = training.prepare(everything, embeddings, shallow_embeddings, progress.advance)

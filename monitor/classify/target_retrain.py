@@ -20,9 +20,9 @@ from monitor.classify.corpus import BrandExample, brand_contexts, read_corpus
 from monitor.classify.encoder import E5Encoder, Encoder
 from monitor.classify.heads import LANGS, load_heads
 from monitor.classify.meaning import LAYERS as MEANING_LAYERS
-from monitor.classify.meaning import fit_centres, save_centres
+from monitor.classify.meaning import fit_centres, reading, save_centres
 from monitor.classify.metrics import binary_report
-from monitor.classify.progress import Progress
+from monitor.classify.progress import Progress, timings_file
 from monitor.classify.training import CHUNK, EmbeddingCache
 
 
@@ -50,8 +50,14 @@ def retrain_target(examples: Sequence[BrandExample], out: Path, seed: int = 0,
     writers = len({e.writer for e in examples})
     groups = len({e.group for e in examples})
     marked = _marked(examples)
-    progress = Progress(-(-deep_cache.missing(marked) // CHUNK) + groups + writers + varieties,
-                        "train brand-aware heads")
+    complaints = [e for e in examples if e.target == "complaint"]
+    centre_cache = EmbeddingCache(E5Encoder(layers=MEANING_LAYERS), cache)
+    progress = Progress(0, "train brand-aware heads", timings=timings_file(cache),
+                        phases=[("encoder chunks", -(-deep_cache.missing(marked) // CHUNK)),
+                                ("folds by brand", groups), ("folds by writer", writers),
+                                ("folds by variety", varieties),
+                                ("chunks for the language centres",
+                                 -(-centre_cache.missing(_readings(complaints)) // CHUNK))])
 
     def score(batch: list[str], langs: list[str]) -> np.ndarray:
         return np.array([p for _, p in classifier.first_stage(batch, langs)])
@@ -62,18 +68,22 @@ def retrain_target(examples: Sequence[BrandExample], out: Path, seed: int = 0,
     target, _figures = target_train.build(data, layers, seed, progress.advance)
     target.meta["version"] = f"target-seed{seed}-n{len(examples)}"
     target.save(out)
-    write_centres(examples, out, EmbeddingCache(E5Encoder(layers=MEANING_LAYERS), cache).embed)
+    write_centres(complaints, out, lambda t: centre_cache.embed(t, progress.advance))
     progress.close()
     return format_report(data, before, target.meta["figures"], out)
 
 
-def write_centres(examples: Sequence[BrandExample], out: Path,
+def write_centres(complaints: Sequence[BrandExample], out: Path,
                   embed: Callable[[Sequence[str]], np.ndarray]) -> None:
     """Each language's centre for meaning vectors (`meaning.py`), from the corpus's
     complaints read at the meaning's depth."""
-    complaints = [e for e in examples if e.target == "complaint"]
     save_centres(out, fit_centres([e.text for e in complaints], [e.lang for e in complaints],
                                   [e.brand for e in complaints], embed))
+
+
+def _readings(examples: Sequence[BrandExample]) -> list[str]:
+    """The texts `fit_centres` gives the encoder for these posts."""
+    return [reading(e.text, e.brand) for e in examples]
 
 
 def _marked(examples: Sequence[BrandExample]) -> list[str]:
