@@ -35,8 +35,8 @@ class _Warned:
 
 
 def run_upkeep(runtime: Runtime) -> bool:
-    """Forget wave keys and case meaning vectors past their window; vacuum and analyse where no one else does.
-    Returns whether it vacuumed."""
+    """Forget wave keys and case meaning vectors past their window; vacuum and analyse
+    where no one else does. Returns whether it vacuumed."""
     now = runtime.clock()
     with runtime.store.transaction() as tx:
         for brand in runtime.config.brands:
