@@ -59,8 +59,7 @@ class Progress:
         self.every = every
         self.done = 0
         self._clock = clock
-        self._last = clock()
-        self._phases[0].started = self._last
+        self._phases[0].started = clock()
         self._last_pct = -1
         self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self._timings = timings
@@ -79,7 +78,6 @@ class Progress:
             following = self._current()
             if following is not None and following is not phase and following.started is None:
                 following.started = now
-        self._last = now
         pct = self.done * 100 // self.total
         if self._tty:
             self.stream.write(f"\r{self._line(pct)}\x1b[K")
