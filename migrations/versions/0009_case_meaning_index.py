@@ -16,16 +16,16 @@ revision: str = '0009'
 down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+KEPT = 'meaning IS NOT NULL'
 
 
 def upgrade() -> None:
-    kept = sa.text('meaning IS NOT NULL')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index('ix_cases_meaning', ['brand_id', 'opened_at'], unique=False,
-                              postgresql_where=kept, sqlite_where=kept)
+                              postgresql_where=sa.text(KEPT), sqlite_where=sa.text(KEPT))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.drop_index('ix_cases_meaning', postgresql_where=sa.text('meaning IS NOT NULL'),
-                            sqlite_where=sa.text('meaning IS NOT NULL'))
+        batch_op.drop_index('ix_cases_meaning', postgresql_where=sa.text(KEPT),
+                            sqlite_where=sa.text(KEPT))

@@ -33,7 +33,7 @@ class _Phase:
     name: str
     steps: int
     done: int = 0
-    started: float | None = None
+    started: float = 0.0  # when the phase before it ended (the first: when the run began)
     seconds: float = 0.0
 
     def pace(self, recorded: float | None) -> float | None:
@@ -73,10 +73,10 @@ class Progress:
             if phase is None:
                 break
             phase.done += 1
-            phase.seconds = now - (phase.started if phase.started is not None else now)
+            phase.seconds = now - phase.started
             self.done += 1
             following = self._current()
-            if following is not None and following is not phase and following.started is None:
+            if following is not None and following is not phase:
                 following.started = now
         pct = self.done * 100 // self.total
         if self._tty:
@@ -96,16 +96,17 @@ class Progress:
             if paces:
                 _write(self._timings, self.label, paces)
 
-    def left(self) -> tuple[float, int]:
-        """Seconds left for the steps that can be timed, and how many steps cannot be yet."""
-        seconds, untimed = 0.0, 0
+    def left(self) -> tuple[float, list[tuple[str, int]]]:
+        """Seconds left for the steps that can be timed, and the phases (name, steps left)
+        that cannot be yet."""
+        seconds, untimed = 0.0, []
         for phase in self._phases:
             remaining = phase.steps - phase.done
             if not remaining:
                 continue
             pace = phase.pace(self._recorded.get(phase.name))
             if pace is None:
-                untimed += remaining
+                untimed.append((phase.name, remaining))
             else:
                 seconds += pace * remaining
         return seconds, untimed
@@ -118,8 +119,7 @@ class Progress:
         seconds, untimed = self.left()
         if not untimed:
             return f"{head}, about {_duration(seconds)} left"
-        waiting = ", ".join(f"{p.steps - p.done} {p.name}" for p in self._phases
-                            if p.done < p.steps and p.pace(self._recorded.get(p.name)) is None)
+        waiting = ", ".join(f"{steps} {name}" for name, steps in untimed)
         timed = f", about {_duration(seconds)} left, then" if seconds else ","
         return f"{head}{timed} {waiting} not timed yet"
 
