@@ -111,7 +111,7 @@ def test_brand_heads__namesakes_of_unseen_brands_named_by_their_kind_do_not_aler
     alerted = [r["id"] for r, v in zip(named, verdicts, strict=True) if v.is_complaint]
     found = [v for v in verdicts if v.reason == "namesake"]
     assert len(named) == 96
-    assert len(alerted) <= 12, alerted  # 6 of 96 measured; 30 before the kind words
+    assert len(alerted) <= 8, alerted  # 4 of 96 measured; 6 before the _d files, 30 before the kind words
     assert len(found) >= 75, len(found)  # 88 measured
 
 
@@ -123,7 +123,9 @@ def test_brand_heads__complaints_of_unseen_brands_still_alert(classifier: Classi
                                    brands=[brands[r["brand"]] for r in complaints])
     missed = [r["id"] for r, v in zip(complaints, verdicts, strict=True) if not v.is_complaint]
     assert len(complaints) == 64
-    assert len(missed) <= 6, missed  # 4 of 64 measured
+    # 9 of 64 measured (4 before the _d files: the heads trade recall for precision there,
+    # 0.65 -> 0.76; MODEL_CARD, "The hard middle")
+    assert len(missed) <= 11, missed
 
 
 def test_brand_heads__namesakes_told_only_by_their_topic_mostly_do_not_alert(
@@ -132,7 +134,7 @@ def test_brand_heads__namesakes_told_only_by_their_topic_mostly_do_not_alert(
     namesakes = [r for r in rows if r["style"] == "namesake"]
     assert len(namesakes) == 128
     alerted = _alerted(classifier, namesakes, brands)
-    assert len(alerted) <= 48, alerted  # 40 of 128 measured; 52 before the topic words
+    assert len(alerted) <= 24, alerted  # 17 of 128 measured; 40 before the _d files, 52 before topics
 
 
 def test_brand_heads__complaints_that_share_a_namesakes_topic_still_alert(
@@ -141,4 +143,5 @@ def test_brand_heads__complaints_that_share_a_namesakes_topic_still_alert(
     complaints = [r for r in rows if r["label"] == "1"]
     assert len(complaints) == 96
     missed = {r["id"] for r in complaints} - set(_alerted(classifier, complaints, brands))
-    assert len(missed) <= 10, sorted(missed)  # 7 of 96 measured, as before the topic words
+    # 15 of 96 measured (7 before the _d files, as before the topic words)
+    assert len(missed) <= 18, sorted(missed)
