@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from monitor.classify.corpus import CORPUS_DIR, SEVERITY_NAMES, brand_contexts, read_corpus
+from monitor.classify.corpus import (
+    CORPUS_DIR,
+    SEVERITY_NAMES,
+    brand_contexts,
+    industry_groups,
+    read_corpus,
+)
 from monitor.domain import Category
 
 COLUMNS = ["id", "text", "lang", "brand", "style", "variety", "kind", "label", "blamed",
@@ -22,6 +28,7 @@ VARIETIES = {"en": {"uk", "us", "intl"},
 FILES = sorted(CORPUS_DIR.glob("posts_*.csv"))
 STAGED = sorted((CORPUS_DIR / "next").glob("posts_*.csv"))  # written, not yet trained on
 CONTEXTS = brand_contexts(CORPUS_DIR / "brands.yaml")
+PAIRS = industry_groups(CONTEXTS)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -34,7 +41,7 @@ def _problems(row: dict[str, str]) -> list[str]:
     style, brand = row["style"], CONTEXTS.get(row["brand"])
     if brand is None:
         return [f"brand {row['brand']!r} is not in brands.yaml"]
-    if row["variety"] not in VARIETIES[row["lang"]]:
+    if row["variety"] not in VARIETIES.get(row["lang"], ()):
         out.append(f"variety {row['variety']!r} is not one of {row['lang']}")
     complaint = row["kind"] == "complaint"
     if (row["label"] == "1") != complaint:
@@ -43,11 +50,9 @@ def _problems(row: dict[str, str]) -> list[str]:
         out.append(f"style {style} with kind {row['kind']}")
     if complaint and row["blamed"] != brand.id:
         out.append("a complaint blames its own brand")
-    if style == "competitor":
-        rival = CONTEXTS.get(row["blamed"])
-        if rival is None or not {n.casefold() for n in rival.names} & {
-                n.casefold() for n in brand.competitors}:
-            out.append("a competitor row blames one of the brand's competitors")
+    if style == "competitor" and (row["blamed"] == brand.id
+                                  or PAIRS.get(row["blamed"]) != PAIRS[brand.id]):
+        out.append("a competitor row blames one of the brand's competitors")
     if row["blamed"]:
         cats = row["category"].split("|")
         if not 1 <= len(cats) <= 2 or not all(c in {m.value for m in Category} for c in cats):
